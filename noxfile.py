@@ -1,0 +1,67 @@
+"""Automation: ``nox`` runs lint, mypy, tests and docs; ``nox -s bench`` the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import nox
+
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "virtualenv"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "mypy", "tests", "docs"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHONS = nox.project.python_versions(PYPROJECT)
+OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
+
+
+def _available(versions: list[str]) -> list[str]:
+    """Return the versions in *versions* for which an interpreter is installed."""
+    if os.environ.get("CI"):
+        return versions
+    return [v for v in versions if shutil.which(f"python{v}")] or [NEWEST]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the installed (non-editable) package, under coverage."""
+    session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
+    session.run(
+        "coverage", "run", "-m", "pytest", *session.posargs,
+        env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
+    )
+
+
+@nox.session(python=NEWEST)
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+
+
+@nox.session(python=[OLDEST, NEWEST])
+def mypy(session: nox.Session) -> None:
+    """Type-check src, tests and this file with mypy --strict."""
+    session.install("-e", ".[testing]", *nox.project.dependency_groups(PYPROJECT, "typing"))
+    session.run("mypy")
+
+
+@nox.session(python=NEWEST)
+def docs(session: nox.Session) -> None:
+    """Run every example in the Markdown docs and the README as a doctest."""
+    session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
+    session.run(
+        "pytest", "--doctest-glob=*.md", "-p", "no:cacheprovider", "docs", "README.md",
+        "--import-mode=importlib", "-o", "testpaths=",
+    )
+
+
+@nox.session(python=NEWEST, default=False)
+def bench(session: nox.Session) -> None:
+    """Measure speed and memory against the reference floors (prints ratios)."""
+    session.install(".", "orjson")
+    session.run("python", "benchmarks/run.py", *session.posargs)

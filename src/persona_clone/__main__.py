@@ -1,0 +1,6 @@
+"""Run the command line: ``python -m persona_clone``."""
+
+from persona_clone.cli import main
+
+
+main()

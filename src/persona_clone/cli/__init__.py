@@ -1,0 +1,36 @@
+"""
+The ``persona-clone`` command line.
+
+Each command lives in its own module of this package and is added to `main`
+below; the library never prints, this package owns all output.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="persona-clone", prog_name="persona-clone")
+@click.option("-v", "--verbose", count=True, help="Log more (repeat for debug output).")
+def main(verbose: int) -> None:
+    """
+    Turn a person's chat history into a model that texts like them.
+
+    \b
+    Typical run:
+      persona-clone inspect chat.zip                 what is in the export
+      persona-clone build chat.zip --persona Ada -o out/   a validated dataset + report
+      persona-clone finetune out/train.jsonl --model gpt-4.1-mini-2025-04-14
+      persona-clone chat --model ft:... --persona Ada  talk to the clone
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+
+
+# --- commands (one module each) -----------------------------------------------

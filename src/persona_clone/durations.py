@@ -1,0 +1,54 @@
+"""
+Durations as the library accepts them.
+
+Every duration argument (``gap``, ``within``, ``quiet``, ...) takes a
+`pendulum.Duration` or a `datetime.timedelta`; attrs classes convert it with
+`to_duration` so they always hold a `pendulum.Duration`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+
+
+__all__ = ["DurationLike", "optional_duration", "to_duration"]
+
+DurationLike = dt.timedelta
+"""A `datetime.timedelta` or its subclass `pendulum.Duration`."""
+
+
+def to_duration(value: dt.timedelta) -> pendulum.Duration:
+    """
+    Return *value* as a `pendulum.Duration`.
+
+    Raises:
+        TypeError: *value* is not a timedelta (numbers are refused: units live in types).
+    """
+    if isinstance(value, pendulum.Duration):
+        return value
+    if isinstance(value, dt.timedelta):
+        return pendulum.duration(
+            days=value.days, seconds=value.seconds, microseconds=value.microseconds
+        )
+    msg = (
+        "expected a pendulum.Duration or datetime.timedelta, "
+        f"found {type(value).__name__} {value!r}"
+    )
+    raise TypeError(msg)
+
+
+def optional_duration(value: dt.timedelta | None) -> pendulum.Duration | None:
+    """Like `to_duration`, but lets ``None`` (no limit) through."""
+    return None if value is None else to_duration(value)
+
+
+def as_timedelta(value: dt.timedelta) -> dt.timedelta:
+    """
+    Return a plain `datetime.timedelta` equal to *value*.
+
+    Hot loops compare plain timedeltas: pendulum's arithmetic is many times slower
+    than the standard library's on the same values.
+    """
+    return dt.timedelta(days=value.days, seconds=value.seconds, microseconds=value.microseconds)

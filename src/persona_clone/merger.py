@@ -1,0 +1,114 @@
+"""
+`Merger`: a speaker's consecutive messages become one `Turn`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+import pendulum
+from attrs import evolve, field, frozen
+
+from .durations import as_timedelta, optional_duration
+from .message import Message
+from .session import Session, Turn
+
+
+__all__ = ["Merger"]
+
+_sub = dt.datetime.__sub__
+
+
+def _speaker(message: Message) -> str | None:
+    return None if message.author is None else message.author.id
+
+
+@frozen(kw_only=True)
+class Merger:
+    """
+    Merge each speaker's consecutive messages into one `Turn`.
+
+    Speakers are compared by `Participant.id`, so a nickname change inside a run
+    does not split it; a run of system events (no author) is one turn too. The
+    turn's text is the messages' texts joined by *joiner*, and the turn keeps the
+    messages it came from.
+
+    The same rule serves training (`Merger.turns`) and live chat
+    (`persona_clone.ConversationBuffer` uses `Merger.continues` and
+    `Merger.append`), so both see conversations in the same shape.
+
+    Args:
+        joiner: What goes between merged texts (default a newline).
+        within: Merge only messages at most this far apart (default: any two
+            consecutive messages of one speaker in a session).
+
+    Example:
+        >>> from persona_clone import Merger, Session
+        >>> from persona_clone.testing import make_message, make_participant
+        >>> ada, bob = make_participant("Ada"), make_participant("Bob")
+        >>> session = Session(messages=[make_message(author=ada, text="hi"),
+        ...     make_message(author=ada, text="you there?"), make_message(author=bob, text="yes")])
+        >>> [(t.author.name, t.text) for t in Merger().turns(session)]
+        [('Ada', 'hi\\nyou there?'), ('Bob', 'yes')]
+
+    """
+
+    joiner: str = "\n"
+    within: pendulum.Duration | None = field(default=None, converter=optional_duration)
+
+    def continues(self, turn: Turn, message: Message) -> bool:
+        """Whether *message* belongs to *turn* (same speaker, close enough in time)."""
+        if _speaker(turn.messages[-1]) != _speaker(message):
+            return False
+        if self.within is None:
+            return True
+        return _sub(message.sent_at, turn.messages[-1].sent_at) <= as_timedelta(self.within)
+
+    def start(self, message: Message) -> Turn:
+        """Return a new turn holding only *message*."""
+        return Turn(author=message.author, text=message.text, messages=(message,))
+
+    def append(self, turn: Turn, message: Message) -> Turn:
+        """Return *turn* extended by *message* (call only when `continues` is true)."""
+        return evolve(
+            turn,
+            text=turn.text + self.joiner + message.text,
+            messages=(*turn.messages, message),
+        )
+
+    def merge(self, messages: Iterable[Message]) -> Iterator[Turn]:
+        """Yield the turns of a run of *messages*, lazily."""
+        within = None if self.within is None else as_timedelta(self.within)
+        joiner = self.joiner
+        run: list[Message] = []
+        for message in messages:
+            if run and (
+                _speaker(run[-1]) != _speaker(message)
+                or (within is not None and _sub(message.sent_at, run[-1].sent_at) > within)
+            ):
+                yield self._turn(run, joiner)
+                run = []
+            run.append(message)
+        if run:
+            yield self._turn(run, joiner)
+
+    def turns(self, session: Session) -> tuple[Turn, ...]:
+        """Return the turns of one *session*, in order."""
+        return tuple(self.merge(session.messages))
+
+    def __call__(self, sessions: Iterable[Session]) -> Iterator[tuple[Turn, ...]]:
+        """Yield the turns of each of *sessions*, lazily, one tuple per session."""
+        for session in sessions:
+            yield self.turns(session)
+
+    @staticmethod
+    def _turn(run: list[Message], joiner: str) -> Turn:
+        if len(run) == 1:
+            only = run[0]
+            return Turn(author=only.author, text=only.text, messages=(only,))
+        return Turn(
+            author=run[0].author,
+            text=joiner.join(m.text for m in run),
+            messages=tuple(run),
+        )

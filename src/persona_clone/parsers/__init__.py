@@ -1,0 +1,41 @@
+"""
+Parser plugins: the `Parser` protocol, what parsers read (`Source`, `Sample`),
+where they report problems (`IssueSink`), and the registry that finds them.
+
+A parser reads one chat-export format. Built-in parsers and third-party plugins
+are found the same way, through the entry-point group ``persona_clone.parsers``;
+see ``docs/writing-a-parser.md``.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    ENTRY_POINT_GROUP,
+    CollectingIssueSink,
+    IssueSink,
+    ParseContext,
+    ParseIssue,
+    Parser,
+    Severity,
+    StrictIssueSink,
+)
+from .registry import BUILTIN_PARSERS, ParserRegistry, parse
+from .source import Sample, Source, detect_encoding
+
+
+__all__ = [
+    "BUILTIN_PARSERS",
+    "ENTRY_POINT_GROUP",
+    "CollectingIssueSink",
+    "IssueSink",
+    "ParseContext",
+    "ParseIssue",
+    "Parser",
+    "ParserRegistry",
+    "Sample",
+    "Severity",
+    "Source",
+    "StrictIssueSink",
+    "detect_encoding",
+    "parse",
+]

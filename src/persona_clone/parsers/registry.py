@@ -1,0 +1,255 @@
+"""
+`ParserRegistry`: finds parsers (built-in and plugins), detects an input's format,
+and `parse`, the one call users make.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Final
+
+import pendulum
+from attrs import field, frozen
+
+from ..errors import AmbiguousFormatError, PluginError, UnknownFormatError
+from ..message import Message
+from .base import (
+    ENTRY_POINT_GROUP,
+    CollectingIssueSink,
+    IssueSink,
+    ParseContext,
+    Parser,
+    StrictIssueSink,
+)
+from .source import Sample, Source, as_source
+
+
+__all__ = ["BUILTIN_PARSERS", "ParserRegistry", "parse"]
+
+logger = logging.getLogger(__name__)
+
+BUILTIN_PARSERS: Final[Mapping[str, str]] = {
+    # name -> "module:Class"; also declared in pyproject.toml under ENTRY_POINT_GROUP
+}
+"""The built-in formats, known in code so a source checkout works without metadata."""
+
+ParserFactory = Callable[[], Parser]
+
+_TIE: Final = 1e-9
+
+
+def _load(target: str) -> ParserFactory:
+    module_name, _, attribute = target.partition(":")
+    module = importlib.import_module(module_name)
+    factory: ParserFactory = getattr(module, attribute)
+    return factory
+
+
+@frozen
+class _Entry:
+    """A parser known by name, loaded on first use."""
+
+    name: str
+    target: str
+    distribution: str
+    loader: Callable[[], ParserFactory]
+
+    @functools.cached_property
+    def factory(self) -> ParserFactory:
+        return self.loader()
+
+
+@frozen(kw_only=True)
+class ParserRegistry:
+    """
+    The parsers available, by format name; loads each on first use.
+
+    Build one with `ParserRegistry.default` (built-ins plus installed plugins) or
+    `ParserRegistry.of` (exactly the parsers given, for tests).
+
+    Args:
+        entries: The known parsers; use the factories instead of this argument.
+    """
+
+    _entries: Mapping[str, _Entry] = field(alias="entries")
+
+    @classmethod
+    def of(cls, *parsers: ParserFactory) -> ParserRegistry:
+        """Return a registry holding exactly *parsers* (classes or zero-argument factories)."""
+        entries: dict[str, _Entry] = {}
+        for factory in parsers:
+            name = _name_of(factory)
+            if name in entries:
+                raise PluginError(f"two parsers are named {name!r}")
+            entries[name] = _Entry(name, repr(factory), "<given>", lambda f=factory: f)  # type: ignore[misc]
+        return cls(entries=entries)
+
+    @classmethod
+    def default(
+        cls, *, strict: bool = False, override: bool = False
+    ) -> ParserRegistry:
+        """
+        Return the built-in parsers plus every plugin in ``persona_clone.parsers``.
+
+        Plugins are not imported here, only when first used.
+
+        Args:
+            strict: Raise `PluginError` for a plugin that fails to load instead of
+                logging it and going on without it.
+            override: Let a plugin replace a built-in parser or another plugin of
+                the same name instead of raising `PluginError`.
+
+        Raises:
+            PluginError: two distributions register the same format name.
+        """
+        entries: dict[str, _Entry] = {
+            name: _Entry(name, target, "persona-clone", lambda t=target: _load(t))  # type: ignore[misc]
+            for name, target in BUILTIN_PARSERS.items()
+        }
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            dist = point.dist.name if point.dist is not None else "<unknown>"
+            known = entries.get(point.name)
+            if known is not None and known.target == point.value:
+                continue  # our own pyproject declares the built-ins too
+            if known is not None and not override:
+                raise PluginError(
+                    f"parser name {point.name!r} is registered by both "
+                    f"{known.distribution} ({known.target}) and {dist} ({point.value}); "
+                    "uninstall one or pass override=True"
+                )
+            entries[point.name] = _Entry(
+                point.name, point.value, dist, _plugin_loader(point, dist, strict=strict)
+            )
+        return cls(entries=entries)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The format names known, sorted."""
+        return tuple(sorted(self._entries))
+
+    def get(self, name: str) -> Parser:
+        """
+        Return a new parser for format *name*, with default options.
+
+        Raises:
+            UnknownFormatError: no parser has that name.
+            PluginError: the parser's plugin failed to load.
+        """
+        entry = self._entries.get(name)
+        if entry is None:
+            raise UnknownFormatError(name, [(known, 0.0) for known in self.names])
+        return entry.factory()
+
+    def scores(self, sample: Sample) -> list[tuple[str, float]]:
+        """Ask every loadable parser how sure it is that *sample* is its format."""
+        found: list[tuple[str, float]] = []
+        for name in self.names:
+            try:
+                parser = self.get(name)
+            except PluginError as error:
+                logger.warning("skipping parser %s: %s", name, error)
+                continue
+            score = float(parser.sniff(sample))
+            found.append((name, min(max(score, 0.0), 1.0)))
+        found.sort(key=lambda pair: -pair[1])
+        return found
+
+    def detect(self, source: Source) -> Parser:
+        """
+        Return the parser whose format *source* is.
+
+        Raises:
+            UnknownFormatError: every parser scored zero; lists each score.
+            AmbiguousFormatError: several parsers share the top score.
+        """
+        scores = self.scores(source.sample())
+        if not scores or scores[0][1] <= 0.0:
+            raise UnknownFormatError(source.display(), scores)
+        top = scores[0][1]
+        tied = [pair for pair in scores if top - pair[1] < _TIE]
+        if len(tied) > 1:
+            raise AmbiguousFormatError(source.display(), scores)
+        return self.get(scores[0][0])
+
+
+def _name_of(factory: ParserFactory) -> str:
+    name = getattr(factory, "name", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"parser {factory!r} has no class attribute 'name'")
+    return name
+
+
+def _plugin_loader(
+    point: EntryPoint, dist: str, *, strict: bool
+) -> Callable[[], ParserFactory]:
+    def load() -> ParserFactory:
+        try:
+            factory: ParserFactory = point.load()
+        except Exception as error:
+            message = (
+                f"parser plugin {point.name!r} from {dist} ({point.value}) failed to load: "
+                f"{type(error).__name__}: {error}"
+            )
+            if strict:
+                raise PluginError(message) from error
+            raise PluginError(message) from error
+        return factory
+
+    return load
+
+
+@functools.cache
+def _default_registry() -> ParserRegistry:
+    return ParserRegistry.default()
+
+
+def parse(
+    path: str | os.PathLike[str] | Source,
+    *,
+    format: str | Parser | None = None,  # noqa: A002
+    tz: str | pendulum.Timezone | pendulum.FixedTimezone = "UTC",
+    issues: IssueSink | None = None,
+    strict: bool = False,
+    registry: ParserRegistry | None = None,
+) -> Iterator[Message]:
+    """
+    Read a chat export and yield its messages, lazily, in chronological order.
+
+    Args:
+        path: A file, a ``.zip`` export, or a folder (where the platform exports folders).
+        format: A format name (see `ParserRegistry.names`) or a configured parser;
+            detected from the content when omitted.
+        tz: Zone of exports that store local time without an offset (WhatsApp,
+            Signal); default UTC. Formats that store instants ignore it.
+        issues: Where problems go; default a `CollectingIssueSink` (lenient) or a
+            `StrictIssueSink` when *strict*.
+        strict: Raise `persona_clone.errors.ParseError` at the first problem.
+        registry: The parsers to choose from (default built-ins plus plugins).
+
+    Raises:
+        UnknownFormatError: no parser recognises the input.
+        AmbiguousFormatError: several parsers recognise it equally.
+        ParseError: in strict mode, the first unreadable line or record.
+    """
+    source = as_source(path)
+    if not source.path.exists():
+        raise UnknownFormatError(str(source.path), [])
+    chosen = registry if registry is not None else _default_registry()
+    if format is None:
+        parser = chosen.detect(source)
+    elif isinstance(format, str):
+        parser = chosen.get(format)
+    else:
+        parser = format
+    sink: IssueSink
+    if issues is not None:
+        sink = issues
+    else:
+        sink = StrictIssueSink() if strict else CollectingIssueSink()
+    context = ParseContext(issues=sink, tz=tz)
+    return parser.parse(source, context)

@@ -1,0 +1,118 @@
+"""
+`Sessionizer`: split a chat into sessions wherever it falls quiet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+import pendulum
+from attrs import field, frozen
+
+from .durations import as_timedelta, optional_duration, to_duration
+from .errors import OutOfOrderError
+from .message import Message, MessageKind
+from .session import Session
+
+
+__all__ = ["DEFAULT_GAP", "Sessionizer"]
+
+DEFAULT_GAP = pendulum.duration(minutes=5)
+"""Default pause that ends a session: people answer late, contexts end."""
+
+_sub = dt.datetime.__sub__  # the standard library's subtraction is ~100x pendulum's
+
+
+def _positive(_: object, attribute: object, value: dt.timedelta | None) -> None:
+    if value is not None and value <= dt.timedelta(0):
+        msg = f"expected a positive duration, found {value}"
+        raise ValueError(msg)
+
+
+def _at_least_one(_: object, attribute: object, value: int | None) -> None:
+    if value is not None and value < 1:
+        msg = f"expected max_messages >= 1, found {value}"
+        raise ValueError(msg)
+
+
+@frozen(kw_only=True)
+class Sessionizer:
+    """
+    Split a chronological stream of messages into `Session`s.
+
+    A new session starts wherever two consecutive messages are more than *gap*
+    apart. The optional hard limits cut a session that would otherwise run on.
+    The sessionizer is lazy and holds one session in memory at a time.
+
+    Input must be chronological (every built-in parser yields it so; equal times
+    are fine). A message earlier than the one before it raises
+    `persona_clone.errors.OutOfOrderError` naming it, instead of being silently
+    placed: sorting would need the whole chat in memory. To combine several
+    chronological streams, use `persona_clone.merge_chronological`.
+
+    Args:
+        gap: The longest pause inside a session (default five minutes).
+        max_messages: Cut a session once it holds this many messages.
+        max_duration: Cut before a message that would make the session span
+            more than this.
+        cut_on_system: Treat system events as hard cuts: each one ends the
+            session before it and stands as a session of its own.
+
+    Example:
+        >>> import pendulum
+        >>> from persona_clone import Sessionizer
+        >>> from persona_clone.testing import make_message
+        >>> t = pendulum.datetime(2024, 1, 1, 12)
+        >>> chat = [make_message(sent_at=t), make_message(sent_at=t.add(minutes=1)),
+        ...         make_message(sent_at=t.add(hours=2))]
+        >>> [len(s.messages) for s in Sessionizer()(chat)]
+        [2, 1]
+
+    """
+
+    gap: pendulum.Duration = field(
+        default=DEFAULT_GAP, converter=to_duration, validator=_positive
+    )
+    max_messages: int | None = field(default=None, validator=_at_least_one)
+    max_duration: pendulum.Duration | None = field(
+        default=None, converter=optional_duration, validator=_positive
+    )
+    cut_on_system: bool = False
+
+    def __call__(self, messages: Iterable[Message]) -> Iterator[Session]:
+        """Yield the sessions of *messages*, lazily, in order."""
+        gap = as_timedelta(self.gap)
+        max_duration = None if self.max_duration is None else as_timedelta(self.max_duration)
+        max_messages = self.max_messages
+        cut_on_system = self.cut_on_system
+        system = MessageKind.SYSTEM
+        current: list[Message] = []
+        previous: Message | None = None
+        for message in messages:
+            if previous is not None:
+                pause = _sub(message.sent_at, previous.sent_at)
+                if pause < dt.timedelta(0):
+                    raise OutOfOrderError(
+                        message.id,
+                        str(message.source) if message.source else "",
+                        f"{message.sent_at.isoformat()} after {previous.sent_at.isoformat()}",
+                    )
+                if current and (
+                    pause > gap
+                    or (max_messages is not None and len(current) >= max_messages)
+                    or (
+                        max_duration is not None
+                        and _sub(message.sent_at, current[0].sent_at) > max_duration
+                    )
+                    or (cut_on_system and message.kind is system)
+                ):
+                    yield Session(messages=current)
+                    current = []
+            current.append(message)
+            previous = message
+            if cut_on_system and message.kind is system:
+                yield Session(messages=current)
+                current = []
+        if current:
+            yield Session(messages=current)
