@@ -30,7 +30,11 @@ def tests(session: nox.Session) -> None:
     """Run the test suite against the installed (non-editable) package, under coverage."""
     session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
     session.run(
-        "coverage", "run", "-m", "pytest", *session.posargs,
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        *session.posargs,
         env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
     )
 
@@ -55,8 +59,15 @@ def docs(session: nox.Session) -> None:
     """Run every example in the Markdown docs and the README as a doctest."""
     session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
     session.run(
-        "pytest", "--doctest-glob=*.md", "-p", "no:cacheprovider", "docs", "README.md",
-        "--import-mode=importlib", "-o", "testpaths=",
+        "pytest",
+        "--doctest-glob=*.md",
+        "-p",
+        "no:cacheprovider",
+        "docs",
+        "README.md",
+        "--import-mode=importlib",
+        "-o",
+        "testpaths=",
     )
 
 

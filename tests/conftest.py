@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +44,19 @@ def _no_openai_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 _real_connect = socket.socket.connect
+_LOOPBACK = ("localhost", "::1")
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> Any:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
-        if not (host.startswith("127.") or host in ("localhost", "::1")):
-            msg = f"tests may only reach 127.0.0.1, not {host!r}"
-            raise OSError(msg)
+    inet = self.family in (socket.AF_INET, socket.AF_INET6)
+    if inet and isinstance(host, str) and not host.startswith("127.") and host not in _LOOPBACK:
+        msg = f"tests may only reach 127.0.0.1, not {host!r}"
+        raise OSError(msg)
     return _real_connect(self, address)
 
 
 @pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse network connections beyond the loopback address."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
-    yield

@@ -29,9 +29,6 @@ from .errors import (
 from .interchange import Record, read_jsonl, write_jsonl
 from .merger import Merger
 from .message import Attachment, Message, MessageKind, Participant, SourceRef
-from .pipeline import MessageStep, apply, merge_chronological
-from .session import Session, Turn
-from .sessionizer import Sessionizer
 
 # --- parsers ----------------------------------------------------------------
 from .parsers import (
@@ -47,6 +44,10 @@ from .parsers import (
     StrictIssueSink,
     parse,
 )
+from .pipeline import MessageStep, apply, merge_chronological
+from .session import Session, Turn
+from .sessionizer import Sessionizer
+
 
 # --- datasets ---------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import pendulum
 from attrs import frozen
 
 
-__all__ = ["Clock", "SystemClock", "system_sleep", "system_async_sleep"]
+__all__ = ["Clock", "SystemClock", "system_async_sleep", "system_sleep"]
 
 
 @runtime_checkable

@@ -19,7 +19,7 @@ DurationLike = dt.timedelta
 """A `datetime.timedelta` or its subclass `pendulum.Duration`."""
 
 
-def to_duration(value: dt.timedelta) -> pendulum.Duration:
+def to_duration(value: object) -> pendulum.Duration:
     """
     Return *value* as a `pendulum.Duration`.
 
@@ -39,7 +39,7 @@ def to_duration(value: dt.timedelta) -> pendulum.Duration:
     raise TypeError(msg)
 
 
-def optional_duration(value: dt.timedelta | None) -> pendulum.Duration | None:
+def optional_duration(value: object) -> pendulum.Duration | None:
     """Like `to_duration`, but lets ``None`` (no limit) through."""
     return None if value is None else to_duration(value)
 

@@ -94,7 +94,7 @@ class UnknownFormatError(ParseError):
         tried = ", ".join(f"{name}={score:.2f}" for name, score in self.scores)
         super().__init__(location, "a known chat export format", f"scores: {tried}")
 
-    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str, str]]:  # type: ignore[override]
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str, str]]:
         return (type(self), (self.location, self.scores))  # type: ignore[return-value]
 
 
@@ -110,11 +110,9 @@ class AmbiguousFormatError(ParseError):
     def __init__(self, location: str, scores: Sequence[tuple[str, float]]) -> None:
         self.scores = tuple(scores)
         tried = ", ".join(f"{name}={score:.2f}" for name, score in self.scores)
-        super().__init__(
-            location, "one format to match best (pass format=...)", f"scores: {tried}"
-        )
+        super().__init__(location, "one format to match best (pass format=...)", f"scores: {tried}")
 
-    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str, str]]:  # type: ignore[override]
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str, str]]:
         return (type(self), (self.location, self.scores))  # type: ignore[return-value]
 
 

@@ -74,9 +74,7 @@ def write_jsonl(
     write_lines([{HEADER_KEY: record.value, "version": INTERCHANGE_VERSION}], file)
     if first is None:
         return 0
-    return write_lines(
-        (converter.unstructure(item) for item in _chain(first, iterator)), file
-    )
+    return write_lines((converter.unstructure(item) for item in _chain(first, iterator)), file)
 
 
 def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
@@ -88,9 +86,7 @@ def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
 def read_jsonl(file: str | os.PathLike[str] | IO[str]) -> Iterator[Message]: ...
 @overload
 def read_jsonl(file: str | os.PathLike[str] | IO[str], cls: type[T]) -> Iterator[T]: ...
-def read_jsonl(
-    file: str | os.PathLike[str] | IO[str], cls: type[Any] = Message
-) -> Iterator[Any]:
+def read_jsonl(file: str | os.PathLike[str] | IO[str], cls: type[Any] = Message) -> Iterator[Any]:
     """
     Read interchange JSON Lines written by `write_jsonl`, lazily.
 
@@ -114,9 +110,11 @@ def read_jsonl(
         try:
             yield converter.structure(value, cls)
         except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
-            detail = "; ".join(cattrs.transform_error(error)) if isinstance(
-                error, cattrs.BaseValidationError
-            ) else str(error)
+            detail = (
+                "; ".join(cattrs.transform_error(error))
+                if isinstance(error, cattrs.BaseValidationError)
+                else str(error)
+            )
             raise ParseError(
                 f"{name}:{number}",
                 f"a {cls.__name__} record ({detail})",
@@ -127,11 +125,7 @@ def read_jsonl(
 def _check_header(value: dict[str, Any], cls: type[Any], where: str) -> None:
     expected = _RECORDS.get(cls)
     if expected is not None and value.get(HEADER_KEY) != expected.value:
-        raise ParseError(
-            where, f"a {expected.value} file", f"a {value.get(HEADER_KEY)!r} file"
-        )
+        raise ParseError(where, f"a {expected.value} file", f"a {value.get(HEADER_KEY)!r} file")
     version = value.get("version")
     if not isinstance(version, int) or version > INTERCHANGE_VERSION:
-        raise ParseError(
-            where, f"interchange version <= {INTERCHANGE_VERSION}", repr(version)
-        )
+        raise ParseError(where, f"interchange version <= {INTERCHANGE_VERSION}", repr(version))

@@ -26,7 +26,7 @@ def _speaker(message: Message) -> str | None:
 
 @frozen(kw_only=True)
 class Merger:
-    """
+    r"""
     Merge each speaker's consecutive messages into one `Turn`.
 
     Speakers are compared by `Participant.id`, so a nickname change inside a run
@@ -50,7 +50,7 @@ class Merger:
         >>> session = Session(messages=[make_message(author=ada, text="hi"),
         ...     make_message(author=ada, text="you there?"), make_message(author=bob, text="yes")])
         >>> [(t.author.name, t.text) for t in Merger().turns(session)]
-        [('Ada', 'hi\\nyou there?'), ('Bob', 'yes')]
+        [('Ada', 'hi\nyou there?'), ('Bob', 'yes')]
 
     """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import unicodedata
+from collections.abc import Iterable
 
 from attrs import Attribute, field, frozen
 
@@ -42,6 +43,10 @@ def _aware(_: object, attribute: Attribute[dt.datetime], value: dt.datetime) -> 
             "attach the export's zone (e.g. tz='Europe/Istanbul')"
         )
         raise NaiveTimestampError(msg)
+
+
+def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    return value if type(value) is tuple else tuple(value)
 
 
 class MessageKind(enum.Enum):
@@ -148,7 +153,7 @@ class Message:
     text: str = field(converter=nfc, repr=_short)
     kind: MessageKind = MessageKind.TEXT
     reply_to: str | None = None
-    attachments: tuple[Attachment, ...] = field(default=(), converter=tuple)
+    attachments: tuple[Attachment, ...] = field(default=(), converter=_attachments)
     edited: bool = False
     source: SourceRef | None = None
 

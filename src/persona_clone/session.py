@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from attrs import field, frozen
 
@@ -14,7 +15,11 @@ from .message import Message, Participant, _short
 __all__ = ["Session", "Turn"]
 
 
-def _not_empty(_: object, attribute: object, value: tuple[Message, ...]) -> None:
+def _messages(value: Iterable[Message]) -> tuple[Message, ...]:
+    return value if type(value) is tuple else tuple(value)
+
+
+def _not_empty(_: object, __: object, value: tuple[Message, ...]) -> None:
     if not value:
         msg = "expected at least one message, found none"
         raise ValueError(msg)
@@ -29,7 +34,7 @@ class Session:
         messages: The messages in chronological order (at least one).
     """
 
-    messages: tuple[Message, ...] = field(converter=tuple, validator=_not_empty)
+    messages: tuple[Message, ...] = field(converter=_messages, validator=_not_empty)
 
     @property
     def start(self) -> dt.datetime:
@@ -63,7 +68,7 @@ class Turn:
 
     author: Participant | None
     text: str = field(repr=_short)
-    messages: tuple[Message, ...] = field(converter=tuple, validator=_not_empty)
+    messages: tuple[Message, ...] = field(converter=_messages, validator=_not_empty)
 
     @property
     def start(self) -> dt.datetime:

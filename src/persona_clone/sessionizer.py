@@ -24,13 +24,13 @@ DEFAULT_GAP = pendulum.duration(minutes=5)
 _sub = dt.datetime.__sub__  # the standard library's subtraction is ~100x pendulum's
 
 
-def _positive(_: object, attribute: object, value: dt.timedelta | None) -> None:
+def _positive(_: object, __: object, value: pendulum.Duration | None) -> None:
     if value is not None and value <= dt.timedelta(0):
         msg = f"expected a positive duration, found {value}"
         raise ValueError(msg)
 
 
-def _at_least_one(_: object, attribute: object, value: int | None) -> None:
+def _at_least_one(_: object, __: object, value: int | None) -> None:
     if value is not None and value < 1:
         msg = f"expected max_messages >= 1, found {value}"
         raise ValueError(msg)
@@ -71,9 +71,7 @@ class Sessionizer:
 
     """
 
-    gap: pendulum.Duration = field(
-        default=DEFAULT_GAP, converter=to_duration, validator=_positive
-    )
+    gap: pendulum.Duration = field(default=DEFAULT_GAP, converter=to_duration, validator=_positive)
     max_messages: int | None = field(default=None, validator=_at_least_one)
     max_duration: pendulum.Duration | None = field(
         default=None, converter=optional_duration, validator=_positive
@@ -83,7 +81,9 @@ class Sessionizer:
     def __call__(self, messages: Iterable[Message]) -> Iterator[Session]:
         """Yield the sessions of *messages*, lazily, in order."""
         gap = as_timedelta(self.gap)
-        max_duration = None if self.max_duration is None else as_timedelta(self.max_duration)
+        max_duration: dt.timedelta | None = (
+            None if self.max_duration is None else as_timedelta(self.max_duration)
+        )
         max_messages = self.max_messages
         cut_on_system = self.cut_on_system
         system = MessageKind.SYSTEM

@@ -19,7 +19,7 @@ __all__ = ["main"]
 @click.version_option(package_name="persona-clone", prog_name="persona-clone")
 @click.option("-v", "--verbose", count=True, help="Log more (repeat for debug output).")
 def main(verbose: int) -> None:
-    """
+    r"""
     Turn a person's chat history into a model that texts like them.
 
     \b
@@ -30,7 +30,9 @@ def main(verbose: int) -> None:
       persona-clone chat --model ft:... --persona Ada  talk to the clone
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 # --- commands (one module each) -----------------------------------------------

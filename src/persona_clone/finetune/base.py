@@ -129,9 +129,7 @@ class TuningResult:
 class FineTuner(Protocol):
     """A fine-tuning backend (the OpenAI API, local LoRA training, ...)."""
 
-    def prepare(
-        self, training_file: Path, *, validation_file: Path | None = None
-    ) -> TuningPlan:
+    def prepare(self, training_file: Path, *, validation_file: Path | None = None) -> TuningPlan:
         """Validate the dataset(s) and estimate the run, without spending anything."""
         ...
 
@@ -139,8 +137,6 @@ class FineTuner(Protocol):
         """Start the run described by *plan* and return its job id."""
         ...
 
-    def follow(
-        self, job_id: str, *, on_progress: ProgressCallback | None = None
-    ) -> TuningResult:
+    def follow(self, job_id: str, *, on_progress: ProgressCallback | None = None) -> TuningResult:
         """Follow the job until it ends, reporting progress; return how it ended."""
         ...

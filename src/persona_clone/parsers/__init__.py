@@ -1,6 +1,8 @@
 """
-Parser plugins: the `Parser` protocol, what parsers read (`Source`, `Sample`),
-where they report problems (`IssueSink`), and the registry that finds them.
+Parser plugins: the `Parser` protocol, its inputs, issue sinks and the registry.
+
+A parser reads what `Source` and `Sample` give it and reports problems to an
+`IssueSink`; the registry finds parsers.
 
 A parser reads one chat-export format. Built-in parsers and third-party plugins
 are found the same way, through the entry-point group ``persona_clone.parsers``;

@@ -1,6 +1,7 @@
 """
-`ParserRegistry`: finds parsers (built-in and plugins), detects an input's format,
-and `parse`, the one call users make.
+`ParserRegistry` and `parse`, the one call users make.
+
+The registry finds parsers (built-in and plugins) and detects an input's format.
 """
 
 from __future__ import annotations
@@ -90,9 +91,7 @@ class ParserRegistry:
         return cls(entries=entries)
 
     @classmethod
-    def default(
-        cls, *, strict: bool = False, override: bool = False
-    ) -> ParserRegistry:
+    def default(cls, *, strict: bool = False, override: bool = False) -> ParserRegistry:
         """
         Return the built-in parsers plus every plugin in ``persona_clone.parsers``.
 
@@ -184,9 +183,7 @@ def _name_of(factory: ParserFactory) -> str:
     return name
 
 
-def _plugin_loader(
-    point: EntryPoint, dist: str, *, strict: bool
-) -> Callable[[], ParserFactory]:
+def _plugin_loader(point: EntryPoint, dist: str, *, strict: bool) -> Callable[[], ParserFactory]:
     def load() -> ParserFactory:
         try:
             factory: ParserFactory = point.load()
@@ -246,10 +243,7 @@ def parse(
         parser = chosen.get(format)
     else:
         parser = format
-    sink: IssueSink
-    if issues is not None:
-        sink = issues
-    else:
-        sink = StrictIssueSink() if strict else CollectingIssueSink()
+    default_sink: IssueSink = StrictIssueSink() if strict else CollectingIssueSink()
+    sink = issues if issues is not None else default_sink
     context = ParseContext(issues=sink, tz=tz)
     return parser.parse(source, context)

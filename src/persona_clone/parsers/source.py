@@ -1,6 +1,7 @@
 """
-What parsers read: a `Source` (a file, a ``.zip`` export or a folder) and the
-`Sample` of it that sniffers look at.
+What parsers read: a `Source` and the `Sample` of it that sniffers look at.
+
+A source is a file, a ``.zip`` export or a folder.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SAMPLE_SIZE: Final = 64 * 1024
 """How many bytes of each file a `Sample` holds."""
 
 _MAX_SAMPLED_MEMBERS: Final = 64
+_MIN_UTF16_PROBE: Final = 4
 _SAMPLED_SUFFIXES: Final = (".txt", ".json", ".csv", ".jsonl")
 
 
@@ -41,7 +43,7 @@ def detect_encoding(head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     sample = head[:200]
-    if len(sample) >= 4:
+    if len(sample) >= _MIN_UTF16_PROBE:
         odd = sample[1::2].count(0)
         even = sample[0::2].count(0)
         if odd > len(sample) // 4 and even == 0:
@@ -115,9 +117,7 @@ class Source:
         if self.is_dir:
             return tuple(
                 sorted(
-                    p.relative_to(self.path).as_posix()
-                    for p in self.path.rglob("*")
-                    if p.is_file()
+                    p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
                 )
             )
         if self.is_zip:
@@ -153,7 +153,7 @@ class Source:
             raise ParseError(self.display(member), "a readable file", str(error)) from error
 
     def open_text(self, member: str = "") -> IO[str]:
-        """
+        r"""
         Open the plain file or *member* as text in its detected encoding.
 
         Line ends are normalised to ``\\n`` (CRLF and lone CR included) and a

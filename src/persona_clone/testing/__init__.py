@@ -85,7 +85,7 @@ class FakeClock:
         Returns:
             The new time.
         """
-        step = to_duration(delta) if delta is not None else pendulum.duration(**duration)  # type: ignore[arg-type]
+        step = to_duration(delta) if delta is not None else pendulum.duration(**duration)
         self.current = self.current + step
         return self.current
 

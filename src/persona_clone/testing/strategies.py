@@ -30,10 +30,7 @@ import pendulum
 try:
     from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover - depends on the environment
-    msg = (
-        "persona_clone.testing.strategies needs Hypothesis: "
-        "pip install 'persona-clone[testing]'"
-    )
+    msg = "persona_clone.testing.strategies needs Hypothesis: pip install 'persona-clone[testing]'"
     raise ImportError(msg) from error
 
 from ..message import Attachment, Message, MessageKind, Participant
@@ -63,8 +60,8 @@ _ZONES = (
     "Australia/Adelaide",
     "Pacific/Chatham",
 )
-_START = dt.datetime(2009, 1, 1)  # WhatsApp did not exist before 2009
-_END = dt.datetime(2035, 12, 31)
+_START = dt.datetime(2009, 1, 1)  # noqa: DTZ001 - Hypothesis draws naive values, zoned below
+_END = dt.datetime(2035, 12, 31)  # noqa: DTZ001
 
 _TURKISH = "çğıİöşüÇĞÖŞÜâî"
 _NAME_CHARS = string.ascii_letters + _TURKISH + " -'"
@@ -72,13 +69,16 @@ _NAME_CHARS = string.ascii_letters + _TURKISH + " -'"
 
 def _require(name: str, value: object) -> None:
     if value is not None and not isinstance(value, st.SearchStrategy):
-        msg = f"{name} must be a Hypothesis strategy (use st.just(...) for a fixed value), found {value!r}"
+        msg = (
+            f"{name} must be a Hypothesis strategy (use st.just(...) for a fixed value), "
+            f"found {value!r}"
+        )
         raise TypeError(msg)
 
 
 def zones() -> st.SearchStrategy[pendulum.Timezone]:
     """A time zone, from a list that includes odd offsets (+05:30, +12:45) and DST zones."""
-    return st.sampled_from(_ZONES).map(pendulum.timezone)  # type: ignore[arg-type]
+    return st.sampled_from(_ZONES).map(pendulum.timezone)
 
 
 def timestamps(*, tz: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[pendulum.DateTime]:
@@ -90,7 +90,9 @@ def timestamps(*, tz: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy
     """
     _require("tz", tz)
     return st.builds(
-        lambda naive, zone: pendulum.instance(naive.replace(tzinfo=dt.timezone.utc)).in_timezone(zone),
+        lambda naive, zone: pendulum.instance(naive.replace(tzinfo=dt.timezone.utc)).in_timezone(
+            zone
+        ),
         st.datetimes(min_value=_START, max_value=_END),
         tz if tz is not None else zones(),
     )
@@ -101,15 +103,15 @@ def gaps(
 ) -> st.SearchStrategy[pendulum.Duration]:
     """A positive `pendulum.Duration`, by default between one second and six hours."""
     return st.floats(min_value=min_seconds, max_value=max_seconds).map(
-        lambda seconds: pendulum.duration(seconds=round(seconds))
-        if seconds >= 1
-        else pendulum.duration(seconds=seconds)
+        lambda seconds: (
+            pendulum.duration(seconds=round(seconds))
+            if seconds >= 1
+            else pendulum.duration(seconds=seconds)
+        )
     )
 
 
-def participants(
-    *, names: st.SearchStrategy[str] | None = None
-) -> st.SearchStrategy[Participant]:
+def participants(*, names: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Participant]:
     """
     A `Participant` whose id derives from its name.
 
@@ -117,14 +119,18 @@ def participants(
         names: Strategy for display names (default: short names with Turkish letters).
     """
     _require("names", names)
-    name_strategy = names if names is not None else st.text(_NAME_CHARS, min_size=1, max_size=12).filter(str.strip)
+    name_strategy = (
+        names
+        if names is not None
+        else st.text(_NAME_CHARS, min_size=1, max_size=12).filter(str.strip)
+    )
     return name_strategy.map(lambda name: Participant(id=name.casefold(), name=name))
 
 
 def message_texts() -> st.SearchStrategy[str]:
     """Message text: mixed Turkish and English, emoji, several lines, in NFC."""
     alphabet = st.sampled_from(
-        list(string.ascii_letters + string.digits + " .,!?:'\n" + _TURKISH) + ["😂", "👍🏽", "🇹🇷"]
+        [*(string.ascii_letters + string.digits + " .,!?:'\n" + _TURKISH), "😂", "👍🏽", "🇹🇷"]
     )
     return st.text(alphabet, min_size=1, max_size=80)
 
@@ -147,12 +153,20 @@ def messages(
         kinds: Strategy for the kind (default mostly text, some media, deleted, system).
         ids: Strategy for the id (default a short random token).
     """
-    for name, value in (("authors", authors), ("sent_at", sent_at), ("texts", texts), ("kinds", kinds), ("ids", ids)):
+    for name, value in (
+        ("authors", authors),
+        ("sent_at", sent_at),
+        ("texts", texts),
+        ("kinds", kinds),
+        ("ids", ids),
+    ):
         _require(name, value)
     kind_strategy = kinds if kinds is not None else _kinds()
     return st.builds(
         _build_message,
-        id=ids if ids is not None else st.text(string.ascii_lowercase + string.digits, min_size=6, max_size=10),
+        id=ids
+        if ids is not None
+        else st.text(string.ascii_lowercase + string.digits, min_size=6, max_size=10),
         sent_at=sent_at if sent_at is not None else timestamps(),
         author=authors if authors is not None else participants(),
         text=texts if texts is not None else message_texts(),
@@ -207,6 +221,7 @@ def chats(
     Ids are unique (``"1"``, ``"2"``, ...) and replies point to earlier messages.
 
     Args:
+        draw: Supplied by Hypothesis.
         authors: Strategy for each message's author (default: 1-5 participants drawn once).
         min_size: Fewest messages.
         max_size: Most messages.
