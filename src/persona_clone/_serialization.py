@@ -27,7 +27,7 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if isinstance(value, dt.datetime):
         parsed: Any = value
     elif isinstance(value, str):
-        parsed = pendulum.parse(value, exact=True)
+        parsed = pendulum.parse(value, exact=True, tz=None)
     else:
         msg = f"expected an ISO 8601 time string, found {value!r}"
         raise TypeError(msg)

@@ -1,0 +1,95 @@
+"""Tests for persona_clone.merger."""
+
+from __future__ import annotations
+
+import pendulum
+
+from persona_clone import Merger, MessageKind, Participant, Session
+from persona_clone.testing import make_message, make_participant
+
+
+T0 = pendulum.datetime(2024, 3, 1, 20, tz="UTC")
+ADA = make_participant("Ada")
+BOB = make_participant("Bob")
+
+
+def session(*spec: tuple[Participant | None, str, int]) -> Session:
+    return Session(
+        messages=[
+            make_message(
+                author=who,
+                text=text,
+                sent_at=T0.add(seconds=s),
+                kind=MessageKind.SYSTEM if who is None else MessageKind.TEXT,
+            )
+            for who, text, s in spec
+        ]
+    )
+
+
+class TestMerger:
+    def test_consecutive_messages_of_one_speaker_merge(self) -> None:
+        """A speaker's consecutive messages become one turn joined by newlines."""
+        turns = Merger().turns(session((ADA, "selam", 0), (ADA, "naber", 5), (BOB, "iyi", 9)))
+
+        assert [("Ada", "selam\nnaber"), ("Bob", "iyi")] == [
+            (t.author.name if t.author else None, t.text) for t in turns
+        ]
+
+    def test_turn_keeps_its_messages(self) -> None:
+        """A turn keeps the messages it came from, in order."""
+        s = session((ADA, "a", 0), (ADA, "b", 1))
+
+        (turn,) = Merger().turns(s)
+
+        assert s.messages == turn.messages
+
+    def test_custom_joiner(self) -> None:
+        """The joiner is configurable."""
+        (turn,) = Merger(joiner=" / ").turns(session((ADA, "a", 0), (ADA, "b", 1)))
+
+        assert "a / b" == turn.text
+
+    def test_within_splits_slow_runs(self) -> None:
+        """With *within*, messages further apart stay separate turns."""
+        merger = Merger(within=pendulum.duration(seconds=30))
+
+        turns = merger.turns(session((ADA, "a", 0), (ADA, "b", 20), (ADA, "c", 120)))
+
+        assert ["a\nb", "c"] == [t.text for t in turns]
+
+    def test_speakers_compare_by_id(self) -> None:
+        """A nickname change inside a run does not split it."""
+        renamed = Participant(id=ADA.id, name="Ada 🌸")
+
+        turns = Merger().turns(session((ADA, "a", 0), (renamed, "b", 1)))
+
+        assert 1 == len(turns)
+
+    def test_system_events_merge_together(self) -> None:
+        """A run of system events is one authorless turn."""
+        turns = Merger().turns(session((None, "x joined", 0), (None, "y joined", 1), (ADA, "hi", 2)))
+
+        assert [None, ADA] == [t.author for t in turns]
+
+    def test_call_yields_one_tuple_per_session(self) -> None:
+        """Calling the merger on sessions yields a tuple of turns for each."""
+        sessions = [session((ADA, "a", 0)), session((BOB, "b", 0), (ADA, "c", 1))]
+
+        result = list(Merger()(sessions))
+
+        assert [1, 2] == [len(turns) for turns in result]
+        assert all(isinstance(turns, tuple) for turns in result)
+
+    def test_incremental_merging_matches_batch(self) -> None:
+        """start/continues/append build the same turns as turns()."""
+        s = session((ADA, "a", 0), (ADA, "b", 1), (BOB, "c", 2), (ADA, "d", 3))
+        merger = Merger()
+        built = []
+        for message in s.messages:
+            if built and merger.continues(built[-1], message):
+                built[-1] = merger.append(built[-1], message)
+            else:
+                built.append(merger.start(message))
+
+        assert list(merger.turns(s)) == built

@@ -1,0 +1,121 @@
+"""Tests for persona_clone.sessionizer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+
+import pendulum
+import pytest
+
+from persona_clone import Message, MessageKind, OutOfOrderError, Sessionizer, SourceRef
+from persona_clone.testing import make_message
+
+
+T0 = pendulum.datetime(2024, 3, 1, 20, tz="Europe/Istanbul")
+
+
+def at(*minutes: float, **overrides: object) -> list[Message]:
+    """Messages sent the given numbers of minutes after T0."""
+    return [make_message(sent_at=T0.add(seconds=int(m * 60)), **overrides) for m in minutes]
+
+
+def sizes(sessionizer: Sessionizer, chat: list[Message]) -> list[int]:
+    return [len(s.messages) for s in sessionizer(chat)]
+
+
+class TestSessionizer:
+    def test_default_gap_is_five_minutes(self) -> None:
+        """The default gap is five minutes."""
+        assert pendulum.duration(minutes=5) == Sessionizer().gap
+
+    def test_splits_where_the_pause_exceeds_the_gap(self) -> None:
+        """A pause longer than the gap starts a new session."""
+        assert [3, 2] == sizes(Sessionizer(), at(0, 4, 8, 14, 15))
+
+    def test_pause_equal_to_gap_stays_in_the_session(self) -> None:
+        """Exactly *gap* apart is not more than *gap*: same session."""
+        assert [2] == sizes(Sessionizer(), at(0, 5))
+
+    def test_accepts_timedelta(self) -> None:
+        """A datetime.timedelta gap is accepted and held as a pendulum Duration."""
+        sessionizer = Sessionizer(gap=dt.timedelta(minutes=1))
+
+        assert isinstance(sessionizer.gap, pendulum.Duration)
+        assert [1, 1] == sizes(sessionizer, at(0, 2))
+
+    def test_refuses_numbers(self) -> None:
+        """A bare number is refused: units live in types."""
+        with pytest.raises(TypeError, match="timedelta"):
+            Sessionizer(gap=300)
+
+    def test_refuses_non_positive_gap(self) -> None:
+        """A zero gap is refused."""
+        with pytest.raises(ValueError, match="positive"):
+            Sessionizer(gap=dt.timedelta(0))
+
+    def test_max_messages(self) -> None:
+        """A session is cut once it holds max_messages messages."""
+        assert [2, 2, 1] == sizes(Sessionizer(max_messages=2), at(0, 1, 2, 3, 4))
+
+    def test_max_duration(self) -> None:
+        """A message that would make the session span more than max_duration starts a new one."""
+        sessionizer = Sessionizer(max_duration=pendulum.duration(minutes=10))
+
+        assert [3, 3] == sizes(sessionizer, at(0, 4, 8, 12, 16, 20))
+
+    def test_system_events_as_hard_cuts(self) -> None:
+        """With cut_on_system, a system event stands alone between sessions."""
+        chat = [
+            *at(0, 1),
+            make_message(sent_at=T0.add(minutes=2), kind=MessageKind.SYSTEM, text="Bob joined"),
+            *at(3),
+        ]
+
+        assert [2, 1, 1] == sizes(Sessionizer(cut_on_system=True), chat)
+        assert [4] == sizes(Sessionizer(), chat)
+
+    def test_empty_chat(self) -> None:
+        """No messages give no sessions."""
+        assert [] == list(Sessionizer()([]))
+
+    def test_out_of_order_is_rejected_naming_the_message(self) -> None:
+        """A message earlier than the one before it raises, naming it and its place."""
+        chat = [
+            make_message(id="a", sent_at=T0.add(minutes=5)),
+            make_message(id="b", sent_at=T0, source=SourceRef(file="chat.txt", line=7)),
+        ]
+
+        with pytest.raises(OutOfOrderError, match=r"chat\.txt:7.*'b'") as info:
+            list(Sessionizer()(chat))
+        assert "b" == info.value.message_id
+
+    def test_equal_times_are_in_order(self) -> None:
+        """Messages with the same time are chronological."""
+        assert [3] == sizes(Sessionizer(), at(0, 0, 0))
+
+    def test_mixed_zones_compare_as_instants(self) -> None:
+        """Messages in different zones are compared as instants."""
+        first = make_message(sent_at=pendulum.datetime(2024, 1, 1, 12, tz="UTC"))
+        second = make_message(sent_at=pendulum.datetime(2024, 1, 1, 15, 2, tz="Europe/Istanbul"))
+
+        assert [2] == sizes(Sessionizer(), [first, second])
+
+    def test_is_lazy(self) -> None:
+        """Sessions come out of an endless stream one at a time."""
+
+        def endless() -> Iterator[Message]:
+            for i in itertools.count():
+                yield make_message(sent_at=T0.add(hours=i))
+
+        first_three = list(itertools.islice(Sessionizer()(endless()), 3))
+
+        assert [1, 1, 1] == [len(s.messages) for s in first_three]
+
+    def test_session_bounds(self) -> None:
+        """A session's start and end are its first and last send times."""
+        (session,) = Sessionizer()(at(0, 2, 3))
+
+        assert (T0, T0.add(minutes=3)) == (session.start, session.end)
+        assert dt.timedelta(minutes=3) == session.duration
