@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 
 from persona_clone import Merger, Message, Session
@@ -47,7 +49,7 @@ class TestMergingLaws:
         """Without *within*, consecutive turns always have different speakers."""
         turns = Merger().turns(session)
 
-        for a, b in zip(turns, turns[1:]):
+        for a, b in itertools.pairwise(turns):
             assert _speaker(a.messages[0]) != _speaker(b.messages[0])
 
     @given(sessions())

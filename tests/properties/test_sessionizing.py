@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pendulum
 from hypothesis import given
@@ -32,7 +33,7 @@ class TestSessionizingLaws:
     ) -> None:
         """Consecutive messages inside a session are at most *gap* apart."""
         for session in Sessionizer(gap=gap)(chat):
-            for a, b in zip(session.messages, session.messages[1:]):
+            for a, b in itertools.pairwise(session.messages):
                 assert _gap(a.sent_at, b.sent_at) <= gap
 
     @given(chats(), gaps())
@@ -42,7 +43,7 @@ class TestSessionizingLaws:
         """The pause between consecutive sessions is more than *gap*."""
         sessions = list(Sessionizer(gap=gap)(chat))
 
-        for before, after in zip(sessions, sessions[1:]):
+        for before, after in itertools.pairwise(sessions):
             assert _gap(before.end, after.start) > gap
 
     @given(chats(), gaps())

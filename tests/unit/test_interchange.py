@@ -49,7 +49,7 @@ class TestInterchange:
     def test_header_names_the_record_type(self) -> None:
         """Reading a session file as messages is refused, naming the line."""
         buffer = io.StringIO()
-        buffer.name = "s.jsonl"  # type: ignore[misc]
+        buffer.name = "s.jsonl"
         write_jsonl([Session(messages=[make_message()])], buffer)
         buffer.seek(0)
 

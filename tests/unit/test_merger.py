@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pendulum
 
-from persona_clone import Merger, MessageKind, Participant, Session
+from persona_clone import Merger, MessageKind, Participant, Session, Turn
 from persona_clone.testing import make_message, make_participant
 
 
@@ -68,7 +68,9 @@ class TestMerger:
 
     def test_system_events_merge_together(self) -> None:
         """A run of system events is one authorless turn."""
-        turns = Merger().turns(session((None, "x joined", 0), (None, "y joined", 1), (ADA, "hi", 2)))
+        turns = Merger().turns(
+            session((None, "x joined", 0), (None, "y joined", 1), (ADA, "hi", 2))
+        )
 
         assert [None, ADA] == [t.author for t in turns]
 
@@ -85,7 +87,7 @@ class TestMerger:
         """start/continues/append build the same turns as turns()."""
         s = session((ADA, "a", 0), (ADA, "b", 1), (BOB, "c", 2), (ADA, "d", 3))
         merger = Merger()
-        built = []
+        built: list[Turn] = []
         for message in s.messages:
             if built and merger.continues(built[-1], message):
                 built[-1] = merger.append(built[-1], message)

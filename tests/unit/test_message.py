@@ -27,7 +27,7 @@ class TestMessage:
 
     def test_naive_error_is_a_value_error(self) -> None:
         """Callers who catch ValueError also catch naive-time errors."""
-        with pytest.raises(ValueError):  # noqa: PT011
+        with pytest.raises(ValueError):
             make_message(sent_at=dt.datetime(2024, 1, 1, 12))  # noqa: DTZ001
 
     def test_stdlib_aware_time_is_accepted(self) -> None:
@@ -74,11 +74,11 @@ class TestMessage:
 
     def test_repr_hides_long_text(self) -> None:
         """The repr shows at most a short prefix of the text (privacy)."""
-        secret = "my card number is 4111 1111 1111 1111, call me at +90 555 000 00 00"
+        private = "my card number is 4111 1111 1111 1111, call me at +90 555 000 00 00"
 
-        shown = repr(make_message(text=secret))
+        shown = repr(make_message(text=private))
 
-        assert secret not in shown
+        assert private not in shown
         assert "my card number" in shown
 
     def test_attachments_become_a_tuple(self) -> None:
@@ -98,7 +98,7 @@ class TestMessage:
     def test_keyword_only(self) -> None:
         """Fields are keyword-only so new fields never break callers."""
         with pytest.raises(TypeError):
-            Message("1", pendulum.now("UTC"), None, "x")  # type: ignore[misc]  # noqa: TID251
+            Message("1", pendulum.now("UTC"), None, "x")  # type: ignore[call-arg]  # noqa: TID251
 
     def test_pickles(self) -> None:
         """Messages survive pickling (multiprocessing)."""

@@ -22,7 +22,7 @@ class TestFakeClock:
         assert start.add(seconds=30) == clock.advance(seconds=30)
 
     def test_advance_by_timedelta(self) -> None:
-        """advance accepts a timedelta."""
+        """Advance accepts a timedelta."""
         clock = FakeClock(current=pendulum.datetime(2024, 1, 1, tz="UTC"))
 
         clock.advance(dt.timedelta(minutes=2))
@@ -30,7 +30,7 @@ class TestFakeClock:
         assert pendulum.datetime(2024, 1, 1, 0, 2, tz="UTC") == clock.now()
 
     def test_sleep_records_and_advances(self) -> None:
-        """sleep and async_sleep advance the clock and record each wait."""
+        """Sleep and async_sleep advance the clock and record each wait."""
         clock = FakeClock()
         start = clock.now()
 

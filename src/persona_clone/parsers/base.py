@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Iterator
-from typing import ClassVar, Final, Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 import pendulum
 from attrs import define, field, frozen
@@ -167,8 +167,10 @@ class Parser(Protocol):
     options (all with defaults), so the registry can build one with no arguments.
     """
 
-    name: ClassVar[str]
-    """The format's identifier, e.g. ``"whatsapp"``, ``"discord-json"``."""
+    @property
+    def name(self) -> str:
+        """The format's identifier, e.g. ``"whatsapp"``, ``"discord-json"`` (a class attribute)."""
+        ...
 
     def sniff(self, sample: Sample) -> float:
         """Return 0.0-1.0: how sure this parser is that *sample* is its format."""

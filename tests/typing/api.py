@@ -1,0 +1,66 @@
+"""
+Realistic user code that mypy --strict must accept (type-checked, never run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pendulum
+from hypothesis import given
+
+from persona_clone import (
+    CollectingIssueSink,
+    Merger,
+    Message,
+    ParseContext,
+    ParserRegistry,
+    Sample,
+    Session,
+    Sessionizer,
+    Source,
+    Turn,
+    parse,
+    read_jsonl,
+    write_jsonl,
+)
+from persona_clone.testing import FakeClock, make_message
+from persona_clone.testing.strategies import chats, gaps
+
+
+def pipeline(path: str) -> list[tuple[Turn, ...]]:
+    sink = CollectingIssueSink()
+    messages: Iterator[Message] = parse(path, tz="Europe/Istanbul", issues=sink)
+    sessions: Iterator[Session] = Sessionizer(gap=dt.timedelta(minutes=4))(messages)
+    turns = list(Merger(within=pendulum.duration(minutes=2))(sessions))
+    _ = [str(issue) for issue in sink.issues]
+    return turns
+
+
+class LineParser:
+    name = "line"
+
+    def sniff(self, sample: Sample) -> float:
+        return 1.0 if sample.text().startswith("LINE ") else 0.0
+
+    def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
+        with source.open_text() as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.startswith("LINE "):
+                    context.report(f"{source.display()}:{number}", "LINE <text>", line)
+                    continue
+                yield make_message(text=line[5:].rstrip("\n"))
+
+
+registry = ParserRegistry.of(LineParser)
+clock = FakeClock()
+clock.advance(seconds=30)
+write_jsonl([make_message()], "out.jsonl")
+first: Message = next(read_jsonl("out.jsonl"))
+sessions: list[Session] = list(read_jsonl("out.jsonl", Session))
+
+
+@given(chats(), gaps())
+def test_user_property(chat: list[Message], gap: pendulum.Duration) -> None:
+    assert chat == [m for s in Sessionizer(gap=gap)(chat) for m in s.messages]
