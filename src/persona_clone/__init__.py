@@ -47,6 +47,9 @@ from .parsers import (
     StrictIssueSink,
     parse,
 )
+from .parsers.discord_csv import DiscordCsvParser
+from .parsers.discord_json import DiscordJsonParser
+from .parsers.slack import SlackParser
 
 # --- datasets ---------------------------------------------------------------
 
@@ -62,6 +65,8 @@ __all__ = [
     "CollectingIssueSink",
     "ConfigError",
     "DatasetError",
+    "DiscordCsvParser",
+    "DiscordJsonParser",
     "FineTuneError",
     "IssueSink",
     "Merger",
@@ -83,6 +88,7 @@ __all__ = [
     "Session",
     "Sessionizer",
     "Severity",
+    "SlackParser",
     "Source",
     "SourceRef",
     "StrictIssueSink",

@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     # name -> "module:Class"; also declared in pyproject.toml under ENTRY_POINT_GROUP
+    "discord-csv": "persona_clone.parsers.discord_csv:DiscordCsvParser",
+    "discord-json": "persona_clone.parsers.discord_json:DiscordJsonParser",
+    "slack": "persona_clone.parsers.slack:SlackParser",
 }
 """The built-in formats, known in code so a source checkout works without metadata."""
 
@@ -90,9 +93,7 @@ class ParserRegistry:
         return cls(entries=entries)
 
     @classmethod
-    def default(
-        cls, *, strict: bool = False, override: bool = False
-    ) -> ParserRegistry:
+    def default(cls, *, strict: bool = False, override: bool = False) -> ParserRegistry:
         """
         Return the built-in parsers plus every plugin in ``persona_clone.parsers``.
 
@@ -123,7 +124,10 @@ class ParserRegistry:
                     "uninstall one or pass override=True"
                 )
             entries[point.name] = _Entry(
-                point.name, point.value, dist, _plugin_loader(point, dist, strict=strict)
+                point.name,
+                point.value,
+                dist,
+                _plugin_loader(point, dist, strict=strict),
             )
         return cls(entries=entries)
 
