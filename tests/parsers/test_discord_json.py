@@ -36,7 +36,9 @@ GENERATOR = SHARED / "bench" / "gen_exports.py"
 _ids = iter(range(1213000000000000001, 1213000000000900000))
 
 
-def user(name: str = "chen.w", nickname: str | None = "Chen", uid: str = "555") -> dict[str, Any]:
+def user(
+    name: str = "chen.w", nickname: str | None = "Chen", uid: str = "555"
+) -> dict[str, Any]:
     found: dict[str, Any] = {
         "id": uid,
         "name": name,
@@ -79,7 +81,7 @@ def record(
     return found
 
 
-def export(messages: list[dict[str, Any]], *, channel_type: str = "GuildTextChat") -> str:
+def export(messages: list[Any], *, channel_type: str = "GuildTextChat") -> str:
     document = {
         "guild": {"id": "9001", "name": "Study Hall", "iconUrl": ""},
         "channel": {
@@ -98,7 +100,11 @@ def export(messages: list[dict[str, Any]], *, channel_type: str = "GuildTextChat
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def write(tmp_path: Path, messages: list[dict[str, Any]], name: str = "Study Hall - general [9010].json") -> Path:
+def write(
+    tmp_path: Path,
+    messages: list[Any],
+    name: str = "Study Hall - general [9010].json",
+) -> Path:
     path = tmp_path / name
     path.write_text(export(messages), encoding="utf-8")
     return path
@@ -108,13 +114,18 @@ def read(
     path: Path, parser: DiscordJsonParser | None = None
 ) -> tuple[list[Message], CollectingIssueSink]:
     sink = CollectingIssueSink()
-    found = list((parser or DiscordJsonParser()).parse(Source(path=path), ParseContext(issues=sink)))
+    found = list(
+        (parser or DiscordJsonParser()).parse(
+            Source(path=path), ParseContext(issues=sink)
+        )
+    )
     return found, sink
 
 
 def at(minute: int, second: int = 0) -> str:
     seconds = minute * 60 + second
-    return f"2024-03-01T{10 + seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}+00:00"
+    hours, rest = divmod(seconds, 3600)
+    return f"2024-03-01T{10 + hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00:00"
 
 
 class TestSniff:
@@ -127,7 +138,9 @@ class TestSniff:
     def test_other_json_scores_zero(self, tmp_path: Path) -> None:
         """A Telegram-shaped document scores nothing."""
         path = tmp_path / "result.json"
-        path.write_text('{"name": "x", "type": "personal_chat", "id": 1, "messages": []}')
+        path.write_text(
+            '{"name": "x", "type": "personal_chat", "id": 1, "messages": []}'
+        )
 
         assert 0.0 == DiscordJsonParser().sniff(Source(path=path).sample())
 
@@ -167,10 +180,12 @@ class TestKinds:
         ],
     )
     def test_system_kinds(self, tmp_path: Path, kind: str, content: str) -> None:
-        """System notifications are system messages without an author, keeping their text."""
+        """System notifications are system messages without an author, text kept."""
         found, sink = read(write(tmp_path, [record(content, kind=kind)]))
 
-        assert [(None, MessageKind.SYSTEM, content)] == [(m.author, m.kind, m.text) for m in found]
+        assert [(None, MessageKind.SYSTEM, content)] == [
+            (m.author, m.kind, m.text) for m in found
+        ]
         assert [] == sink.issues
 
     @pytest.mark.parametrize("kind", ["Default", "Reply", "20", "23"])
@@ -178,10 +193,12 @@ class TestKinds:
         """Default, Reply and command replies are user messages."""
         found, _ = read(write(tmp_path, [record("hi", kind=kind)]))
 
-        assert [("Chen", MessageKind.TEXT)] == [(m.author.name if m.author else None, m.kind) for m in found]
+        assert [("Chen", MessageKind.TEXT)] == [
+            (m.author.name if m.author else None, m.kind) for m in found
+        ]
 
     def test_unknown_named_kind_is_warned(self, tmp_path: Path) -> None:
-        """A type name DiscordChatExporter does not write yet is kept as a user message, with a warning."""
+        """An unknown type name is read as a user message, with a warning."""
         found, sink = read(write(tmp_path, [record("x", kind="FancyNewKind")]))
 
         assert [MessageKind.TEXT] == [m.kind for m in found]
@@ -194,7 +211,15 @@ class TestReplies:
         """A reply's reference.messageId is reply_to."""
         first = record("q", at=at(0))
         second = record(
-            "a", kind="Reply", at=at(1), reference={"type": "Default", "messageId": first["id"], "channelId": "9010", "guildId": "9001"}
+            "a",
+            kind="Reply",
+            at=at(1),
+            reference={
+                "type": "Default",
+                "messageId": first["id"],
+                "channelId": "9010",
+                "guildId": "9001",
+            },
         )
         found, _ = read(write(tmp_path, [first, second]))
 
@@ -202,7 +227,11 @@ class TestReplies:
 
     def test_pin_is_not_reply(self, tmp_path: Path) -> None:
         """A pin notification's reference is not a reply."""
-        pin = record("Pinned a message.", kind="ChannelPinnedMessage", reference={"messageId": "1", "channelId": "9010", "guildId": None})
+        pin = record(
+            "Pinned a message.",
+            kind="ChannelPinnedMessage",
+            reference={"messageId": "1", "channelId": "9010", "guildId": None},
+        )
         found, _ = read(write(tmp_path, [pin]))
 
         assert [None] == [m.reply_to for m in found]
@@ -211,8 +240,18 @@ class TestReplies:
         """A forward keeps the forwarded text but is not a reply."""
         forward = record(
             "",
-            reference={"type": "Forward", "messageId": "77", "channelId": "1", "guildId": "2"},
-            forwardedMessage={"content": "look", "attachments": [], "embeds": [], "stickers": []},
+            reference={
+                "type": "Forward",
+                "messageId": "77",
+                "channelId": "1",
+                "guildId": "2",
+            },
+            forwardedMessage={
+                "content": "look",
+                "attachments": [],
+                "embeds": [],
+                "stickers": [],
+            },
         )
         found, _ = read(write(tmp_path, [forward]))
 
@@ -220,7 +259,11 @@ class TestReplies:
 
     def test_reference_without_message(self, tmp_path: Path) -> None:
         """A reference with a null messageId is no reply."""
-        found, _ = read(write(tmp_path, [record("x", reference={"messageId": None, "channelId": "5"})]))
+        found, _ = read(
+            write(
+                tmp_path, [record("x", reference={"messageId": None, "channelId": "5"})]
+            )
+        )
 
         assert [None] == [m.reply_to for m in found]
 
@@ -228,72 +271,135 @@ class TestReplies:
 class TestContent:
     def test_attachment_only_is_media(self, tmp_path: Path) -> None:
         """A message with only an attachment is media and keeps the file's details."""
-        files = [{"id": "1", "url": "https://cdn.discordapp.com/attachments/1/2/a.png", "fileName": "a.png", "fileSizeBytes": 1234}]
+        files: list[dict[str, Any]] = [
+            {
+                "id": "1",
+                "url": "https://cdn.discordapp.com/attachments/1/2/a.png",
+                "fileName": "a.png",
+                "fileSizeBytes": 1234,
+            }
+        ]
         found, _ = read(write(tmp_path, [record("", attachments=files)]))
 
-        assert [(MessageKind.MEDIA, (Attachment(name="a.png", url=files[0]["url"], content_type="image/png", size=1234),))] == [
-            (m.kind, m.attachments) for m in found
-        ]
+        assert [
+            (
+                MessageKind.MEDIA,
+                (
+                    Attachment(
+                        name="a.png",
+                        url=files[0]["url"],
+                        content_type="image/png",
+                        size=1234,
+                    ),
+                ),
+            )
+        ] == [(m.kind, m.attachments) for m in found]
 
     def test_caption_with_attachment_is_media(self, tmp_path: Path) -> None:
         """An attachment with a caption is media and keeps the caption as text."""
-        files = [{"id": "1", "url": "media/a.jpg", "fileName": "a.jpg", "fileSizeBytes": 9}]
+        files: list[dict[str, Any]] = [
+            {"id": "1", "url": "media/a.jpg", "fileName": "a.jpg", "fileSizeBytes": 9}
+        ]
         found, _ = read(write(tmp_path, [record("bak", attachments=files)]))
 
         assert [(MessageKind.MEDIA, "bak")] == [(m.kind, m.text) for m in found]
 
     def test_sticker_only_is_media(self, tmp_path: Path) -> None:
         """A sticker is an attachment; a sticker-only message is media."""
-        stickers = [{"id": "3", "name": "wave", "format": "Png", "sourceUrl": "https://media.discordapp.net/stickers/3.png"}]
+        stickers = [
+            {
+                "id": "3",
+                "name": "wave",
+                "format": "Png",
+                "sourceUrl": "https://media.discordapp.net/stickers/3.png",
+            }
+        ]
         found, _ = read(write(tmp_path, [record("", stickers=stickers)]))
 
         assert [(MessageKind.MEDIA, "wave", "image/png")] == [
-            (m.kind, m.attachments[0].name, m.attachments[0].content_type) for m in found
+            (m.kind, m.attachments[0].name, m.attachments[0].content_type)
+            for m in found
         ]
 
     def test_embed_is_attachment_but_text(self, tmp_path: Path) -> None:
         """A link preview becomes an attachment; the message stays text."""
-        embeds = [{"title": "Docs", "url": "https://example.org", "timestamp": None, "description": ""}]
-        found, _ = read(write(tmp_path, [record("see https://example.org", embeds=embeds)]))
+        embeds = [
+            {
+                "title": "Docs",
+                "url": "https://example.org",
+                "timestamp": None,
+                "description": "",
+            }
+        ]
+        found, _ = read(
+            write(tmp_path, [record("see https://example.org", embeds=embeds)])
+        )
 
-        assert [(MessageKind.TEXT, (Attachment(name="Docs", url="https://example.org"),))] == [(m.kind, m.attachments) for m in found]
+        assert [
+            (MessageKind.TEXT, (Attachment(name="Docs", url="https://example.org"),))
+        ] == [(m.kind, m.attachments) for m in found]
 
     @pytest.mark.parametrize(
-        ("nickname", "expected"), [("Chen 🌸", "Chen 🌸"), ("", "chen.w"), (None, "chen.w")]
+        ("nickname", "expected"),
+        [("Chen 🌸", "Chen 🌸"), ("", "chen.w"), (None, "chen.w")],
     )
-    def test_display_name(self, tmp_path: Path, nickname: str | None, expected: str) -> None:
-        """The author is the nickname, falling back to the account name; the id is the user id."""
-        found, _ = read(write(tmp_path, [record(author=user(nickname=nickname, uid="42"))]))
+    def test_display_name(
+        self, tmp_path: Path, nickname: str | None, expected: str
+    ) -> None:
+        """The author is the nickname, else the account name; the id is the user id."""
+        found, _ = read(
+            write(tmp_path, [record(author=user(nickname=nickname, uid="42"))])
+        )
 
         assert [Participant(id="42", name=expected)] == [m.author for m in found]
 
     def test_edited(self, tmp_path: Path) -> None:
-        """timestampEdited sets the edited flag."""
-        found, _ = read(write(tmp_path, [record(timestampEdited="2024-03-01T10:05:00+00:00"), record()]))
+        """TimestampEdited sets the edited flag."""
+        found, _ = read(
+            write(
+                tmp_path,
+                [record(timestampEdited="2024-03-01T10:05:00+00:00"), record()],
+            )
+        )
 
         assert [True, False] == [m.edited for m in found]
 
     def test_text_as_written(self, tmp_path: Path) -> None:
-        """Turkish letters, emoji, inner newlines and markdown survive; CRLF becomes LF."""
-        found, _ = read(write(tmp_path, [record("Işık **ğüş** 👍🏽\r\nikinci  satır ")]))
+        """Turkish letters, emoji, newlines and markdown survive; CRLF becomes LF."""
+        text = "Işık **ğüş** 👍🏽\r\nikinci  satır "  # noqa: RUF001
+        found, _ = read(write(tmp_path, [record(text)]))
 
-        assert ["Işık **ğüş** 👍🏽\nikinci  satır "] == [m.text for m in found]
+        assert ["Işık **ğüş** 👍🏽\nikinci  satır "] == [m.text for m in found]  # noqa: RUF001
 
     @pytest.mark.parametrize(
         ("stamp", "expected"),
         [
-            ("2024-02-03T09:14:05.123+03:00", pendulum.datetime(2024, 2, 3, 6, 14, 5, 123000, tz="UTC")),
-            ("2024-02-03T09:14:05.1230000+03:00", pendulum.datetime(2024, 2, 3, 6, 14, 5, 123000, tz="UTC")),
-            ("2024-02-03T09:14:05-05:30", pendulum.datetime(2024, 2, 3, 14, 44, 5, tz="UTC")),
+            (
+                "2024-02-03T09:14:05.123+03:00",
+                pendulum.datetime(2024, 2, 3, 6, 14, 5, 123000, tz="UTC"),
+            ),
+            (
+                "2024-02-03T09:14:05.1230000+03:00",
+                pendulum.datetime(2024, 2, 3, 6, 14, 5, 123000, tz="UTC"),
+            ),
+            (
+                "2024-02-03T09:14:05-05:30",
+                pendulum.datetime(2024, 2, 3, 14, 44, 5, tz="UTC"),
+            ),
             ("2024-02-03T09:14:05Z", pendulum.datetime(2024, 2, 3, 9, 14, 5, tz="UTC")),
-            ("2024-02-03T09:14:05.5+0100", pendulum.datetime(2024, 2, 3, 8, 14, 5, 500000, tz="UTC")),
+            (
+                "2024-02-03T09:14:05.5+0100",
+                pendulum.datetime(2024, 2, 3, 8, 14, 5, 500000, tz="UTC"),
+            ),
         ],
     )
     def test_timestamps(self, stamp: str, expected: pendulum.DateTime) -> None:
         """Timestamps keep their exact instant, whatever the fraction and offset."""
         assert expected == parse_timestamp(stamp)
 
-    @pytest.mark.parametrize("stamp", ["2024-02-03T09:14:05", "yesterday", "2024-13-03T09:14:05+00:00"])
+    @pytest.mark.parametrize(
+        "stamp", ["2024-02-03T09:14:05", "yesterday", "2024-13-03T09:14:05+00:00"]
+    )
     def test_bad_timestamps(self, stamp: str) -> None:
         """Naive or malformed timestamps are refused."""
         assert parse_timestamp(stamp) is None
@@ -308,7 +414,7 @@ class TestOrder:
         assert [str(i) for i in range(30)] == [m.text for m in found]
 
     def test_reverse_export_spills_to_disk(self, tmp_path: Path) -> None:
-        """With a small spill_at, a reversed export is sorted through temporary runs, ties in original order."""
+        """A small spill_at sorts through temporary runs; ties keep their order."""
         records = [record(str(i), at=at(i // 2)) for i in range(50)]
         found, _ = read(write(tmp_path, records[::-1]), DiscordJsonParser(spill_at=7))
 
@@ -335,7 +441,10 @@ class TestOrder:
     def test_any_order_sorts(self, tmp_path: Path) -> None:
         """order='any' sorts a shuffled file."""
         order = [3, 0, 4, 1, 2]
-        found, _ = read(write(tmp_path, [record(str(i), at=at(i)) for i in order]), DiscordJsonParser(order="any"))
+        found, _ = read(
+            write(tmp_path, [record(str(i), at=at(i)) for i in order]),
+            DiscordJsonParser(order="any"),
+        )
 
         assert ["0", "1", "2", "3", "4"] == [m.text for m in found]
 
@@ -344,7 +453,11 @@ class TestParts:
     def test_folder_of_parts_merges(self, tmp_path: Path) -> None:
         """The parts of an export in a folder come out as one chronological stream."""
         (tmp_path / "export").mkdir()
-        write(tmp_path / "export", [record("a", at=at(0)), record("b", at=at(1))], "G - c [1].json")
+        write(
+            tmp_path / "export",
+            [record("a", at=at(0)), record("b", at=at(1))],
+            "G - c [1].json",
+        )
         write(tmp_path / "export", [record("c", at=at(2))], "G - c [1] [part 2].json")
         found, _ = read(tmp_path / "export")
 
@@ -352,19 +465,38 @@ class TestParts:
 
     def test_reverse_parts_merge(self, tmp_path: Path) -> None:
         """Parts of a --reverse export (newest part first) merge oldest first."""
-        write(tmp_path, [record("d", at=at(3)), record("c", at=at(2))], "G - c [1].json")
-        write(tmp_path, [record("b", at=at(1)), record("a", at=at(0))], "G - c [1] [part 2].json")
+        write(
+            tmp_path, [record("d", at=at(3)), record("c", at=at(2))], "G - c [1].json"
+        )
+        write(
+            tmp_path,
+            [record("b", at=at(1)), record("a", at=at(0))],
+            "G - c [1] [part 2].json",
+        )
         sink = CollectingIssueSink()
-        found = list(DiscordJsonParser().parse_files(sorted(tmp_path.iterdir()), ParseContext(issues=sink)))
+        found = list(
+            DiscordJsonParser().parse_files(
+                sorted(tmp_path.iterdir()), ParseContext(issues=sink)
+            )
+        )
 
         assert ["a", "b", "c", "d"] == [m.text for m in found]
 
     def test_thread_and_channel(self, tmp_path: Path) -> None:
-        """A channel and its thread export merge; the thread starter pointer is a system event."""
+        """A channel and its thread merge; the thread starter is a system event."""
         parent = record("soru?", at=at(0))
-        write(tmp_path, [parent, record("Started a thread.", kind="ThreadCreated", at=at(1))], "G - general [1].json")
+        write(
+            tmp_path,
+            [parent, record("Started a thread.", kind="ThreadCreated", at=at(1))],
+            "G - general [1].json",
+        )
         thread = [
-            record("", kind="21", at=at(1, 1), reference={"messageId": parent["id"], "channelId": "1"}),
+            record(
+                "",
+                kind="21",
+                at=at(1, 1),
+                reference={"messageId": parent["id"], "channelId": "1"},
+            ),
             record("cevap", at=at(2)),
         ]
         (tmp_path / "G - general - soru [2].json").write_text(
@@ -372,9 +504,12 @@ class TestParts:
         )
         found, _ = read(tmp_path)
 
-        assert [(MessageKind.TEXT, "soru?"), (MessageKind.SYSTEM, "Started a thread."), (MessageKind.SYSTEM, ""), (MessageKind.TEXT, "cevap")] == [
-            (m.kind, m.text) for m in found
-        ]
+        assert [
+            (MessageKind.TEXT, "soru?"),
+            (MessageKind.SYSTEM, "Started a thread."),
+            (MessageKind.SYSTEM, ""),
+            (MessageKind.TEXT, "cevap"),
+        ] == [(m.kind, m.text) for m in found]
 
     def test_foreign_json_in_folder_is_warned(self, tmp_path: Path) -> None:
         """A JSON file of another shape beside the export is skipped with a warning."""
@@ -392,7 +527,10 @@ class TestBadInput:
         path = tmp_path / "empty.json"
         path.write_bytes(b"")
 
-        with pytest.raises(ParseError, match="empty.json: expected a DiscordChatExporter JSON export.*an empty file"):
+        with pytest.raises(
+            ParseError,
+            match=r"empty\.json: expected a DiscordChatExporter JSON .*an empty file",
+        ):
             read(path)
 
     def test_binary_file(self, tmp_path: Path) -> None:
@@ -420,7 +558,7 @@ class TestBadInput:
             read(path)
 
     def test_truncated_file(self, tmp_path: Path) -> None:
-        """A truncated export yields the messages before the break and reports where it broke."""
+        """A truncated export yields the messages before the break, then an issue."""
         text = export([record("a"), record("b"), record("c")])
         path = tmp_path / "t.json"
         path.write_text(text[: text.index('"c"') + 1], encoding="utf-8")
@@ -433,7 +571,11 @@ class TestBadInput:
         """In strict mode the first bad record raises ParseError with its JSON path."""
         path = write(tmp_path, [record("a"), record("b", at="soon")])
 
-        with pytest.raises(ParseError, match=r"\$\.messages\[1\]\.timestamp: expected an ISO 8601 time with offset, found 'soon'"):
+        with pytest.raises(
+            ParseError,
+            match=r"\$\.messages\[1\]\.timestamp: expected an ISO 8601 time with "
+            r"offset, found 'soon'",
+        ):
             list(parse(path, strict=True))
 
     def test_bad_records_are_reported(self, tmp_path: Path) -> None:
@@ -441,7 +583,9 @@ class TestBadInput:
         good = record("ok")
         no_author = record("x")
         del no_author["author"]
-        path = write(tmp_path, [good, 5, record("y", at="2024"), no_author, record("z", id=None)])  # type: ignore[list-item]
+        path = write(
+            tmp_path, [good, 5, record("y", at="2024"), no_author, record("z", id=None)]
+        )
         found, sink = read(path)
 
         assert ["ok"] == [m.text for m in found]
@@ -455,7 +599,9 @@ class TestBadInput:
     def test_message_count_mismatch_is_warned(self, tmp_path: Path) -> None:
         """A messageCount that disagrees with the records is a warning."""
         path = tmp_path / "c.json"
-        path.write_text(export([record("a")]).replace('"messageCount": 1', '"messageCount": 3'))
+        path.write_text(
+            export([record("a")]).replace('"messageCount": 1', '"messageCount": 3')
+        )
         found, sink = read(path)
 
         assert 1 == len(found)
@@ -483,7 +629,9 @@ class TestDetection:
         path = write(tmp_path, [record("a"), record("b")])
         found, _ = read(path)
 
-        assert [f"{path.name} $.messages[0]", f"{path.name} $.messages[1]"] == [str(m.source) for m in found]
+        assert [f"{path.name} $.messages[0]", f"{path.name} $.messages[1]"] == [
+            str(m.source) for m in found
+        ]
 
 
 class TestGeneratedExport:
@@ -494,8 +642,22 @@ class TestGeneratedExport:
             pytest.skip("../shared/bench is absent")
         out, truth = tmp_path / "d.json", tmp_path / "t.jsonl"
         subprocess.run(
-            [sys.executable, str(GENERATOR), "--format", "discord-json", "--messages", "2000", "--seed", str(seed),
-             "-o", str(out), "--truth", str(truth), "--tz-offset", "+03:00"],
+            [
+                sys.executable,
+                str(GENERATOR),
+                "--format",
+                "discord-json",
+                "--messages",
+                "2000",
+                "--seed",
+                str(seed),
+                "-o",
+                str(out),
+                "--truth",
+                str(truth),
+                "--tz-offset",
+                "+03:00",
+            ],
             check=True,
             capture_output=True,
         )
@@ -504,12 +666,19 @@ class TestGeneratedExport:
             item = json.loads(line)
             kind = {"multiline": "text"}.get(item["kind"], item["kind"])
             who = None if kind == "system" else item["nickname"]
-            want.append((parse_timestamp(item["ts"]), who, item["text"], kind))
-        want.sort(key=lambda w: w[0])  # the generator writes a few same-second pairs swapped
+            stamp = parse_timestamp(item["ts"])
+            assert stamp is not None
+            want.append((stamp, who, item["text"], kind))
+        want.sort(
+            key=lambda w: w[0]
+        )  # the generator writes a few same-second pairs swapped
         sink = CollectingIssueSink()
         found = list(parse(out, issues=sink))
 
-        assert want == [(m.sent_at, m.author.name if m.author else None, m.text, m.kind.value) for m in found]
+        assert want == [
+            (m.sent_at, m.author.name if m.author else None, m.text, m.kind.value)
+            for m in found
+        ]
         assert [] == sink.issues
 
 
@@ -520,33 +689,62 @@ def render(chat: list[Message]) -> str:
         author = message.author or Participant(id="0", name="System")
         item = record(
             message.text,
-            kind="GuildMemberJoin" if message.is_system else ("Reply" if message.reply_to else "Default"),
+            kind="GuildMemberJoin"
+            if message.is_system
+            else ("Reply" if message.reply_to else "Default"),
             at=message.sent_at.isoformat(),
             author=user(name=author.id, nickname=author.name, uid=author.id),
             id=message.id,
             timestampEdited=message.sent_at.isoformat() if message.edited else None,
         )
         if message.reply_to:
-            item["reference"] = {"messageId": message.reply_to, "channelId": "1", "guildId": "2"}
+            item["reference"] = {
+                "messageId": message.reply_to,
+                "channelId": "1",
+                "guildId": "2",
+            }
         if message.attachments:
-            item["attachments"] = [{"id": "1", "url": f"https://cdn/{a.name}", "fileName": a.name, "fileSizeBytes": 1} for a in message.attachments]
+            item["attachments"] = [
+                {
+                    "id": "1",
+                    "url": f"https://cdn/{a.name}",
+                    "fileName": a.name,
+                    "fileSizeBytes": 1,
+                }
+                for a in message.attachments
+            ]
         records.append(item)
     return export(records)
 
 
 class TestRoundTrip:
     @given(chats())
-    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+    @settings(
+        suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+    )
     def test_render_then_parse(self, tmp_path: Path, chat: list[Message]) -> None:
-        """A generated chat rendered as DiscordChatExporter JSON parses back to the same messages."""
+        """A generated chat rendered as JSON parses back to the same messages."""
         path = tmp_path / "rt.json"
         path.write_text(render(chat), encoding="utf-8")
         sink = CollectingIssueSink()
-        found = list(DiscordJsonParser().parse(Source(path=path), ParseContext(issues=sink)))
+        found = list(
+            DiscordJsonParser().parse(Source(path=path), ParseContext(issues=sink))
+        )
 
         expected_kind = {MessageKind.DELETED: MessageKind.TEXT}
         assert [
-            (m.id, m.sent_at, m.author, m.text, expected_kind.get(m.kind, m.kind), m.reply_to, m.edited and not m.is_system)
+            (
+                m.id,
+                m.sent_at,
+                m.author,
+                m.text,
+                expected_kind.get(m.kind, m.kind),
+                m.reply_to,
+                m.edited and not m.is_system,
+            )
             for m in chat
-        ] == [(m.id, m.sent_at, m.author, m.text, m.kind, m.reply_to, m.edited) for m in found]
+        ] == [
+            (m.id, m.sent_at, m.author, m.text, m.kind, m.reply_to, m.edited)
+            for m in found
+        ]
         assert [] == sink.issues

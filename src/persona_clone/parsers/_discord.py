@@ -1,6 +1,8 @@
 """
-What DiscordChatExporter's JSON and CSV writers share: message kinds, the
-English fallback texts of system messages, and its ISO 8601 timestamps.
+What DiscordChatExporter's JSON and CSV writers share.
+
+Message kinds, the English fallback texts of system messages, and the
+ISO 8601 timestamps it writes.
 """
 
 from __future__ import annotations
@@ -126,6 +128,6 @@ def parse_timestamp(text: str) -> pendulum.DateTime | None:
 
 
 def part_number(name: str) -> int:
-    """The *n* of a partitioned export's `` [part n]`` file name (1 for the first part)."""
+    """Return the *n* of a partitioned export's `` [part n]`` name (1 for part one)."""
     match = _PART.search(name)
     return int(match.group(1)) if match else 1

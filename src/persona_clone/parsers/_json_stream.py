@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator
 from types import ModuleType
-from typing import IO, Any, Final
+from typing import IO, Any, Final, final
 
 import ijson
 
@@ -60,10 +60,13 @@ def _reason(error: Exception) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+@final
 class JsonInput:
     """
-    A readable byte stream for ijson: removes a UTF-8 byte-order mark, turns
-    UTF-16/UTF-32 into UTF-8 on the fly, and remembers the last bytes it read.
+    A readable byte stream for ijson.
+
+    It removes a UTF-8 byte-order mark, turns UTF-16/UTF-32 into UTF-8 on the
+    fly, and remembers the last bytes it read (`tail`).
 
     Args:
         raw: The binary stream to read from (closed by `close`).

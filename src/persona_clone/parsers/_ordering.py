@@ -2,25 +2,26 @@
 Chronological output for exports that may be stored newest-first, in bounded memory.
 
 `chronological` compares the first and the sixteenth time of a stream to tell
-its order. An oldest-first stream passes through a window of a few hundred
-messages that mends small disorder (two messages of one second swapped). A newest-first (or
-unordered) stream goes through an external merge sort: runs of at most
-*spill_at* messages are sorted in memory and, when there is more than one run,
-written to temporary files (pickled in blocks) and merged lazily, so memory
-holds one run plus one block per run, whatever the size of the export.
+its order. An oldest-first stream passes through a window of a thousand
+messages that mends small disorder (two messages of one second swapped).
+A newest-first (or unordered) stream goes through an external merge sort:
+runs of at most *spill_at* messages are sorted in memory and, when there is
+more than one run, written to temporary files (pickled in blocks) and merged
+lazily, so memory holds one run plus one block per run, whatever the size of
+the export.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import deque
 import itertools
 import pickle
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Final, Literal, TypeAlias
 
-from ..message import Message
+from persona_clone.message import Message
 
 
 __all__ = ["Order", "chronological", "sort_key"]
@@ -37,7 +38,7 @@ Key: TypeAlias = tuple[float, int]
 
 
 def sort_key(message: Message, position: int) -> Key:
-    """The order of output: the instant, then *position* (file order, or its reverse)."""
+    """Return the output order of *message*: its instant, then *position*."""
     return (message.sent_at.timestamp(), position)
 
 
@@ -115,7 +116,7 @@ def _external_sort(
                 run.append((sort_key(message, sign * position), message))
                 position += 1
             run.sort(key=lambda pair: pair[0])
-            if not runs and position < spill_at or not run:
+            if (not runs and position < spill_at) or not run:
                 if runs:
                     iterators = [_read_run(f) for f in runs]
                     if run:
@@ -132,7 +133,7 @@ def _external_sort(
 
 
 def _write_run(run: list[tuple[Key, Message]]) -> IO[bytes]:
-    handle = tempfile.TemporaryFile(prefix="persona-clone-sort-")
+    handle = tempfile.TemporaryFile(prefix="persona-clone-sort-")  # noqa: SIM115 - closed by the caller
     for start in range(0, len(run), _BLOCK):
         pickle.dump(
             run[start : start + _BLOCK], handle, protocol=pickle.HIGHEST_PROTOCOL

@@ -1,6 +1,4 @@
-"""
-`DiscordCsvParser`: DiscordChatExporter's CSV exports, streamed row by row.
-"""
+"""`DiscordCsvParser`: DiscordChatExporter's CSV exports, streamed row by row."""
 
 from __future__ import annotations
 
@@ -104,7 +102,9 @@ class DiscordCsvParser:
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
         """
-        Yield the messages of the CSV export at *source* (file, folder or zip), oldest first.
+        Yield the messages of the CSV export at *source*, oldest first.
+
+        *source* is a file, or a folder or zip of CSV files.
 
         Raises:
             ParseError: the input is not such a CSV export, or (strict mode) the
@@ -141,7 +141,9 @@ class DiscordCsvParser:
             try:
                 first = handle.readline()
             except UnicodeDecodeError as error:
-                raise ParseError(where, _SHAPE, f"undecodable bytes ({error.reason})") from None
+                raise ParseError(
+                    where, _SHAPE, f"undecodable bytes ({error.reason})"
+                ) from None
             if first.rstrip("\n").replace('"', "") != _HEADER_LINE:
                 raise ParseError(
                     where, _SHAPE, first[:60] if first else "an empty file"

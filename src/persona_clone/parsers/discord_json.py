@@ -9,8 +9,8 @@ chronological stream of `Message`s; memory does not grow with the file.
 from __future__ import annotations
 
 import functools
-import io
 import heapq
+import io
 import mimetypes
 import os
 import re
@@ -21,23 +21,37 @@ from typing import Any, ClassVar, Final
 from attrs import field, frozen
 from attrs.validators import ge, in_
 
-from ..errors import ParseError, excerpt
-from ..message import Attachment, Message, MessageKind, Participant, SourceRef
-from ._discord import SYSTEM_TYPES, USER_TYPES, parse_timestamp, part_number
-from ._json_stream import (
+from persona_clone.errors import ParseError, excerpt
+from persona_clone.message import (
+    Attachment,
+    Message,
+    MessageKind,
+    Participant,
+    SourceRef,
+)
+from persona_clone.parsers._discord import (
+    SYSTEM_TYPES,
+    USER_TYPES,
+    parse_timestamp,
+    part_number,
+)
+from persona_clone.parsers._json_stream import (
     JsonInput,
     JsonStreamError,
     iter_array_items,
     top_level_keys,
 )
-from ._ordering import ORDERS, Order, chronological
-from .base import ParseContext, Severity
-from .source import Sample, Source, as_source
+from persona_clone.parsers._ordering import ORDERS, Order, chronological
+from persona_clone.parsers.base import ParseContext, Severity
+from persona_clone.parsers.source import Sample, Source, as_source
 
 
 __all__ = ["DiscordJsonParser"]
 
-_SHAPE: Final = "a DiscordChatExporter JSON export (an object with 'guild', 'channel' and 'messages')"
+_SHAPE: Final = (
+    "a DiscordChatExporter JSON export "
+    "(an object with 'guild', 'channel' and 'messages')"
+)
 _MARKERS: Final = frozenset({"guild", "channel", "messages"})
 _COUNT: Final = re.compile(rb'"messageCount"\s*:\s*(\d+)\s*\}\s*$')
 _STICKER_TYPES: Final = {
@@ -116,7 +130,7 @@ class DiscordJsonParser:
     spill_at: int = field(default=100_000, validator=ge(1))
 
     def sniff(self, sample: Sample) -> float:
-        """Score *sample*: 0.95 for an object with ``guild``, ``channel`` and ``messages``."""
+        """Score *sample*: 0.95 for an object with guild, channel and messages keys."""
         if not sample.is_container:
             return _looks_like_export(sample.head)
         scores = [
@@ -129,7 +143,9 @@ class DiscordJsonParser:
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
         """
-        Yield the messages of the export at *source* (file, folder or zip), oldest first.
+        Yield the messages of the export at *source*, oldest first.
+
+        *source* is a file, or a folder or zip of files (parts, threads).
 
         Raises:
             ParseError: the input holds no readable DiscordChatExporter export, or
@@ -150,7 +166,7 @@ class DiscordJsonParser:
         context: ParseContext,
     ) -> Iterator[Message]:
         """
-        Yield the messages of several exports (e.g. the parts of one), merged oldest first.
+        Yield the messages of several exports (the parts of one), oldest first.
 
         Raises:
             ParseError: none of *paths* holds a readable export.
@@ -262,8 +278,10 @@ class _Records:
                 error.reason,
             )
 
-    def build(self, record: Any, index: int) -> Message | None:  # noqa: C901, PLR0912
-        """Return the message of *record*, or None after reporting why it is unreadable."""
+    def build(  # noqa: C901, PLR0911, PLR0912
+        self, record: Any, index: int
+    ) -> Message | None:
+        """Return the message of *record*, or None after reporting what is wrong."""
         self.count = index + 1
         path = f"$.messages[{index}]"
         if type(record) is not dict:

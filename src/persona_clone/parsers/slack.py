@@ -1,6 +1,4 @@
-"""
-`SlackParser`: Slack workspace exports (a folder or the ``.zip``).
-"""
+"""`SlackParser`: Slack workspace exports (a folder or the ``.zip``)."""
 
 from __future__ import annotations
 
@@ -8,7 +6,7 @@ import heapq
 import json
 import logging
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Final
 
 import pendulum
@@ -61,7 +59,9 @@ SYSTEM_SUBTYPES: Final = frozenset(
 )
 """Message subtypes that are events of the conversation, not messages."""
 
-_LIVE_EVENTS: Final = frozenset({"message_changed", "message_deleted", "message_replied"})
+_LIVE_EVENTS: Final = frozenset(
+    {"message_changed", "message_deleted", "message_replied"}
+)
 _USER_SUBTYPES: Final = frozenset(
     {
         "thread_broadcast",
@@ -91,7 +91,9 @@ def _root(members: Collection[str]) -> str | None:
 
 
 def _display_name(user: Mapping[str, Any]) -> str | None:
-    profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+    profile = user.get("profile")
+    if not isinstance(profile, dict):
+        profile = {}
     for value in (user.get("real_name"), profile.get("real_name"), user.get("name")):
         if isinstance(value, str) and value:
             return value
@@ -115,6 +117,13 @@ def _day_files(members: Collection[str], root: str) -> dict[str, list[str]]:
             if match:
                 found.setdefault(match.group(1), []).append(member)
     return found
+
+
+def _names(value: Iterable[str] | None) -> frozenset[str] | None:
+    """Hold the chosen conversations as a set (a plain string is one name)."""
+    if value is None:
+        return None
+    return frozenset([value] if isinstance(value, str) else value)
 
 
 def _ts_key(ts: str) -> tuple[int, int]:
@@ -157,9 +166,7 @@ class SlackParser:
 
     name: ClassVar[str] = "slack"
 
-    channels: frozenset[str] | None = field(
-        default=None, converter=lambda v: None if v is None else frozenset(v)
-    )
+    channels: frozenset[str] | None = field(default=None, converter=_names)
     render_mentions: bool = False
 
     def sniff(self, sample: Sample) -> float:
@@ -199,7 +206,9 @@ class SlackParser:
         ]
         if self.channels is not None:
             chosen = [
-                c for c in conversations if c.name in self.channels or c.id in self.channels
+                c
+                for c in conversations
+                if c.name in self.channels or c.id in self.channels
             ]
             known = {c.name for c in chosen} | {c.id for c in chosen}
             missing = sorted(self.channels - known)
@@ -221,9 +230,7 @@ class SlackParser:
         for _, message in merged:
             yield message
 
-    def _read_json(
-        self, source: Source, member: str, context: ParseContext
-    ) -> Any:
+    def _read_json(self, source: Source, member: str, context: ParseContext) -> Any:
         where = source.display(member)
         try:
             with source.open_text(member) as handle:
@@ -247,7 +254,11 @@ class SlackParser:
             data = self._read_json(source, member, context)
             if not isinstance(data, list):
                 if data is not None:
-                    context.report(source.display(member), "a JSON array of users", type(data).__name__)
+                    context.report(
+                        source.display(member),
+                        "a JSON array of users",
+                        type(data).__name__,
+                    )
                 continue
             for index, user in enumerate(data):
                 if not isinstance(user, dict) or not isinstance(user.get("id"), str):
@@ -287,7 +298,9 @@ class SlackParser:
                 if folder not in seen:
                     seen.add(folder)
                     found.append(
-                        _Conversation(id=item["id"], name=label or item["id"], folder=folder)
+                        _Conversation(
+                            id=item["id"], name=label or item["id"], folder=folder
+                        )
                     )
         return found
 
@@ -310,7 +323,14 @@ class SlackParser:
                 continue
             batch: list[tuple[tuple[int, int], Message]] = []
             for index, record in enumerate(data):
-                built = self._message(record, conversation, users, where, f"$[{index}]", context)
+                built = self._message(
+                    record,
+                    conversation=conversation,
+                    users=users,
+                    where=where,
+                    path=f"$[{index}]",
+                    context=context,
+                )
                 if built is not None:
                     batch.append(built)
             batch.sort(key=lambda pair: pair[0])
@@ -325,9 +345,10 @@ class SlackParser:
                 previous = key
                 yield key, message
 
-    def _message(  # noqa: C901, PLR0911, PLR0912
+    def _message(  # noqa: C901
         self,
         record: Any,
+        *,
         conversation: _Conversation,
         users: dict[str, Participant],
         where: str,
@@ -340,7 +361,9 @@ class SlackParser:
         ts = record.get("ts")
         sent_at = _timestamp(ts) if isinstance(ts, str) else None
         if sent_at is None or not isinstance(ts, str):
-            context.report(f"{where} {path}.ts", "a Slack ts such as '1714982400.000100'", repr(ts))
+            context.report(
+                f"{where} {path}.ts", "a Slack ts such as '1714982400.000100'", repr(ts)
+            )
             return None
         subtype = record.get("subtype")
         if record.get("type", "message") != "message" or subtype in _LIVE_EVENTS:
@@ -382,7 +405,10 @@ class SlackParser:
             )
         if self.render_mentions and "<@" in text:
             text = _MENTION.sub(
-                lambda m: "@" + (users[m.group(1)].name if m.group(1) in users else m.group(1)),
+                lambda m: (
+                    "@"
+                    + (users[m.group(1)].name if m.group(1) in users else m.group(1))
+                ),
                 text,
             )
         attachments = _files(record)
@@ -391,7 +417,9 @@ class SlackParser:
             media = False
         thread = record.get("thread_ts")
         reply_to = (
-            f"{conversation.id}/{thread}" if isinstance(thread, str) and thread != ts else None
+            f"{conversation.id}/{thread}"
+            if isinstance(thread, str) and thread != ts
+            else None
         )
         return key, Message(
             id=message_id,
@@ -423,11 +451,15 @@ class SlackParser:
             return Participant(id=user, name=shown or user)
         bot_profile = record.get("bot_profile")
         bot_name = record.get("username")
-        if not (isinstance(bot_name, str) and bot_name) and isinstance(bot_profile, dict):
+        if not (isinstance(bot_name, str) and bot_name) and isinstance(
+            bot_profile, dict
+        ):
             bot_name = bot_profile.get("name")
         if isinstance(bot_name, str) and bot_name:
             bot_id = record.get("bot_id")
-            return Participant(id=bot_id if isinstance(bot_id, str) else bot_name, name=bot_name)
+            return Participant(
+                id=bot_id if isinstance(bot_id, str) else bot_name, name=bot_name
+            )
         return None
 
 
@@ -448,8 +480,12 @@ def _files(record: Mapping[str, Any]) -> tuple[Attachment, ...]:
             Attachment(
                 name=str(name),
                 url=url if isinstance(url, str) else None,
-                content_type=mimetype if isinstance(mimetype, str) and mimetype else None,
-                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                content_type=mimetype
+                if isinstance(mimetype, str) and mimetype
+                else None,
+                size=size
+                if isinstance(size, int) and not isinstance(size, bool)
+                else None,
             )
         )
     return tuple(found)
