@@ -748,3 +748,63 @@ class TestRoundTrip:
             for m in found
         ]
         assert [] == sink.issues
+
+
+class TestCounts:
+    @pytest.mark.parametrize(
+        "records",
+        [
+            [record("a"), record("b", kind="GuildMemberJoin")],
+            [record("a"), 7, record("b", at="x"), record("c")],
+            [record("a", author="nobody"), record("b", id=[1])],
+            [],
+        ],
+    )
+    def test_every_record_is_accounted_for(
+        self, tmp_path: Path, records: list[Any]
+    ) -> None:
+        """Messages plus error issues equal the records of the file."""
+        found, sink = read(write(tmp_path, records))
+
+        assert len(records) == len(found) + sum(i.lines for i in sink.errors)
+
+    def test_minified_and_crlf(self, tmp_path: Path) -> None:
+        """A minified document and one with Windows line ends read the same."""
+        document = json.loads(export([record("a", at=at(0)), record("b", at=at(1))]))
+        (tmp_path / "m.json").write_text(json.dumps(document, separators=(",", ":")))
+        (tmp_path / "w.json").write_bytes(
+            json.dumps(document, indent=2).replace("\n", "\r\n").encode()
+        )
+
+        assert ["a", "b"] == [m.text for m in read(tmp_path / "m.json")[0]]
+        assert ["a", "b"] == [m.text for m in read(tmp_path / "w.json")[0]]
+
+    def test_folder_without_exports(self, tmp_path: Path) -> None:
+        """A folder of foreign JSON files raises ParseError."""
+        (tmp_path / "a.json").write_text("[]")
+        (tmp_path / "b.json").write_text("{}")
+
+        with pytest.raises(ParseError, match="no such file among them"):
+            read(tmp_path)
+
+    def test_generated_reverse_export(self, tmp_path: Path) -> None:
+        """A realistic export reversed on disk reads the same as forward."""
+        if not GENERATOR.is_file():
+            pytest.skip("../shared/bench is absent")
+        out = tmp_path / "d.json"
+        subprocess.run(
+            [sys.executable, str(GENERATOR), "--format", "discord-json",
+             "--messages", "1500", "--seed", "3", "-o", str(out)],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        document = json.loads(out.read_text(encoding="utf-8"))
+        document["messages"].reverse()
+        backwards = tmp_path / "r.json"
+        backwards.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+        forward = [(m.id, m.sent_at) for m in read(out)[0]]
+        assert forward == [
+            (m.id, m.sent_at)
+            for m in read(backwards, DiscordJsonParser(spill_at=400))[0]
+        ]

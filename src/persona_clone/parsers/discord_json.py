@@ -186,23 +186,33 @@ class DiscordJsonParser:
             yield from self._file(source, member, context, alone=True)
             return
         readable = []
+        exports = 0
         for source, member in targets:
+            problem = _check_shape(source, member)
+            if problem is not None:
+                where = source.display(member)
+                context.report(
+                    where, _SHAPE, problem, severity=Severity.WARNING, lines=0
+                )
+                continue
+            exports += 1
             stream = self._file(source, member, context, alone=False)
             first = next(stream, None)
             if first is not None:
                 readable.append(_prepend(first, stream))
+        if not exports:
+            where = ", ".join(s.display(m) for s, m in targets[:3])
+            raise ParseError(where, _SHAPE, "no such file among them")
         yield from heapq.merge(*readable, key=lambda message: message.sent_at)
 
     def _file(
         self, source: Source, member: str, context: ParseContext, *, alone: bool
     ) -> Iterator[Message]:
         where = source.display(member)
-        problem = _check_shape(source, member)
-        if problem is not None:
-            if alone:
+        if alone:
+            problem = _check_shape(source, member)
+            if problem is not None:
                 raise ParseError(where, _SHAPE, problem)
-            context.report(where, _SHAPE, problem, severity=Severity.WARNING, lines=0)
-            return
 
         def late(message: Message, previous: Message) -> None:
             context.report(
