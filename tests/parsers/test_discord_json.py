@@ -58,7 +58,7 @@ def record(
     *,
     kind: str = "Default",
     at: str = "2024-03-01T10:00:00+00:00",
-    author: dict[str, Any] | None = None,
+    author: Any = None,
     **extra: Any,
 ) -> dict[str, Any]:
     found: dict[str, Any] = {
