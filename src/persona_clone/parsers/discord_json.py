@@ -104,8 +104,8 @@ class DiscordJsonParser:
     system messages without an author. The author is the member's nickname,
     falling back to the account name, with the user id as participant id.
     A reply's ``reference.messageId`` becomes `Message.reply_to`; attachments,
-    stickers and embeds become `Attachment`s, and a message that only carries
-    attachments or stickers is media.
+    stickers and embeds become `Attachment`s, and a message with attachments or
+    stickers is media (its caption, if any, kept as text).
 
     The input may be one file, a folder or zip holding several (the parts of a
     partitioned export, or a channel and its threads), or several files given to
