@@ -267,3 +267,15 @@ class TestRoundTrip:
         ]
         assert [str(i) for i in range(1, len(chat) + 1)] == [m.id for m in found]
         assert [] == sink.issues
+
+
+class TestBinary:
+    def test_binary_file(self, tmp_path: Path) -> None:
+        """A binary file given as CSV raises ParseError, not a decoding traceback."""
+        path = tmp_path / "x.csv"
+        path.write_bytes(b"\xff\xfe\xfd\x00\x81\x82" * 10)
+
+        with pytest.raises(
+            ParseError, match=r"x\.csv: expected a DiscordChatExporter CSV"
+        ):
+            read(path)

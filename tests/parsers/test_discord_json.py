@@ -12,6 +12,7 @@ from typing import Any
 import pendulum
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from persona_clone import (
     Attachment,
@@ -807,4 +808,47 @@ class TestCounts:
         assert forward == [
             (m.id, m.sent_at)
             for m in read(backwards, DiscordJsonParser(spill_at=400))[0]
+        ]
+
+
+_BROKEN = [
+    5,
+    "text",
+    {"id": "1"},
+    {"id": "2", "timestamp": "2024-03-01T10:00:00"},
+    {"id": "3", "timestamp": "2024-03-01T10:00:00+00:00", "author": None},
+    {"id": "4", "timestamp": "2024-03-01T10:00:00+00:00", "content": 7},
+]
+
+
+class TestCountsProperty:
+    @given(st.lists(st.booleans(), max_size=30), st.randoms(use_true_random=False))
+    @settings(
+        suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+    )
+    def test_messages_plus_errors_equal_records(
+        self, tmp_path: Path, good: list[bool], random: Any
+    ) -> None:
+        """Any mix of good and broken records: messages plus errors equal records."""
+        records = [
+            record(str(i), at=at(0, i)) if ok else random.choice(_BROKEN)
+            for i, ok in enumerate(good)
+        ]
+        found, sink = read(write(tmp_path, records))
+
+        assert sum(good) == len(found)
+        assert len(records) == len(found) + sum(i.lines for i in sink.errors)
+
+
+class TestMediaFolder:
+    def test_zip_with_media(self, tmp_path: Path) -> None:
+        """An export zipped with its --media folder keeps the relative paths."""
+        files = [{"id": "1", "url": "general_media/a-1.png", "fileName": "a.png"}]
+        archive = tmp_path / "e.zip"
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr("G - general [1].json", export([record("", attachments=files)]))
+            z.writestr("general_media/a-1.png", b"\x89PNG\r\n\x1a\n")
+
+        assert [("a.png", "general_media/a-1.png")] == [
+            (a.name, a.url) for m in parse(archive) for a in m.attachments
         ]
