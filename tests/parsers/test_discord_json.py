@@ -258,6 +258,13 @@ class TestReplies:
 
         assert [(None, "look")] == [(m.reply_to, m.text) for m in found]
 
+    def test_command_reply_reference_is_not_reply(self, tmp_path: Path) -> None:
+        """Only Default and Reply messages count as replies."""
+        answer = record("done", kind="20", reference={"messageId": "5"})
+        found, _ = read(write(tmp_path, [answer]))
+
+        assert [(MessageKind.TEXT, None)] == [(m.kind, m.reply_to) for m in found]
+
     def test_reference_without_message(self, tmp_path: Path) -> None:
         """A reference with a null messageId is no reply."""
         found, _ = read(

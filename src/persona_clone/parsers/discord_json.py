@@ -60,6 +60,7 @@ _STICKER_TYPES: Final = {
     "Gif": "image/gif",
     "Lottie": "application/json",
 }
+_REPLY_TYPES: Final = frozenset({"Default", "Reply", "0", "19"})
 _SYSTEM: Final = MessageKind.SYSTEM
 _MEDIA: Final = MessageKind.MEDIA
 _TEXT: Final = MessageKind.TEXT
@@ -344,7 +345,7 @@ class _Records:
             attachments = _attachments(files, stickers, embeds)
         reply_to = None
         reference = record.get("reference")
-        if reference:
+        if reference and kind_name in _REPLY_TYPES:
             reply_to = _reply_target(reference)
         forwarded = record.get("forwardedMessage")
         if forwarded and type(forwarded) is dict:
