@@ -578,6 +578,19 @@ class TestBadInput:
         assert 3 == len(found)
         assert ["e/general/2024-05-07.json"] == [i.location for i in sink.errors]
 
+    def test_lists_of_another_shape(self, tmp_path: Path) -> None:
+        """A users.json or channels.json that is no array is reported; days parse."""
+        folder = build(
+            tmp_path / "e",
+            {"general/2024-05-06.json": EXAMPLE},
+            users={"members": []},  # type: ignore[arg-type]
+            channels={"channels": []},  # type: ignore[arg-type]
+        )
+        found, sink = read(folder)
+
+        assert 3 == len(found)
+        assert ["e/users.json", "e/channels.json"] == [i.location for i in sink.errors]
+
     def test_not_sniffed_as_plain_file(self, tmp_path: Path) -> None:
         """A single day file is not a workspace export."""
         path = tmp_path / "2024-05-06.json"

@@ -289,6 +289,12 @@ class SlackParser:
                 continue
             data = self._read_json(source, member, context)
             if not isinstance(data, list):
+                if data is not None:
+                    context.report(
+                        source.display(member),
+                        "a JSON array of conversations",
+                        type(data).__name__,
+                    )
                 continue
             for item in data:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
