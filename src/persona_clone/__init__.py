@@ -10,9 +10,9 @@ The pipeline, each stage a plain object over iterators::
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any, Final
 
-# --- core model -------------------------------------------------------------
 from .clock import Clock, SystemClock
 from .errors import (
     AmbiguousFormatError,
@@ -29,8 +29,6 @@ from .errors import (
 from .interchange import Record, read_jsonl, write_jsonl
 from .merger import Merger
 from .message import Attachment, Message, MessageKind, Participant, SourceRef
-
-# --- parsers ----------------------------------------------------------------
 from .parsers import (
     CollectingIssueSink,
     IssueSink,
@@ -49,11 +47,17 @@ from .session import Session, Turn
 from .sessionizer import Sessionizer
 
 
-# --- datasets ---------------------------------------------------------------
+if TYPE_CHECKING:
+    from .parsers.discord_csv import DiscordCsvParser
+    from .parsers.discord_json import DiscordJsonParser
+    from .parsers.slack import SlackParser
 
-# --- fine-tuning ------------------------------------------------------------
-
-# --- serving ----------------------------------------------------------------
+# Parser classes load on first use, so importing persona_clone imports no parser.
+_LAZY: Final = {
+    "DiscordCsvParser": ".parsers.discord_csv",
+    "DiscordJsonParser": ".parsers.discord_json",
+    "SlackParser": ".parsers.slack",
+}
 
 
 __all__ = [
@@ -63,6 +67,8 @@ __all__ = [
     "CollectingIssueSink",
     "ConfigError",
     "DatasetError",
+    "DiscordCsvParser",
+    "DiscordJsonParser",
     "FineTuneError",
     "IssueSink",
     "Merger",
@@ -84,6 +90,7 @@ __all__ = [
     "Session",
     "Sessionizer",
     "Severity",
+    "SlackParser",
     "Source",
     "SourceRef",
     "StrictIssueSink",
@@ -99,6 +106,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415
 

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     # name -> "module:Class"; also declared in pyproject.toml under ENTRY_POINT_GROUP
+    "discord-csv": "persona_clone.parsers.discord_csv:DiscordCsvParser",
+    "discord-json": "persona_clone.parsers.discord_json:DiscordJsonParser",
+    "slack": "persona_clone.parsers.slack:SlackParser",
 }
 """The built-in formats, known in code so a source checkout works without metadata."""
 
@@ -122,7 +125,10 @@ class ParserRegistry:
                     "uninstall one or pass override=True"
                 )
             entries[point.name] = _Entry(
-                point.name, point.value, dist, _plugin_loader(point, dist, strict=strict)
+                point.name,
+                point.value,
+                dist,
+                _plugin_loader(point, dist, strict=strict),
             )
         return cls(entries=entries)
 
