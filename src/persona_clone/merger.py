@@ -4,20 +4,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 
 import pendulum
 from attrs import evolve, field, frozen
 
-from .durations import as_timedelta, optional_duration
+from .durations import optional_duration
 from .message import Message
 from .session import Session, Turn
 
 
 __all__ = ["Merger"]
-
-_sub = dt.datetime.__sub__
 
 
 def _speaker(message: Message) -> str | None:
@@ -63,7 +60,8 @@ class Merger:
             return False
         if self.within is None:
             return True
-        return _sub(message.sent_at, turn.messages[-1].sent_at) <= as_timedelta(self.within)
+        pause = message.sent_at.timestamp() - turn.messages[-1].sent_at.timestamp()
+        return pause <= self.within.total_seconds()
 
     def start(self, message: Message) -> Turn:
         """Return a new turn holding only *message*."""
@@ -79,13 +77,16 @@ class Merger:
 
     def merge(self, messages: Iterable[Message]) -> Iterator[Turn]:
         """Yield the turns of a run of *messages*, lazily."""
-        within = None if self.within is None else as_timedelta(self.within)
+        within = None if self.within is None else self.within.total_seconds()
         joiner = self.joiner
         run: list[Message] = []
         for message in messages:
             if run and (
                 _speaker(run[-1]) != _speaker(message)
-                or (within is not None and _sub(message.sent_at, run[-1].sent_at) > within)
+                or (
+                    within is not None
+                    and message.sent_at.timestamp() - run[-1].sent_at.timestamp() > within
+                )
             ):
                 yield self._turn(run, joiner)
                 run = []

@@ -49,7 +49,7 @@ class Session:
     @property
     def duration(self) -> dt.timedelta:
         """Time from the first to the last message."""
-        return dt.datetime.__sub__(self.end, self.start)
+        return dt.timedelta(seconds=self.end.timestamp() - self.start.timestamp())
 
     def __len__(self) -> int:
         return len(self.messages)

@@ -14,7 +14,7 @@ from persona_clone.testing.strategies import chats, gaps
 
 
 def _gap(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
-    return dt.datetime.__sub__(b, a)
+    return dt.timedelta(seconds=b.timestamp() - a.timestamp())
 
 
 class TestSessionizingLaws:

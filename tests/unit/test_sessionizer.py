@@ -102,6 +102,14 @@ class TestSessionizer:
 
         assert [2] == sizes(Sessionizer(), [first, second])
 
+    def test_daylight_saving_fall_back_is_not_going_back_in_time(self) -> None:
+        """Across a DST fall-back, wall-clock times repeat but instants move on."""
+        london = pendulum.timezone("Europe/London")
+        before = make_message(sent_at=pendulum.DateTime(2024, 10, 27, 1, 58, tzinfo=london, fold=0))
+        after = make_message(sent_at=pendulum.DateTime(2024, 10, 27, 1, 1, tzinfo=london, fold=1))
+
+        assert [2] == sizes(Sessionizer(), [before, after])
+
     def test_is_lazy(self) -> None:
         """Sessions come out of an endless stream one at a time."""
 

@@ -236,7 +236,12 @@ def chats(
         authors = st.sampled_from(cast)
     kind_strategy = kinds if kinds is not None else _kinds()
     count = draw(st.integers(min_value=min_size, max_value=max_size))
-    when = draw(start if start is not None else timestamps())
+    first = draw(start if start is not None else timestamps())
+    zone = first.tzinfo if isinstance(first, pendulum.DateTime) else pendulum.UTC
+    zone = zone if isinstance(zone, (pendulum.Timezone, pendulum.FixedTimezone)) else pendulum.UTC
+    # step in UTC with the standard library: wall-clock arithmetic across a DST
+    # change could go back in time
+    instant = dt.datetime.fromtimestamp(first.timestamp(), dt.timezone.utc)
     pauses = st.one_of(
         st.integers(min_value=0, max_value=20),  # a burst
         st.integers(min_value=20, max_value=600),  # conversation
@@ -245,7 +250,7 @@ def chats(
     chat: list[Message] = []
     for index in range(count):
         if index:
-            when = when + dt.timedelta(seconds=draw(pauses))
+            instant = instant + dt.timedelta(seconds=draw(pauses))
         kind = draw(kind_strategy)
         reply = None
         if chat and kind is not MessageKind.SYSTEM and draw(st.integers(0, 9)) == 0:
@@ -253,7 +258,7 @@ def chats(
         chat.append(
             _build_message(
                 id=str(index + 1),
-                sent_at=when,
+                sent_at=pendulum.instance(instant).in_timezone(zone) if index else first,
                 author=draw(authors),
                 text=draw(message_texts()),
                 kind=kind,
