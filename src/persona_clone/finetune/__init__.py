@@ -12,11 +12,17 @@ from .base import (
     TuningPlan,
     TuningResult,
 )
+from .lora import LoraFineTuner, LoraSettings, Precision
+from .lora_data import NameStyle
 
 
 __all__ = [
     "FineTuner",
     "JobStatus",
+    "LoraFineTuner",
+    "LoraSettings",
+    "NameStyle",
+    "Precision",
     "Progress",
     "ProgressCallback",
     "TuningPlan",
