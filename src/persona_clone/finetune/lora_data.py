@@ -374,7 +374,7 @@ def _prefix_span(
 ) -> Span | None:
     """Locate message *index* by rendering the conversation before and through it."""
     try:
-        before = render(messages[:index], generation_prompt=True) if index else ""
+        before = render(messages[:index], generation_prompt=True)
         through = render(messages[: index + 1], generation_prompt=False)
     except Exception:  # noqa: BLE001 -- some templates refuse partial conversations
         return None
