@@ -329,9 +329,7 @@ class LoraFineTuner:
         device = training.resolve_device(self.settings.device)
         model = self._base_model(device)
         if adapter is not None:
-            import peft  # noqa: PLC0415 -- optional dependency
-
-            model = peft.PeftModel.from_pretrained(model, str(adapter))
+            model = training.load_adapter(model, adapter)
         with torch.inference_mode():
             return training.mean_loss(
                 model,

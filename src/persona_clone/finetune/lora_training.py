@@ -8,6 +8,7 @@ Types from those libraries are ``Any`` here: they are optional dependencies.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import math
 import random
@@ -193,12 +194,26 @@ def wrap_with_lora(model: Any, config: Any) -> Any:
     """Add LoRA layers described by the peft *config* to *model*."""
     import peft  # noqa: PLC0415 -- optional dependency
 
+    with _quiet_peft():
+        return peft.get_peft_model(model, config)
+
+
+def load_adapter(model: Any, adapter: Path) -> Any:
+    """Put the adapter saved in *adapter* on *model* (for inference)."""
+    import peft  # noqa: PLC0415 -- optional dependency
+
+    with _quiet_peft():
+        return peft.PeftModel.from_pretrained(model, str(adapter))
+
+
+@contextlib.contextmanager
+def _quiet_peft() -> Iterator[None]:
+    """Hide the FutureWarning peft causes by asking transformers a renamed question."""
     with warnings.catch_warnings():
-        # peft asks transformers a deprecated question while wrapping; nothing to act on
         warnings.filterwarnings(
             "ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning
         )
-        return peft.get_peft_model(model, config)
+        yield
 
 
 @frozen(kw_only=True)
