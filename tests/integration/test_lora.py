@@ -14,6 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -288,6 +289,31 @@ class TestLoraFineTuner:
             tuner.start(plan)
 
         assert any("already holds an adapter" in warning for warning in plan.warnings)
+
+
+class TestSchedule:
+    def run(self, folder: Path, name: str, **overrides: Any) -> list[float]:
+        """Train one epoch with *overrides* and return each step's loss."""
+        settings = attrs.evolve(SETTINGS, epochs=1, **overrides)
+        tuner = LoraFineTuner(
+            model=str(folder / "base"), output_dir=folder / name, settings=settings
+        )
+        events: list[Progress] = []
+        tuner.follow(
+            tuner.start(tuner.prepare(folder / "train.jsonl")),
+            on_progress=events.append,
+        )
+        return [e.metrics["train_loss"] for e in events if "train_loss" in e.metrics]
+
+    def test_accumulation_and_checkpointing_keep_the_steps(self, folder: Path) -> None:
+        """Accumulating 2 passes of 2, or checkpointing, gives the steps of 1 of 4."""
+        whole = self.run(folder, "whole", batch_size=4)
+        halves = self.run(folder, "halves", batch_size=2, gradient_accumulation=2)
+        checkpointed = self.run(folder, "checkpointed", gradient_checkpointing=True)
+
+        assert 6 == len(whole)
+        assert whole == pytest.approx(halves, rel=1e-4)
+        assert whole == pytest.approx(checkpointed, rel=1e-4)
 
 
 class TestLabels:

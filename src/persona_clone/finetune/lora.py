@@ -478,13 +478,11 @@ class LoraFineTuner:
                 },
             )
 
-        devices = [device] if device.type != "cpu" else []
-        with torch.random.fork_rng(devices=devices, device_type=device.type):
+        with _own_random_state(device):
             torch.manual_seed(settings.seed)
             model = self._base_model(device)
             if settings.gradient_checkpointing:
-                model.gradient_checkpointing_enable()
-                model.enable_input_require_grads()
+                training.enable_checkpointing(model)
             config = peft.LoraConfig(
                 r=settings.rank,
                 lora_alpha=settings.alpha,
@@ -609,6 +607,16 @@ def _ignores_names(tokenizer: Any) -> bool:
         return "Zq_Name_Probe" not in render(named, generation_prompt=False)
     except Exception:  # noqa: BLE001 -- a template that refuses names ignores them too
         return True
+
+
+def _own_random_state(device: Any) -> Any:
+    """Fork torch's random state (CPU, and the CUDA device used) for the run."""
+    import torch  # noqa: PLC0415 -- optional dependency
+
+    if device.type == "cuda":
+        index = torch.cuda.current_device() if device.index is None else device.index
+        return torch.random.fork_rng(devices=[index], device_type="cuda")
+    return torch.random.fork_rng(devices=[])
 
 
 def _pad_id(tokenizer: Any) -> int:

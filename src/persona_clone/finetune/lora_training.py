@@ -190,6 +190,15 @@ def load_model(
     return loaded.to(device)
 
 
+def enable_checkpointing(model: Any) -> None:
+    """Recompute activations in the backward pass instead of keeping them."""
+    enable = getattr(model, "activation_checkpointing_enable", None)  # transformers 5
+    if enable is None:
+        enable = model.gradient_checkpointing_enable
+    enable()
+    model.enable_input_require_grads()
+
+
 def wrap_with_lora(model: Any, config: Any) -> Any:
     """Add LoRA layers described by the peft *config* to *model*."""
     import peft  # noqa: PLC0415 -- optional dependency
@@ -259,7 +268,7 @@ def masked_loss(model: Any, batch: Batch) -> Any:
     import torch  # noqa: PLC0415 -- optional dependency
 
     logits = model(
-        input_ids=batch.input_ids, attention_mask=batch.attention_mask
+        input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False
     ).logits
     predicted = logits[:, :-1, :].float()
     return torch.nn.functional.cross_entropy(
