@@ -19,12 +19,13 @@ import pytest
 from click.testing import CliRunner
 
 from persona_clone.cli import main
-from persona_clone.errors import ConfigError
+from persona_clone.errors import ConfigError, DatasetError
 from persona_clone.finetune import (
     FineTuner,
     JobStatus,
     LoraFineTuner,
     LoraSettings,
+    NameStyle,
     Progress,
     TuningResult,
 )
@@ -332,6 +333,85 @@ class TestLabels:
         )
         assert 2 == sum(m.trained for m in example.messages)
         assert expected == tokenizer.decode(kept)
+
+
+HEADERS_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' }}"
+    "{{ message['content'] + '<|eot_id|>' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}"
+    "{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
+    "{% endif %}"
+)
+"""A Llama 3 style template: prefix-stable, and it leaves names out."""
+
+ALTERNATING_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant') }}"
+    "{% endif %}{{ message['content'] }}{% endfor %}"
+)
+"""A Mistral style template that refuses system prompts and group chats."""
+
+
+class TestModelTemplates:
+    def folder_with(self, folder: Path, name: str, template: str) -> Path:
+        """A model folder with only a tokenizer using *template* (enough to prepare)."""
+        tokenizer = load_tokenizer(str(folder / "base"))[0]
+        tokenizer.chat_template = template
+        tokenizer.save_pretrained(folder / name)
+        return folder / name
+
+    def test_the_models_template_renders_and_marks_the_turns(
+        self, folder: Path
+    ) -> None:
+        """With the model's template a trained turn is its text and end-of-turn mark."""
+        model = self.folder_with(folder, "headers", HEADERS_TEMPLATE)
+        tokenizer = load_tokenizer(str(model))[0]
+        example = load_examples(folder / "train.jsonl")[1]
+
+        rendered = render_example(example, render_function(tokenizer))
+        encoded = encode_example(rendered, text_encoder(tokenizer), max_length=1024)
+        pairs = zip(encoded.input_ids, encoded.labels, strict=True)
+        kept = [token for token, label in pairs if label != IGNORE_INDEX]
+
+        expected = "".join(
+            f"{m.content}<|eot_id|>" for m in example.messages if m.trained
+        )
+        assert rendered.exact
+        assert expected == tokenizer.decode(kept)
+
+    def test_prepare_warns_when_the_template_drops_names(self, folder: Path) -> None:
+        """A template that ignores names gets a warning, unless names go in the text."""
+        model = str(self.folder_with(folder, "headers", HEADERS_TEMPLATE))
+        data = folder / "train.jsonl"
+
+        def warned(names: NameStyle) -> bool:
+            settings = attrs.evolve(SETTINGS, names=names)
+            tuner = LoraFineTuner(
+                model=model, output_dir=folder / "x", settings=settings
+            )
+            return any(
+                "ignores speakers' names" in w for w in tuner.prepare(data).warnings
+            )
+
+        assert warned(NameStyle.TEMPLATE)
+        assert not warned(NameStyle.CONTENT)
+
+    def test_a_template_refusing_the_chat_names_the_lines(self, folder: Path) -> None:
+        """A template that raises on the data is a DatasetError naming each line."""
+        model = str(self.folder_with(folder, "alternating", ALTERNATING_TEMPLATE))
+        tuner = LoraFineTuner(model=model, output_dir=folder / "x", settings=SETTINGS)
+
+        with pytest.raises(DatasetError) as caught:
+            tuner.prepare(folder / "train.jsonl")
+
+        assert 24 == len(caught.value.problems)
+        assert caught.value.problems[0].startswith(
+            "train.jsonl:1: expected the model's"
+        )
+        assert "roles must alternate" in caught.value.problems[0]
 
 
 class TestCommand:

@@ -164,7 +164,7 @@ def load_examples(path: str | os.PathLike[str]) -> list[TrainingExample]:
     examples: list[TrainingExample] = []
     problems: list[str] = []
     try:
-        with file.open(encoding="utf-8") as lines:
+        with file.open(encoding="utf-8-sig") as lines:
             for number, value in iter_json_lines(lines, name=file.name):
                 location = f"{file.name}:{number}"
                 example = _example(value, location, problems)

@@ -447,6 +447,9 @@ def _linear(warmup: int, total: int) -> Callable[[int], float]:
 
 def save_chat_template(tokenizer: Any, folder: Path) -> Path:
     """Write the chat template used in training to *folder*/chat_template.jinja."""
+    template = tokenizer.chat_template
+    if isinstance(template, dict):  # named templates: the default one renders chats
+        template = template.get("default", next(iter(template.values())))
     path = folder / "chat_template.jinja"
-    path.write_text(str(tokenizer.chat_template), encoding="utf-8")
+    path.write_text(str(template), encoding="utf-8")
     return path
