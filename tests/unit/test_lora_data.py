@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -12,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_clone.errors import ConfigError, DatasetError, ParseError
-from persona_clone.finetune import LoraSettings
+from persona_clone.errors import ConfigError, DatasetError, FineTuneError, ParseError
+from persona_clone.finetune import LoraFineTuner, LoraSettings
 from persona_clone.finetune.lora_data import (
     IGNORE_INDEX,
     NameStyle,
@@ -26,6 +27,7 @@ from persona_clone.finetune.lora_data import (
     render_example,
     token_labels,
 )
+from persona_clone.finetune.lora_training import LORA_PACKAGES
 
 
 def chatml(messages: list[dict[str, str]], *, generation_prompt: bool) -> str:
@@ -350,6 +352,22 @@ class TestLoraSettings:
         assert ["q_proj"] == values["target_modules"]
         assert "template" == values["names"]
         assert json.loads(json.dumps(values)) == values
+
+
+class TestWithoutTorch:
+    @pytest.mark.skipif(
+        all(importlib.util.find_spec(name) for name in LORA_PACKAGES),
+        reason="torch, transformers and peft are installed",
+    )
+    def test_training_names_what_to_install(self, tmp_path: Path) -> None:
+        """Without the lora packages, prepare raises FineTuneError naming them."""
+        tuner = LoraFineTuner(model="some/model", output_dir=tmp_path / "adapter")
+
+        with pytest.raises(FineTuneError) as caught:
+            tuner.prepare(write(tmp_path / "d.jsonl", EXAMPLE))
+
+        assert "missing_dependency" == caught.value.code
+        assert "persona-clone[lora]" in str(caught.value)
 
 
 class TestImports:

@@ -211,8 +211,7 @@ class LoraFineTuner:
         if not own_template:
             warnings.append(
                 "the tokenizer has no chat template: training uses ChatML, "
-                "saved with the "
-                "adapter as chat_template.jinja (serve with it)"
+                "saved with the adapter as chat_template.jinja (serve with it)"
             )
         if self.settings.names is NameStyle.TEMPLATE and _ignores_names(tokenizer):
             warnings.append(
@@ -281,8 +280,10 @@ class LoraFineTuner:
         A run that runs out of memory or whose loss diverges ends as failed.
 
         Raises:
-            FineTuneError: *job_id* is not a run of this object.
+            FineTuneError: *job_id* is not a run of this object, or torch,
+                transformers or peft is missing.
         """
+        training.require_packages()
         if job_id in self._results:
             return self._results[job_id]
         run = self._runs.get(job_id)
@@ -318,9 +319,9 @@ class LoraFineTuner:
         Without *adapter*, the base model is measured; comparing both tells how much
         closer the adapter comes to the persona's turns.
         """
+        training.require_packages()
         import torch  # noqa: PLC0415 -- optional dependency
 
-        training.require_packages()
         source = str(adapter) if adapter is not None else self.model
         tokenizer, _ = training.load_tokenizer(
             source, trust_remote_code=self.settings.trust_remote_code
