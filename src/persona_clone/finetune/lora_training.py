@@ -391,15 +391,11 @@ def train(
     for epoch in range(schedule.epochs):
         shuffler.shuffle(order)
         shuffled = [examples[index] for index in order]
-        groups = _groups(
-            list(
-                batches(
-                    shuffled, size=schedule.batch_size, pad_id=pad_id, device=device
-                )
-            ),
-            schedule.accumulation,
+        stream = batches(
+            shuffled, size=schedule.batch_size, pad_id=pad_id, device=device
         )
-        for done, group in enumerate(groups, start=1):
+        per_epoch = total // schedule.epochs
+        for done, group in enumerate(_groups(stream, schedule.accumulation), start=1):
             tokens = sum(batch.trained_tokens for batch in group)
             total_loss = 0.0
             for batch in group:
@@ -422,7 +418,7 @@ def train(
                 StepReport(
                     step=step,
                     total_steps=total,
-                    epoch=epoch + done / len(groups),
+                    epoch=epoch + done / per_epoch,
                     loss=total_loss,
                     learning_rate=rate,
                 )
@@ -430,8 +426,16 @@ def train(
         on_epoch(epoch + 1)
 
 
-def _groups(items: list[Batch], size: int) -> list[list[Batch]]:
-    return [items[first : first + size] for first in range(0, len(items), size)]
+def _groups(items: Iterator[Batch], size: int) -> Iterator[list[Batch]]:
+    """Yield *size* batches at a time (fewer at the end), making them as needed."""
+    group: list[Batch] = []
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _linear(warmup: int, total: int) -> Callable[[int], float]:
