@@ -317,6 +317,37 @@ class TestSchedule:
         assert whole == pytest.approx(checkpointed, rel=1e-4)
 
 
+class TestArchitectures:
+    def test_gpt2_conv1d_layers_are_adapted(self, folder: Path) -> None:
+        """A GPT-2 model (Conv1D layers) trains with the automatic target modules."""
+        tokenizer = load_tokenizer(str(folder / "base"))[0]
+        config = transformers.GPT2Config(
+            vocab_size=len(tokenizer),
+            n_embd=32,
+            n_layer=2,
+            n_head=4,
+            n_positions=256,
+            initializer_range=0.3,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        )
+        torch.manual_seed(0)
+        transformers.GPT2LMHeadModel(config).save_pretrained(folder / "gpt2")
+        tokenizer.save_pretrained(folder / "gpt2")
+        settings = attrs.evolve(SETTINGS, epochs=1)
+        tuner = LoraFineTuner(
+            model=str(folder / "gpt2"),
+            output_dir=folder / "gpt2-ada",
+            settings=settings,
+        )
+
+        result = tuner.follow(tuner.start(tuner.prepare(folder / "train.jsonl")))
+
+        metadata = json.loads((folder / "gpt2-ada" / METADATA_FILE).read_text())
+        assert result.succeeded
+        assert ["c_attn", "c_fc", "c_proj"] == metadata["target_modules"]
+
+
 class TestLabels:
     def test_only_the_trained_assistant_turns_are_labelled(
         self, tokenizer: Any, folder: Path

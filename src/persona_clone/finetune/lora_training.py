@@ -217,11 +217,14 @@ def load_adapter(model: Any, adapter: Path) -> Any:
 
 @contextlib.contextmanager
 def _quiet_peft() -> Iterator[None]:
-    """Hide the FutureWarning peft causes by asking transformers a renamed question."""
+    """Hide peft's warnings about what it handles itself (nothing to act on)."""
     with warnings.catch_warnings():
+        # peft asks transformers 5 a question under its deprecated name
         warnings.filterwarnings(
             "ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning
         )
+        # GPT-2 style Conv1D layers: peft transposes the adapter itself
+        warnings.filterwarnings("ignore", "fan_in_fan_out is set to False", UserWarning)
         yield
 
 
