@@ -12,8 +12,9 @@ from .base import (
     TuningPlan,
     TuningResult,
 )
-from .lora import LoraFineTuner, LoraSettings, Precision
+from .lora import LoraFineTuner
 from .lora_data import NameStyle
+from .lora_settings import LoraSettings, Precision
 
 
 __all__ = [
