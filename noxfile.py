@@ -64,6 +64,26 @@ def docs(session: nox.Session) -> None:
     )
 
 
+LORA_PYTHON = "3.11"
+LORA_TORCH = "torch==2.13.0"
+"""Its CPU build lies on the CI machines' disk; a plain ``torch`` would pull CUDA."""
+
+
+@nox.session(python=LORA_PYTHON, default=False)
+def lora(session: nox.Session) -> None:
+    """Run the local LoRA training tests (CPU torch, the ``lora`` extra)."""
+    session.install(LORA_TORCH)
+    session.install(
+        ".[lora,testing]",
+        *nox.project.dependency_groups(PYPROJECT, "tests"),
+        LORA_TORCH,  # keeps the resolver on the installed build
+    )
+    session.run(
+        "pytest", "-m", "lora", "-p", "no:cacheprovider", *session.posargs,
+        env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
+    )
+
+
 @nox.session(python=NEWEST, default=False)
 def bench(session: nox.Session) -> None:
     """Measure speed and memory against the reference floors (prints ratios)."""

@@ -36,3 +36,7 @@ def main(verbose: int) -> None:
 
 
 # --- commands (one module each) -----------------------------------------------
+from .finetune_local import finetune_local  # noqa: E402
+
+
+main.add_command(finetune_local)

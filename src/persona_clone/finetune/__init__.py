@@ -12,11 +12,18 @@ from .base import (
     TuningPlan,
     TuningResult,
 )
+from .lora import LoraFineTuner
+from .lora_data import NameStyle
+from .lora_settings import LoraSettings, Precision
 
 
 __all__ = [
     "FineTuner",
     "JobStatus",
+    "LoraFineTuner",
+    "LoraSettings",
+    "NameStyle",
+    "Precision",
     "Progress",
     "ProgressCallback",
     "TuningPlan",

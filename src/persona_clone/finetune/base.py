@@ -9,7 +9,7 @@ ends) -> a `TuningResult`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -24,6 +24,11 @@ __all__ = [
     "TuningPlan",
     "TuningResult",
 ]
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    """Return *values* as a tuple (a typed ``converter=tuple`` for mypy's attrs plugin)."""
+    return tuple(values)
 
 
 class JobStatus(enum.Enum):
@@ -69,7 +74,7 @@ class TuningPlan:
     epochs: int
     estimated_cost_usd: float | None = None
     exact_tokens: bool = False
-    warnings: tuple[str, ...] = field(default=(), converter=tuple)
+    warnings: tuple[str, ...] = field(default=(), converter=_strings)
 
 
 @frozen(kw_only=True)

@@ -1,0 +1,166 @@
+"""``persona-clone finetune-local``: train a LoRA adapter on this machine."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from persona_clone.errors import PersonaCloneError
+from persona_clone.finetune.base import Progress
+from persona_clone.finetune.lora import LoraFineTuner, LoraSettings, Precision
+from persona_clone.finetune.lora_data import NameStyle
+
+
+__all__ = ["finetune_local"]
+
+
+@click.command("finetune-local")
+@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--model",
+    required=True,
+    help="Base model: a Hugging Face hub id or a local folder.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the adapter.",
+)
+@click.option(
+    "--validation",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Validation dataset: its loss is shown before training and after each epoch.",
+)
+@click.option("--epochs", default=3, show_default=True, help="Passes over the data.")
+@click.option("--learning-rate", default=2e-4, show_default=True, help="Peak rate.")
+@click.option("--batch-size", default=4, show_default=True, help="Examples per pass.")
+@click.option(
+    "--gradient-accumulation", default=1, show_default=True, help="Passes per step."
+)
+@click.option("--max-length", default=1024, show_default=True, help="Tokens kept.")
+@click.option("--rank", default=16, show_default=True, help="LoRA rank r.")
+@click.option("--alpha", default=32.0, show_default=True, help="LoRA alpha.")
+@click.option("--dropout", default=0.05, show_default=True, help="LoRA dropout.")
+@click.option(
+    "--target-module",
+    "target_modules",
+    multiple=True,
+    help="A layer name to adapt (repeat); default: every linear layer but the head.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seeds init and order.")
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    help="auto, cpu, cuda, cuda:N or mps.",
+)
+@click.option(
+    "--precision",
+    type=click.Choice([p.value for p in Precision]),
+    default="auto",
+    show_default=True,
+    help="The base model's dtype.",
+)
+@click.option(
+    "--gradient-checkpointing", is_flag=True, help="Save memory, spend compute."
+)
+@click.option(
+    "--names",
+    type=click.Choice([n.value for n in NameStyle]),
+    default="template",
+    show_default=True,
+    help="Give speakers' names to the chat template, or write them into the text.",
+)
+@click.option("--trust-remote-code", is_flag=True, help="Run the model's own code.")
+@click.option("--overwrite", is_flag=True, help="Replace an adapter in the folder.")
+@click.option("--dry-run", is_flag=True, help="Check and count only; do not train.")
+def finetune_local(  # noqa: PLR0917 -- click passes one argument per option
+    dataset: Path,
+    model: str,
+    output: Path,
+    validation: Path | None,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    gradient_accumulation: int,
+    max_length: int,
+    rank: int,
+    alpha: float,
+    dropout: float,
+    target_modules: tuple[str, ...],
+    seed: int,
+    device: str,
+    precision: str,
+    gradient_checkpointing: bool,  # noqa: FBT001 -- click passes flags positionally
+    names: str,
+    trust_remote_code: bool,  # noqa: FBT001
+    overwrite: bool,  # noqa: FBT001
+    dry_run: bool,  # noqa: FBT001
+) -> None:
+    """
+    Train a LoRA adapter for MODEL on DATASET (a messages JSONL file) on this machine.
+
+    Needs PyTorch and the lora extra. Prints the adapter's folder as the last line.
+    """
+    try:
+        settings = LoraSettings(
+            rank=rank,
+            alpha=alpha,
+            dropout=dropout,
+            target_modules=target_modules or None,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            gradient_accumulation=gradient_accumulation,
+            max_length=max_length,
+            seed=seed,
+            device=device,
+            precision=Precision(precision),
+            gradient_checkpointing=gradient_checkpointing,
+            names=NameStyle(names),
+            trust_remote_code=trust_remote_code,
+        )
+        tuner = LoraFineTuner(
+            model=model, output_dir=output, settings=settings, overwrite=overwrite
+        )
+        plan = tuner.prepare(dataset, validation_file=validation)
+        click.echo(
+            f"{plan.examples} examples, {plan.trained_tokens} tokens per epoch, "
+            f"{plan.epochs} epochs",
+            err=True,
+        )
+        for warning in plan.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if dry_run:
+            return
+        job_id = tuner.start(plan)
+        result = tuner.follow(job_id, on_progress=_StatusLine())
+    except PersonaCloneError as error:
+        raise click.ClickException(str(error)) from error
+    if not result.succeeded or result.adapter_path is None:
+        raise click.ClickException(
+            f"training failed: {result.error_message} ({result.error_code})"
+        )
+    click.echo(str(result.adapter_path))
+
+
+class _StatusLine:
+    """Shows progress on standard error: one line rewritten in place on a terminal."""
+
+    def __init__(self) -> None:
+        self._live = sys.stderr.isatty()
+        self._open = False
+
+    def __call__(self, progress: Progress) -> None:
+        if self._live and progress.step is not None:
+            click.echo(f"\r{progress.message}\x1b[K", err=True, nl=False)
+            self._open = True
+            return
+        if self._open:
+            click.echo("", err=True)
+            self._open = False
+        click.echo(progress.message, err=True)
