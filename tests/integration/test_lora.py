@@ -91,9 +91,7 @@ def build_base_model(folder: Path) -> None:
     """Save a tiny random Llama and a tokenizer trained on this file's texts."""
     texts = [*FRIENDS, *ADA, "You are Ada.", "Bob Cem system user assistant"]
     tokenizer = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token=UNKNOWN))
-    tokenizer.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(
-        add_prefix_space=False
-    )
+    tokenizer.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = tokenizers.decoders.ByteLevel()
     trainer = tokenizers.trainers.BpeTrainer(
         vocab_size=400,
@@ -102,9 +100,7 @@ def build_base_model(folder: Path) -> None:
         show_progress=False,
     )
     tokenizer.train_from_iterator(texts * 5, trainer)
-    wrapped = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, **TOKEN_ROLES
-    )
+    wrapped = transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer, **TOKEN_ROLES)
     config = transformers.LlamaConfig(
         vocab_size=len(wrapped),
         hidden_size=32,
@@ -150,9 +146,7 @@ def _folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Trained:
     """The result of one training run shared by the tests of this module."""
 
-    def __init__(
-        self, tuner: LoraFineTuner, result: TuningResult, events: list[Progress]
-    ):
+    def __init__(self, tuner: LoraFineTuner, result: TuningResult, events: list[Progress]):
         self.tuner = tuner
         self.result = result
         self.events = events
@@ -160,9 +154,7 @@ class Trained:
     @property
     def valid_losses(self) -> list[float]:
         """The validation losses reported, before training and after each epoch."""
-        return [
-            e.metrics["valid_loss"] for e in self.events if "valid_loss" in e.metrics
-        ]
+        return [e.metrics["valid_loss"] for e in self.events if "valid_loss" in e.metrics]
 
 
 @pytest.fixture(name="trained", scope="module")
@@ -203,9 +195,7 @@ class TestLoraFineTuner:
         assert plan.estimated_cost_usd is None
         assert any("no chat template" in warning for warning in plan.warnings)
 
-    def test_training_succeeds_and_saves_the_adapter(
-        self, trained: Trained, folder: Path
-    ) -> None:
+    def test_training_succeeds_and_saves_the_adapter(self, trained: Trained, folder: Path) -> None:
         """Following the run trains to the end and returns the adapter's folder."""
         adapter = folder / "adapter"
 
@@ -213,9 +203,7 @@ class TestLoraFineTuner:
         assert adapter == trained.result.adapter_path
         assert (adapter / "adapter_config.json").is_file()
         assert (adapter / "adapter_model.safetensors").is_file()
-        assert (
-            (adapter / "chat_template.jinja").read_text().startswith("{% for message")
-        )
+        assert (adapter / "chat_template.jinja").read_text().startswith("{% for message")
 
     def test_the_loss_on_the_personas_turns_goes_down(self, trained: Trained) -> None:
         """After training, the loss on Ada's trained turns is far below the base's."""
@@ -242,9 +230,7 @@ class TestLoraFineTuner:
         assert "train.jsonl" == metadata["dataset"]["file"]
         assert 24 == metadata["dataset"]["examples"]
         assert "chatml" == metadata["chat_template"]
-        assert {"q_proj", "k_proj", "v_proj", "o_proj"} <= set(
-            metadata["target_modules"]
-        )
+        assert {"q_proj", "k_proj", "v_proj", "o_proj"} <= set(metadata["target_modules"])
         assert SETTINGS.to_json() == metadata["settings"]
         assert trained.valid_losses[-1] == metadata["final"]["valid_loss"]
 
@@ -257,29 +243,21 @@ class TestLoraFineTuner:
         assert trained.valid_losses[-1] == pytest.approx(
             trained.tuner.evaluate(data, adapter=folder / "adapter"), rel=1e-5
         )
-        assert trained.valid_losses[0] == pytest.approx(
-            trained.tuner.evaluate(data), rel=1e-5
-        )
+        assert trained.valid_losses[0] == pytest.approx(trained.tuner.evaluate(data), rel=1e-5)
 
-    @pytest.mark.filterwarnings(
-        "ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"
-    )
+    @pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing` is deprecated:FutureWarning")
     def test_peft_loads_the_adapter_on_the_base_model(self, folder: Path) -> None:
         """The adapter loads with plain peft and changes the base model's outputs."""
         base = transformers.AutoModelForCausalLM.from_pretrained(folder / "base")
         ids = torch.tensor([[4, 20, 30, 40, 5]])
         with torch.no_grad():
             plain = base(input_ids=ids).logits
-            tuned = peft.PeftModel.from_pretrained(base, folder / "adapter")(
-                input_ids=ids
-            ).logits
+            tuned = peft.PeftModel.from_pretrained(base, folder / "adapter")(input_ids=ids).logits
 
         assert plain.shape == tuned.shape
         assert not torch.allclose(plain, tuned)
 
-    def test_start_refuses_to_overwrite_an_adapter(
-        self, trained: Trained, folder: Path
-    ) -> None:
+    def test_start_refuses_to_overwrite_an_adapter(self, trained: Trained, folder: Path) -> None:
         """Starting again into a folder that holds an adapter is refused."""
         tuner = LoraFineTuner(
             model=str(folder / "base"), output_dir=folder / "adapter", settings=SETTINGS
@@ -359,9 +337,7 @@ class TestLabels:
         pairs = zip(encoded.input_ids, encoded.labels, strict=True)
         kept = [token for token, label in pairs if label != IGNORE_INDEX]
 
-        expected = "".join(
-            f"{m.content}<|im_end|>\n" for m in example.messages if m.trained
-        )
+        expected = "".join(f"{m.content}<|im_end|>\n" for m in example.messages if m.trained)
         assert 2 == sum(m.trained for m in example.messages)
         assert expected == tokenizer.decode(kept)
 
@@ -394,9 +370,7 @@ class TestModelTemplates:
         tokenizer.save_pretrained(folder / name)
         return folder / name
 
-    def test_the_models_template_renders_and_marks_the_turns(
-        self, folder: Path
-    ) -> None:
+    def test_the_models_template_renders_and_marks_the_turns(self, folder: Path) -> None:
         """With the model's template a trained turn is its text and end-of-turn mark."""
         model = self.folder_with(folder, "headers", HEADERS_TEMPLATE)
         tokenizer = load_tokenizer(str(model))[0]
@@ -407,9 +381,7 @@ class TestModelTemplates:
         pairs = zip(encoded.input_ids, encoded.labels, strict=True)
         kept = [token for token, label in pairs if label != IGNORE_INDEX]
 
-        expected = "".join(
-            f"{m.content}<|eot_id|>" for m in example.messages if m.trained
-        )
+        expected = "".join(f"{m.content}<|eot_id|>" for m in example.messages if m.trained)
         assert rendered.exact
         assert expected == tokenizer.decode(kept)
 
@@ -420,12 +392,8 @@ class TestModelTemplates:
 
         def warned(names: NameStyle) -> bool:
             settings = attrs.evolve(SETTINGS, names=names)
-            tuner = LoraFineTuner(
-                model=model, output_dir=folder / "x", settings=settings
-            )
-            return any(
-                "ignores speakers' names" in w for w in tuner.prepare(data).warnings
-            )
+            tuner = LoraFineTuner(model=model, output_dir=folder / "x", settings=settings)
+            return any("ignores speakers' names" in w for w in tuner.prepare(data).warnings)
 
         assert warned(NameStyle.TEMPLATE)
         assert not warned(NameStyle.CONTENT)
@@ -439,9 +407,7 @@ class TestModelTemplates:
             tuner.prepare(folder / "train.jsonl")
 
         assert 24 == len(caught.value.problems)
-        assert caught.value.problems[0].startswith(
-            "train.jsonl:1: expected the model's"
-        )
+        assert caught.value.problems[0].startswith("train.jsonl:1: expected the model's")
         assert "roles must alternate" in caught.value.problems[0]
 
 

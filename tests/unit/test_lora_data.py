@@ -35,9 +35,7 @@ def chatml(messages: list[dict[str, str]], *, generation_prompt: bool) -> str:
     parts = []
     for message in messages:
         name = f" {message['name']}" if message.get("name") else ""
-        parts.append(
-            f"<|im_start|>{message['role']}{name}\n{message['content']}<|im_end|>\n"
-        )
+        parts.append(f"<|im_start|>{message['role']}{name}\n{message['content']}<|im_end|>\n")
     if generation_prompt:
         parts.append("<|im_start|>assistant\n")
     return "".join(parts)
@@ -66,17 +64,13 @@ def chars_without_offsets(text: str) -> tuple[list[int], list[tuple[int, int]] |
 
 def trained_text(ids: tuple[int, ...], labels: tuple[int, ...]) -> str:
     """The characters whose label is not ignored."""
-    return "".join(
-        chr(i) for i, label in zip(ids, labels, strict=True) if label != -100
-    )
+    return "".join(chr(i) for i, label in zip(ids, labels, strict=True) if label != -100)
 
 
 def write(path: Path, *rows: Any) -> Path:
     """Write *rows* as JSON lines (strings as they are)."""
     path.write_text(
-        "".join(
-            (row if isinstance(row, str) else json.dumps(row)) + "\n" for row in rows
-        ),
+        "".join((row if isinstance(row, str) else json.dumps(row)) + "\n" for row in rows),
         encoding="utf-8",
     )
     return path
@@ -127,11 +121,7 @@ class TestLoadExamples:
             {"messages": [{"role": "robot", "content": "x"}]},
             {"messages": [{"role": "user", "content": "x", "weight": 1}]},
             {"messages": [{"role": "assistant", "content": "x", "weight": 2}]},
-            {
-                "messages": [
-                    {"role": "assistant", "content": "x", "weight": 1, "train": False}
-                ]
-            },
+            {"messages": [{"role": "assistant", "content": "x", "weight": 1, "train": False}]},
             {"messages": [{"role": "assistant", "content": 3}]},
             {"messages": []},
             {"prompt": "x"},
@@ -150,10 +140,7 @@ class TestLoadExamples:
                 "expected weight/train only on assistant messages, found them on user"
             ),
             "d.jsonl:3 $.messages[0].weight: expected 0 or 1, found '2'",
-            (
-                "d.jsonl:4 $.messages[0]: "
-                "expected weight and train to agree, found 1 and False"
-            ),
+            ("d.jsonl:4 $.messages[0]: expected weight and train to agree, found 1 and False"),
             "d.jsonl:5 $.messages[0].content: expected text",
             "d.jsonl:6: expected at least one message, found none",
             'd.jsonl:7: expected an object with a "messages" list',
@@ -176,9 +163,7 @@ def example(*turns: tuple[str, str, bool], name: str | None = None) -> TrainingE
     """An example from (role, content, trained) triples."""
     return TrainingExample(
         messages=[
-            TrainingMessage(
-                role=r, content=c, trained=t, name=name if r == "user" else None
-            )
+            TrainingMessage(role=r, content=c, trained=t, name=name if r == "user" else None)
             for r, c, t in turns
         ],
         location="t.jsonl:1",
@@ -223,8 +208,7 @@ class TestRenderExample:
 
         assert "<|im_start|>user Bob\nhi" in render_example(ex, chatml).text
         assert (
-            "<|im_start|>user\nBob: hi"
-            in render_example(ex, chatml, names=NameStyle.CONTENT).text
+            "<|im_start|>user\nBob: hi" in render_example(ex, chatml, names=NameStyle.CONTENT).text
         )
 
     def test_a_failing_template_names_the_example(self) -> None:
@@ -246,9 +230,7 @@ class TestRenderExample:
             return unstable(messages, generation_prompt=generation_prompt).upper()
 
         with pytest.raises(TemplateError):
-            render_example(
-                example(("user", "hi", False), ("assistant", "lol", True)), shout
-            )
+            render_example(example(("user", "hi", False), ("assistant", "lol", True)), shout)
 
 
 class TestTokenLabels:
@@ -287,9 +269,7 @@ class TestEncodeExample:
 
         encoded = encode_example(render_example(ex, chatml), encoder, max_length=1000)
 
-        assert "one<|im_end|>\nthree<|im_end|>\n" == trained_text(
-            encoded.input_ids, encoded.labels
-        )
+        assert "one<|im_end|>\nthree<|im_end|>\n" == trained_text(encoded.input_ids, encoded.labels)
         assert not encoded.truncated
 
     def test_long_examples_are_cut(self) -> None:
@@ -318,9 +298,7 @@ class TestEncodeExample:
         self, turns: list[tuple[str, str, bool]]
     ) -> None:
         """The labelled characters are the trained replies and end markers, in order."""
-        ex = example(
-            *[(role, text, role == "assistant" and t) for role, text, t in turns]
-        )
+        ex = example(*[(role, text, role == "assistant" and t) for role, text, t in turns])
 
         encoded = encode_example(render_example(ex, chatml), chars, max_length=10_000)
 

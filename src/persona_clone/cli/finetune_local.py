@@ -38,9 +38,7 @@ __all__ = ["finetune_local"]
 @click.option("--epochs", default=3, show_default=True, help="Passes over the data.")
 @click.option("--learning-rate", default=2e-4, show_default=True, help="Peak rate.")
 @click.option("--batch-size", default=4, show_default=True, help="Examples per pass.")
-@click.option(
-    "--gradient-accumulation", default=1, show_default=True, help="Passes per step."
-)
+@click.option("--gradient-accumulation", default=1, show_default=True, help="Passes per step.")
 @click.option("--max-length", default=1024, show_default=True, help="Tokens kept.")
 @click.option("--rank", default=16, show_default=True, help="LoRA rank r.")
 @click.option("--alpha", default=32.0, show_default=True, help="LoRA alpha.")
@@ -65,9 +63,7 @@ __all__ = ["finetune_local"]
     show_default=True,
     help="The base model's dtype.",
 )
-@click.option(
-    "--gradient-checkpointing", is_flag=True, help="Save memory, spend compute."
-)
+@click.option("--gradient-checkpointing", is_flag=True, help="Save memory, spend compute.")
 @click.option(
     "--names",
     type=click.Choice([n.value for n in NameStyle]),
@@ -142,9 +138,7 @@ def finetune_local(  # noqa: PLR0917 -- click passes one argument per option
     except PersonaCloneError as error:
         raise click.ClickException(str(error)) from error
     if not result.succeeded or result.adapter_path is None:
-        raise click.ClickException(
-            f"training failed: {result.error_message} ({result.error_code})"
-        )
+        raise click.ClickException(f"training failed: {result.error_message} ({result.error_code})")
     click.echo(str(result.adapter_path))
 
 

@@ -90,9 +90,7 @@ class LoraFineTuner:
     _runs: dict[str, _Run] = field(init=False, factory=dict)
     _results: dict[str, TuningResult] = field(init=False, factory=dict)
 
-    def prepare(
-        self, training_file: Path, *, validation_file: Path | None = None
-    ) -> TuningPlan:
+    def prepare(self, training_file: Path, *, validation_file: Path | None = None) -> TuningPlan:
         """
         Check the dataset(s) and count their tokens with the model's tokenizer.
 
@@ -122,13 +120,11 @@ class LoraFineTuner:
             )
         if training.resolve_device(self.settings.device).type == "cpu":
             warnings.append(
-                "no GPU found: training runs on the CPU, "
-                "practical only for small models"
+                "no GPU found: training runs on the CPU, practical only for small models"
             )
         if (self.output_dir / "adapter_config.json").exists() and not self.overwrite:
             warnings.append(
-                f"{self.output_dir} already holds an adapter: "
-                "start refuses to replace it"
+                f"{self.output_dir} already holds an adapter: start refuses to replace it"
             )
         notes: tuple[str, ...] = tuple(warnings)
         return TuningPlan(
@@ -155,8 +151,7 @@ class LoraFineTuner:
         """
         if plan.model != self.model:
             raise ConfigError(
-                f"plan: expected a plan for {self.model!r}, "
-                f"found one for {plan.model!r}"
+                f"plan: expected a plan for {self.model!r}, found one for {plan.model!r}"
             )
         if (self.output_dir / "adapter_config.json").exists() and not self.overwrite:
             raise ConfigError(
@@ -169,9 +164,7 @@ class LoraFineTuner:
         self._runs[job_id] = _Run(plan=plan, created_at=now.isoformat())
         return job_id
 
-    def follow(
-        self, job_id: str, *, on_progress: ProgressCallback | None = None
-    ) -> TuningResult:
+    def follow(self, job_id: str, *, on_progress: ProgressCallback | None = None) -> TuningResult:
         """
         Train run *job_id* to the end and save its adapter.
 
@@ -242,9 +235,7 @@ class LoraFineTuner:
                 device=device,
             )
 
-    def _encode(
-        self, dataset: Path, tokenizer: Any
-    ) -> tuple[list[EncodedExample], list[str]]:
+    def _encode(self, dataset: Path, tokenizer: Any) -> tuple[list[EncodedExample], list[str]]:
         """Read, render and tokenize *dataset*; return usable examples and warnings."""
         render = training.render_function(tokenizer)
         encode = training.text_encoder(tokenizer)
@@ -280,10 +271,7 @@ class LoraFineTuner:
                 (untrained, "examples have no trained assistant turn and are skipped"),
                 (
                     truncated,
-                    (
-                        f"examples are longer than {self.settings.max_length} tokens "
-                        "and are cut"
-                    ),
+                    (f"examples are longer than {self.settings.max_length} tokens and are cut"),
                 ),
                 (
                     emptied,
@@ -291,22 +279,14 @@ class LoraFineTuner:
                 ),
                 (
                     inexact,
-                    (
-                        "examples train on their replies' text only "
-                        "(template not prefix-stable)"
-                    ),
+                    ("examples train on their replies' text only (template not prefix-stable)"),
                 ),
             )
             if count
         ]
         if not encoded:
             raise DatasetError(
-                [
-                    (
-                        f"{dataset.name}: expected at least one example "
-                        "with a trained turn, found none"
-                    )
-                ]
+                [(f"{dataset.name}: expected at least one example with a trained turn, found none")]
             )
         return encoded, warnings
 
@@ -331,9 +311,7 @@ class LoraFineTuner:
         )
         examples, _ = self._encode(plan.training_file, tokenizer)
         validation = (
-            self._encode(plan.validation_file, tokenizer)[0]
-            if plan.validation_file
-            else []
+            self._encode(plan.validation_file, tokenizer)[0] if plan.validation_file else []
         )
         device = training.resolve_device(settings.device)
         pad_id = _pad_id(tokenizer)
@@ -416,10 +394,7 @@ class LoraFineTuner:
         tokenizer.save_pretrained(str(self.output_dir))
         training.save_chat_template(tokenizer, self.output_dir)
         targets = sorted(
-            {
-                name.rsplit(".", 1)[-1]
-                for name in model.peft_config["default"].target_modules
-            }
+            {name.rsplit(".", 1)[-1] for name in model.peft_config["default"].target_modules}
         )
         self._write_metadata(
             run,
@@ -429,9 +404,7 @@ class LoraFineTuner:
             targets=targets,
             losses=losses,
         )
-        return TuningResult(
-            job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir
-        )
+        return TuningResult(job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir)
 
     def _write_metadata(
         self,
@@ -454,22 +427,16 @@ class LoraFineTuner:
                 "sha256": _sha256(plan.training_file),
                 "examples": examples,
                 "tokens_per_epoch": plan.trained_tokens,
-                "validation_file": plan.validation_file.name
-                if plan.validation_file
-                else None,
+                "validation_file": plan.validation_file.name if plan.validation_file else None,
             },
             "chat_template": "model" if own_template else "chatml",
             "target_modules": targets,
             "steps": steps,
-            "final": {
-                key: value for key, value in losses.items() if math.isfinite(value)
-            },
+            "final": {key: value for key, value in losses.items() if math.isfinite(value)},
             "settings": self.settings.to_json(),
         }
         path = self.output_dir / METADATA_FILE
-        path.write_text(
-            json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 @define(kw_only=True)

@@ -206,15 +206,12 @@ def _example(value: Any, location: str, problems: list[str]) -> TrainingExample 
 def _message(raw: Any, where: str, problems: list[str]) -> TrainingMessage | None:
     """Check one message of an example; report its problems."""
     if not isinstance(raw, dict):
-        problems.append(
-            f"{where}: expected an object, found {excerpt(json.dumps(raw))}"
-        )
+        problems.append(f"{where}: expected an object, found {excerpt(json.dumps(raw))}")
         return None
     role = raw.get("role")
     if role not in _ROLES:
         problems.append(
-            f"{where}.role: expected one of system, user, assistant, "
-            f"found {excerpt(str(role))}"
+            f"{where}.role: expected one of system, user, assistant, found {excerpt(str(role))}"
         )
         return None
     content = _content(raw.get("content"))
@@ -228,9 +225,7 @@ def _message(raw: Any, where: str, problems: list[str]) -> TrainingMessage | Non
     trained = _trained(raw, role, where, problems)
     if trained is None:
         return None
-    return TrainingMessage(
-        role=role, content=content, name=name or None, trained=trained
-    )
+    return TrainingMessage(role=role, content=content, name=name or None, trained=trained)
 
 
 def _content(value: Any) -> str | None:
@@ -250,9 +245,7 @@ def _content(value: Any) -> str | None:
     return None
 
 
-def _trained(
-    raw: dict[str, Any], role: str, where: str, problems: list[str]
-) -> bool | None:
+def _trained(raw: dict[str, Any], role: str, where: str, problems: list[str]) -> bool | None:
     """Whether a message is trained, from its role and its ``weight``/``train`` keys."""
     weight = raw.get("weight")
     train = raw.get("train")
@@ -274,9 +267,7 @@ def _flag_problem(weight: Any, train: Any, role: str) -> str | None:
     if train is not None and not isinstance(train, bool):
         return f".train: expected true or false, found {excerpt(str(train))}"
     if role != "assistant" and (weight is not None or train):
-        return (
-            f": expected weight/train only on assistant messages, found them on {role}"
-        )
+        return f": expected weight/train only on assistant messages, found them on {role}"
     if weight is not None and train is not None and bool(weight) != train:
         return f": expected weight and train to agree, found {weight} and {train}"
     return None
@@ -285,9 +276,7 @@ def _flag_problem(weight: Any, train: Any, role: str) -> str | None:
 class Render(Protocol):
     """Renders messages with a chat template (``tokenizer.apply_chat_template``)."""
 
-    def __call__(
-        self, messages: list[dict[str, str]], *, generation_prompt: bool
-    ) -> str:
+    def __call__(self, messages: list[dict[str, str]], *, generation_prompt: bool) -> str:
         """Return *messages* as text, ending with the assistant's prompt if asked."""
         ...
 
@@ -342,9 +331,7 @@ def render_example(
         span = _prefix_span(render, messages, index, text, cursor)
         if span is None:
             exact = False
-            span = _content_span(
-                text, messages[index]["content"], cursor, example.location
-            )
+            span = _content_span(text, messages[index]["content"], cursor, example.location)
         spans.append(span)
         cursor = span[1]
     return RenderedExample(text=text, spans=spans, exact=exact)
@@ -359,9 +346,7 @@ def _render(
 ) -> str:
     try:
         return render(messages, generation_prompt=generation_prompt)
-    except (
-        Exception
-    ) as error:  # templates raise anything (jinja2, their own raise_exception)
+    except Exception as error:  # templates raise anything (jinja2, their own raise_exception)
         message = (
             f"{location}: expected the model's chat template to render the example, "
             f"found {type(error).__name__}: {excerpt(str(error), 120)}"

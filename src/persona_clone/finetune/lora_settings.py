@@ -34,24 +34,19 @@ class Precision(enum.Enum):
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if not value > 0:
-        raise ConfigError(
-            f"{attribute.name}: expected a positive number, found {value!r}"
-        )
+        raise ConfigError(f"{attribute.name}: expected a positive number, found {value!r}")
 
 
 def _fraction(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if not 0 <= value < 1:
-        raise ConfigError(
-            f"{attribute.name}: expected a number in [0, 1), found {value!r}"
-        )
+        raise ConfigError(f"{attribute.name}: expected a number in [0, 1), found {value!r}")
 
 
 def _device(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     kind, _, index = value.partition(":")
     if kind not in _DEVICES or (index and not (kind == "cuda" and index.isdigit())):
         raise ConfigError(
-            f"{attribute.name}: expected auto, cpu, cuda, cuda:N or mps, "
-            f"found {value!r}"
+            f"{attribute.name}: expected auto, cpu, cuda, cuda:N or mps, found {value!r}"
         )
 
 
@@ -112,7 +107,5 @@ class LoraSettings:
         values = attrs.asdict(self, recurse=False)
         values["precision"] = self.precision.value
         values["names"] = self.names.value
-        values["target_modules"] = (
-            list(self.target_modules) if self.target_modules else None
-        )
+        values["target_modules"] = list(self.target_modules) if self.target_modules else None
         return values

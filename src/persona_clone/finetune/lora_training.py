@@ -117,13 +117,10 @@ def load_tokenizer(model: str, *, trust_remote_code: bool = False) -> tuple[Any,
     from transformers import AutoTokenizer  # noqa: PLC0415 -- optional dependency
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(
-            model, trust_remote_code=trust_remote_code
-        )
+        tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as error:
         raise ConfigError(
-            f"model: expected a hub id or a folder with a tokenizer, "
-            f"found {model!r} ({error})"
+            f"model: expected a hub id or a folder with a tokenizer, found {model!r} ({error})"
         ) from error
     own_template = bool(getattr(tokenizer, "chat_template", None))
     if not own_template:
@@ -155,21 +152,15 @@ def text_encoder(tokenizer: Any) -> TextEncoder:
 
     def encode(text: str) -> tuple[list[int], list[Span] | None]:
         if fast:
-            encoding = tokenizer(
-                text, add_special_tokens=False, return_offsets_mapping=True
-            )
-            offsets = [
-                (int(start), int(end)) for start, end in encoding["offset_mapping"]
-            ]
+            encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+            offsets = [(int(start), int(end)) for start, end in encoding["offset_mapping"]]
             return list(encoding["input_ids"]), offsets
         return list(tokenizer(text, add_special_tokens=False)["input_ids"]), None
 
     return encode
 
 
-def load_model(
-    model: str, *, device: Any, dtype: Any, trust_remote_code: bool = False
-) -> Any:
+def load_model(model: str, *, device: Any, dtype: Any, trust_remote_code: bool = False) -> Any:
     """
     Load the causal language model *model* (hub id or folder) onto *device*.
 
@@ -184,8 +175,7 @@ def load_model(
         )
     except (OSError, ValueError) as error:
         raise ConfigError(
-            f"model: expected a causal language model (hub id or folder), "
-            f"found {model!r} ({error})"
+            f"model: expected a causal language model (hub id or folder), found {model!r} ({error})"
         ) from error
     return loaded.to(device)
 
@@ -378,9 +368,7 @@ def train(
     """
     import torch  # noqa: PLC0415 -- optional dependency
 
-    parameters = [
-        parameter for parameter in model.parameters() if parameter.requires_grad
-    ]
+    parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
     optimizer = torch.optim.AdamW(
         parameters, lr=schedule.learning_rate, weight_decay=schedule.weight_decay
     )
@@ -394,9 +382,7 @@ def train(
     for epoch in range(schedule.epochs):
         shuffler.shuffle(order)
         shuffled = [examples[index] for index in order]
-        stream = batches(
-            shuffled, size=schedule.batch_size, pad_id=pad_id, device=device
-        )
+        stream = batches(shuffled, size=schedule.batch_size, pad_id=pad_id, device=device)
         per_epoch = total // schedule.epochs
         for done, group in enumerate(_groups(stream, schedule.accumulation), start=1):
             tokens = sum(batch.trained_tokens for batch in group)
@@ -407,8 +393,7 @@ def train(
                 total_loss += float(loss.item())
             if not math.isfinite(total_loss):
                 raise FineTuneError(
-                    f"the loss became {total_loss} at step {step + 1}: "
-                    "lower the learning rate",
+                    f"the loss became {total_loss} at step {step + 1}: lower the learning rate",
                     code="diverged",
                 )
             torch.nn.utils.clip_grad_norm_(parameters, schedule.max_grad_norm)
