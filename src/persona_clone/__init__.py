@@ -49,6 +49,22 @@ from .parsers import (
 )
 
 # --- datasets ---------------------------------------------------------------
+from .consent import Consent, OptOutPolicy
+from .identity import AliasMap, Identity, NameBook
+from .redaction import (
+    BuiltinRedactor,
+    PrivacyReport,
+    RedactionKind,
+    Redactor,
+    redact_messages,
+)
+from .repetition import (
+    PhraseStat,
+    RepeatCap,
+    cap_repeats,
+    repeat_key,
+    repeated_phrases,
+)
 
 # --- fine-tuning ------------------------------------------------------------
 
@@ -56,19 +72,25 @@ from .parsers import (
 
 
 __all__ = [
+    "AliasMap",
     "AmbiguousFormatError",
     "Attachment",
+    "BuiltinRedactor",
     "Clock",
     "CollectingIssueSink",
     "ConfigError",
+    "Consent",
     "DatasetError",
     "FineTuneError",
+    "Identity",
     "IssueSink",
     "Merger",
     "Message",
     "MessageKind",
     "MessageStep",
     "NaiveTimestampError",
+    "NameBook",
+    "OptOutPolicy",
     "OutOfOrderError",
     "ParseContext",
     "ParseError",
@@ -77,8 +99,13 @@ __all__ = [
     "ParserRegistry",
     "Participant",
     "PersonaCloneError",
+    "PhraseStat",
     "PluginError",
+    "PrivacyReport",
     "Record",
+    "RedactionKind",
+    "Redactor",
+    "RepeatCap",
     "Sample",
     "Session",
     "Sessionizer",
@@ -90,9 +117,13 @@ __all__ = [
     "Turn",
     "UnknownFormatError",
     "apply",
+    "cap_repeats",
     "merge_chronological",
     "parse",
     "read_jsonl",
+    "redact_messages",
+    "repeat_key",
+    "repeated_phrases",
     "write_jsonl",
 ]
 
