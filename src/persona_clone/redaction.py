@@ -18,7 +18,7 @@ import enum
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 from attrs import define, evolve, field, frozen
@@ -87,7 +87,7 @@ _URL_TRAILING = ".,;:!?'\"’”)]}>*"
 
 _SEP = "[ \u00a0\u202f]"
 _PHONE = re.compile(
-    rf"(?<![\w+./,-])"  # not glued to a word or another number
+    rf"(?<![\w+./,:-])"  # not glued to a word, another number or a time
     rf"(?:\+{_SEP}?)?"
     rf"(?:\(\d{{1,5}}\){_SEP}?)?"
     rf"\d(?:\d|[ \u00a0\u202f./-](?=[\d(])|{_SEP}?\(\d{{1,5}}\){_SEP}?(?=\d))*\d"
@@ -95,11 +95,23 @@ _PHONE = re.compile(
 )
 _PHONE_GROUP = re.compile(r"\+?\(?\d+\)?")
 _DATE_START = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?!\d)")
+_DATE = re.compile(
+    r"(?<!\d)(?:\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})|\d{4}([./-])\d{1,2}\2\d{1,2})(?!\d)"
+)
+_IBAN_GROUP = 4
+_MONTHS = 12
+_DAYS = 31
 _US_PHONE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
 _TR_MOBILE = re.compile(r"5\d{2}[ .-]?\d{3}[ .-]?\d{2}[ .-]?\d{2}")
 
 _IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ \u00a0]?[A-Za-z0-9]){11,30}(?!\w)")
-_CARD = re.compile(r"(?<![\w+.,-])[1-9](?:[ -]?\d){12,18}(?![\w]|[.,]\d)")
+_CARD = re.compile(
+    r"(?<![\w+.,-])"
+    r"(?:[1-9]\d{12,18}"  # written without spaces
+    r"|[1-9]\d{3}([ -])\d{4}\1\d{4}\1\d{1,7}"  # 4-4-4-4 (and 13 to 19 digits)
+    r"|3\d{3}([ -])\d{6}\2\d{4,5})"  # American Express and Diners 4-6-5
+    r"(?![\w]|[.,]\d)"
+)
 
 _TURKISH_SUFFIXES = (
     *("nın", "nin", "nun", "nün", "ın", "in", "un", "ün"),  # genitive
@@ -111,17 +123,18 @@ _TURKISH_SUFFIXES = (
     *("cığım", "ciğim", "cım", "cim", "cuğum", "çığım"),  # endearment
 )
 _INTERNATIONAL = (8, 15)  # digits after "+" (E.164 allows at most 15)
+_MIN_DISTINCT_DIGITS = 2  # "0000 0000 0000" is a placeholder, not a number
 _MIN_NAME = 2
 _MIN_NAME_WITH_SUFFIX = 3
 
-_PRIORITY = {
-    RedactionKind.EMAIL: 0,
-    RedactionKind.URL: 1,
-    RedactionKind.IBAN: 2,
-    RedactionKind.CARD: 3,
-    RedactionKind.PHONE: 4,
-    RedactionKind.NAME: 5,
-}
+_ORDER = (
+    RedactionKind.EMAIL,  # before URLs: "ada@site.com" is one address
+    RedactionKind.URL,  # before numbers: ids and phone-like digits inside links
+    RedactionKind.IBAN,
+    RedactionKind.CARD,
+    RedactionKind.PHONE,
+    RedactionKind.NAME,
+)
 
 
 def _digits(text: str) -> str:
@@ -131,11 +144,13 @@ def _digits(text: str) -> str:
 def _is_phone(text: str) -> bool:
     """Return whether a candidate span is a phone number, not a date, price or year."""
     digits = _digits(text)
+    if len(set(digits)) < _MIN_DISTINCT_DIGITS:
+        return False
     if text.startswith("+"):
         limit = _INTERNATIONAL[1] + 1 if "(0)" in text else _INTERNATIONAL[1]
         return _INTERNATIONAL[0] <= len(digits) <= limit
-    if digits.startswith("00"):
-        return 10 <= len(digits) <= 17  # noqa: PLR2004 - "00" + 8 to 15 digits
+    if digits.startswith("00"):  # country codes never start with 0
+        return digits[2] != "0" and 10 <= len(digits) <= 17  # noqa: PLR2004 - "00" + 8 to 15 digits
     if _DATE_START.match(text):
         return False
     if digits.startswith("0"):
@@ -143,19 +158,36 @@ def _is_phone(text: str) -> bool:
     return bool(_US_PHONE.fullmatch(text) or _TR_MOBILE.fullmatch(text))
 
 
+def _dates(text: str) -> list[tuple[int, int]]:
+    """Spans of dates (``12.03.2024``, ``2024-03-12``) that no phone may touch."""
+    spans = []
+    for match in _DATE.finditer(text):
+        parts = [int(part) for part in re.split(r"[./-]", match.group())]
+        first, middle, last = parts
+        day_month = middle <= _MONTHS and (first <= _DAYS or last <= _DAYS)
+        if day_month or (first <= _MONTHS and middle <= _DAYS):
+            spans.append(match.span())
+    return spans
+
+
 def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
+    dates: list[tuple[int, int]] | None = None
     for match in _PHONE.finditer(text):
         groups = [
             (group.start() + match.start(), group.end() + match.start())
             for group in _PHONE_GROUP.finditer(match.group())
         ]
+        if dates is None:
+            dates = _dates(text)
         # Two numbers written one after the other form one candidate: take the
         # longest valid run of groups from each position.
         first = 0
         while first < len(groups):
             for last in range(len(groups), first, -1):
                 start, end = groups[first][0], groups[last - 1][1]
-                if _is_phone(text[start:end]):
+                if _is_phone(text[start:end]) and not any(
+                    start < d_end and d_start < end for d_start, d_end in dates
+                ):
                     yield start, end
                     first = last
                     break
@@ -164,6 +196,9 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _iban_valid(candidate: str) -> bool:
+    groups = candidate.split()
+    if len(groups) > 1 and any(len(group) != _IBAN_GROUP for group in groups[:-1]):
+        return False  # written in groups of four: only the last may be shorter
     compact = candidate.replace(" ", "").replace("\u00a0", "").upper()
     if not 15 <= len(compact) <= 34 or not compact.isascii():  # noqa: PLR2004
         return False
@@ -173,17 +208,21 @@ def _iban_valid(candidate: str) -> bool:
 
 
 def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
-    for match in _IBAN.finditer(text):
+    position = 0
+    while match := _IBAN.search(text, position):
         candidate = match.group()
-        # The greedy match may run into the next word; try shorter ends at spaces.
+        # The greedy match may run into the next word or IBAN; try shorter ends
+        # at spaces, and go on after the IBAN found, not after the match.
         ends = [len(candidate)] + [
             index
             for index in range(len(candidate) - 1, 14, -1)
             if candidate[index] in " \u00a0"
         ]
+        position = match.start() + 1
         for end in ends:
             if _iban_valid(candidate[:end]):
                 yield match.start(), match.start() + end
+                position = match.start() + end
                 break
 
 
@@ -202,6 +241,11 @@ def _card_spans(text: str) -> Iterator[tuple[int, int]]:
         digits = _digits(match.group())
         if _luhn(digits) and len(set(digits)) > 1:
             yield match.span()
+
+
+def _email_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _EMAIL.finditer(text):
+        yield match.span()
 
 
 def _url_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -262,6 +306,15 @@ def _name_spans(
         yield match.span()
 
 
+_FINDERS: dict[RedactionKind, Callable[[str], Iterable[tuple[int, int]]]] = {
+    RedactionKind.EMAIL: _email_spans,
+    RedactionKind.URL: _url_spans,
+    RedactionKind.IBAN: _iban_spans,
+    RedactionKind.CARD: _card_spans,
+    RedactionKind.PHONE: _phone_spans,
+}
+
+
 def _kind_set(values: Iterable[RedactionKind | str]) -> frozenset[RedactionKind]:
     """Accept kinds or their names (``"url"``), for configuration and the CLI."""
     kinds = set()
@@ -288,7 +341,8 @@ class BuiltinRedactor:
     """
     The built-in `Redactor` for Turkish and English chat text.
 
-    Finds, in this order of precedence when spans overlap: e-mail addresses, URLs
+    Finds, in this order (each kind sees the placeholders written before it,
+    so a span is never claimed twice): e-mail addresses, URLs
     (``https://...``, ``www....`` and bare ``site.com/path``), IBANs (mod-97
     checksum), card numbers (13-19 digits, Luhn checksum), phone numbers
     (international ``+90 532 123 45 67``, ``0044 ...``, national ``0532 123 45 67``,
@@ -325,61 +379,59 @@ class BuiltinRedactor:
         )
         object.__setattr__(self, "_names", pattern)
 
-    def spans(self, text: str) -> list[tuple[int, int, RedactionKind]]:
-        """
-        Return the spans to redact in *text*, sorted and not overlapping.
-
-        Returns:
-            ``(start, end, kind)`` for each span.
-        """
-        found: list[tuple[int, int, RedactionKind]] = []
-        kinds = self.kinds
-        has_digit = any(char.isdigit() for char in text)
-        if RedactionKind.EMAIL in kinds and "@" in text:
-            found += [
-                (*span.span(), RedactionKind.EMAIL) for span in _EMAIL.finditer(text)
-            ]
-        if RedactionKind.URL in kinds and "." in text:
-            found += [(*span, RedactionKind.URL) for span in _url_spans(text)]
-        if has_digit:
-            if RedactionKind.IBAN in kinds:
-                found += [(*span, RedactionKind.IBAN) for span in _iban_spans(text)]
-            if RedactionKind.CARD in kinds:
-                found += [(*span, RedactionKind.CARD) for span in _card_spans(text)]
-            if RedactionKind.PHONE in kinds:
-                found += [(*span, RedactionKind.PHONE) for span in _phone_spans(text)]
-        found += [
-            (*span, RedactionKind.NAME) for span in _name_spans(self._names, text)
-        ]
-        if not found:
-            return []
-        protected = [match.span() for match in _PLACEHOLDER.finditer(text)]
-        found.sort(key=lambda span: (span[0], _PRIORITY[span[2]], -span[1]))
-        chosen: list[tuple[int, int, RedactionKind]] = []
-        end = 0
-        for start, stop, kind in found:
-            if start < end or any(
-                start < p_end and p_start < stop for p_start, p_end in protected
-            ):
-                continue
-            chosen.append((start, stop, kind))
-            end = stop
-        return chosen
-
     def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
-        """Return *text* with each span of `spans` replaced by its placeholder."""
+        """Return *text* with personal data replaced by placeholders, and counts."""
         counts: Counter[RedactionKind] = Counter()
-        spans = self.spans(text)
-        if not spans:
+        if not text:
             return text, counts
-        pieces: list[str] = []
-        position = 0
-        for start, end, kind in spans:
-            pieces += (text[position:start], kind.placeholder)
-            position = end
-            counts[kind] += 1
-        pieces.append(text[position:])
-        return "".join(pieces), counts
+        has_digit = any(char.isdigit() for char in text)
+        for kind in _ORDER:
+            if kind not in self.kinds or not _may_hold(kind, text, has_digit=has_digit):
+                continue
+            spans = (
+                _name_spans(self._names, text)
+                if kind is RedactionKind.NAME
+                else _FINDERS[kind](text)
+            )
+            text = _replace(text, spans, kind, counts)
+        return text, counts
+
+
+def _may_hold(kind: RedactionKind, text: str, *, has_digit: bool) -> bool:
+    """Cheap test that *text* may hold *kind*, so most messages skip the regexes."""
+    if kind is RedactionKind.EMAIL:
+        return "@" in text
+    if kind is RedactionKind.URL:
+        return "." in text
+    if kind is RedactionKind.NAME:
+        return True
+    return has_digit
+
+
+def _replace(
+    text: str,
+    spans: Iterable[tuple[int, int]],
+    kind: RedactionKind,
+    counts: Counter[RedactionKind],
+) -> str:
+    """Replace the *spans* of *text* by *kind*'s placeholder; keep placeholders."""
+    pieces: list[str] = []
+    position = 0
+    protected: list[tuple[int, int]] | None = None
+    for start, end in spans:
+        if start < position:
+            continue
+        if protected is None:
+            protected = [match.span() for match in _PLACEHOLDER.finditer(text)]
+        if any(start < p_end and p_start < end for p_start, p_end in protected):
+            continue
+        pieces += (text[position:start], kind.placeholder)
+        position = end
+        counts[kind] += 1
+    if not pieces:
+        return text
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 @define(kw_only=True)

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF002, RUF003 - Turkish letters (ı, İ) are this module's subject
+# ruff: noqa: RUF001, RUF002, RUF003 - Turkish letters (ı, İ) are this module's subject
 """
 Repetition: phrases a persona over-uses, and capping near-identical turns.
 
@@ -39,6 +39,7 @@ T = TypeVar("T")
 _TURKISH_LETTERS = frozenset("çğıöşüÇĞİÖŞÜ")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]")
 _RUN = re.compile(r"(\w)\1+")
+_ANY_RUN = re.compile(r"(.)\1+", re.DOTALL)
 _UNIT = re.compile(r"(.{2,3}?)\1+(.*)")
 _LAUGH = re.compile(r"(?:a*h+a+){2,}h*|(?:e*h+e+){2,}h*|(?:ja){2,}j?|(?:xa){2,}x?")
 _SYMBOL_CATEGORIES = frozenset({"So", "Sk"})
@@ -92,7 +93,7 @@ def tokens(text: str) -> list[str]:
 
 
 def _squash(token: str) -> str:
-    """Reduce a token to its repetition-free core: "loool" → "lol", "hahaha" → "haha"."""
+    """Reduce a token to its core without repeats: "loool" → "lol"."""
     if _LAUGH.fullmatch(token):
         return "heh" if "e" in token else "haha"
     token = _RUN.sub(r"\1", token)
@@ -127,7 +128,7 @@ def repeat_key(text: str) -> str:
             words.append(squashed)
     if words:
         return " ".join(words)
-    return _RUN.sub(r"\1", re.sub(r"\s+", "", text))
+    return _ANY_RUN.sub(r"\1", re.sub(r"\s+", "", text))
 
 
 @frozen(kw_only=True)
