@@ -385,6 +385,7 @@ class NameBook:
     _taken: set[str] = field(init=False, factory=set)
     _taken_display: set[str] = field(init=False, factory=set)
     _pinned: dict[str, str] = field(init=False, factory=dict)
+    _keys: dict[Participant, str] = field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         for identity in self.aliases.identities:
@@ -471,10 +472,14 @@ class NameBook:
         self._taken_display.add(display)
 
     def _see(self, participant: Participant) -> str:
+        key = self._keys.get(participant)
+        if key is not None:
+            return key
         canonical = self.aliases.resolve(participant)
         key = _storage_key(canonical.id)
         if key not in self._openai:
             self._assign(key, canonical)
+        self._keys[participant] = key
         return key
 
     def _assign(self, key: str, canonical: Participant) -> None:

@@ -83,8 +83,10 @@ _URL = re.compile(
     rf"|(?<![\w@/.-])(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?![@.\w-])",
     re.IGNORECASE,
 )
+_URL_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"’”)]}>*"
 
+_DIGIT = re.compile(r"\d")
 _SEP = "[ \u00a0\u202f]"
 _PHONE = re.compile(
     rf"(?<![\w+./,:-])"  # not glued to a word, another number or a time
@@ -126,15 +128,6 @@ _INTERNATIONAL = (8, 15)  # digits after "+" (E.164 allows at most 15)
 _MIN_DISTINCT_DIGITS = 2  # "0000 0000 0000" is a placeholder, not a number
 _MIN_NAME = 2
 _MIN_NAME_WITH_SUFFIX = 3
-
-_ORDER = (
-    RedactionKind.EMAIL,  # before URLs: "ada@site.com" is one address
-    RedactionKind.URL,  # before numbers: ids and phone-like digits inside links
-    RedactionKind.IBAN,
-    RedactionKind.CARD,
-    RedactionKind.PHONE,
-    RedactionKind.NAME,
-)
 
 
 def _digits(text: str) -> str:
@@ -279,6 +272,10 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     )
     if not cleaned:
         return None
+    suffixes = "|".join(
+        "".join(_letter_class(char) for char in suffix)
+        for suffix in sorted(_TURKISH_SUFFIXES, key=len, reverse=True)
+    )
     alternatives = []
     for name in cleaned:
         body = r"[\s\u00a0]+".join(
@@ -286,15 +283,33 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
             for word in name.split()
         )
         if len(name) >= _MIN_NAME_WITH_SUFFIX:
-            suffixes = "|".join(
-                "".join(_letter_class(char) for char in suffix)
-                for suffix in sorted(_TURKISH_SUFFIXES, key=len, reverse=True)
-            )
             body += rf"(?=(?:{suffixes})?(?!\w))"
         else:
             body += r"(?!\w)"
         alternatives.append(body)
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")")
+
+
+_I_LETTERS = re.compile("[iIıİ\u0307]+")
+
+
+def _stem(name: str) -> str:
+    """The longest lower-cased piece of a name's first word without any i-letter."""
+    pieces = _I_LETTERS.split(
+        unicodedata.normalize("NFC", name.split(maxsplit=1)[0]).lower()
+    )
+    return max(pieces, key=len)
+
+
+def _mentions(stems: tuple[str, ...], text: str) -> bool:
+    """
+    Cheap test before the name regex: may any name occur in *text*?
+
+    ``str.lower`` runs in C; the i-letters, which it cannot lower the Turkish
+    way, are left out of the stems, so the test has no false negatives.
+    """
+    lowered = text.lower()
+    return any(stem in lowered for stem in stems)
 
 
 def _name_spans(
@@ -306,13 +321,14 @@ def _name_spans(
         yield match.span()
 
 
-_FINDERS: dict[RedactionKind, Callable[[str], Iterable[tuple[int, int]]]] = {
-    RedactionKind.EMAIL: _email_spans,
-    RedactionKind.URL: _url_spans,
-    RedactionKind.IBAN: _iban_spans,
-    RedactionKind.CARD: _card_spans,
-    RedactionKind.PHONE: _phone_spans,
-}
+_NUMBERS: tuple[
+    tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]]], ...
+] = (
+    (RedactionKind.IBAN, _iban_spans),
+    (RedactionKind.CARD, _card_spans),
+    (RedactionKind.PHONE, _phone_spans),
+)
+"""The kinds made of digits, in the order they are redacted."""
 
 
 def _kind_set(values: Iterable[RedactionKind | str]) -> frozenset[RedactionKind]:
@@ -372,40 +388,37 @@ class BuiltinRedactor:
     kinds: frozenset[RedactionKind] = field(default=ALL_KINDS, converter=_kind_set)
     names: tuple[str, ...] = field(default=(), converter=_name_tuple)
     _names: re.Pattern[str] | None = field(init=False, repr=False, eq=False)
+    _stems: tuple[str, ...] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         pattern = (
             _name_pattern(self.names) if RedactionKind.NAME in self.kinds else None
         )
         object.__setattr__(self, "_names", pattern)
+        stems = {_stem(name) for name in self.names if name.split()}
+        object.__setattr__(self, "_stems", tuple(sorted(stems)))
 
     def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
         """Return *text* with personal data replaced by placeholders, and counts."""
         counts: Counter[RedactionKind] = Counter()
         if not text:
             return text, counts
-        has_digit = any(char.isdigit() for char in text)
-        for kind in _ORDER:
-            if kind not in self.kinds or not _may_hold(kind, text, has_digit=has_digit):
-                continue
-            spans = (
-                _name_spans(self._names, text)
-                if kind is RedactionKind.NAME
-                else _FINDERS[kind](text)
+        kinds = self.kinds
+        # E-mails before URLs ("ada@site.com" is one address), URLs before numbers
+        # (digits inside links), names last; each sees the placeholders before it.
+        if "@" in text and RedactionKind.EMAIL in kinds:
+            text = _replace(text, _email_spans(text), RedactionKind.EMAIL, counts)
+        if RedactionKind.URL in kinds and _URL_HINT.search(text):
+            text = _replace(text, _url_spans(text), RedactionKind.URL, counts)
+        if _DIGIT.search(text):
+            for kind, finder in _NUMBERS:
+                if kind in kinds:
+                    text = _replace(text, finder(text), kind, counts)
+        if self._names is not None and _mentions(self._stems, text):
+            text = _replace(
+                text, _name_spans(self._names, text), RedactionKind.NAME, counts
             )
-            text = _replace(text, spans, kind, counts)
         return text, counts
-
-
-def _may_hold(kind: RedactionKind, text: str, *, has_digit: bool) -> bool:
-    """Cheap test that *text* may hold *kind*, so most messages skip the regexes."""
-    if kind is RedactionKind.EMAIL:
-        return "@" in text
-    if kind is RedactionKind.URL:
-        return "." in text
-    if kind is RedactionKind.NAME:
-        return True
-    return has_digit
 
 
 def _replace(
