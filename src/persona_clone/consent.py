@@ -1,4 +1,4 @@
-# ruff: noqa: RUF002, RUF003 - Turkish letters (ı, İ) and quotes are this module's subject
+# ruff: noqa: RUF001, RUF002, RUF003 - Turkish letters (ı, İ) are this module's subject
 """
 Consent: who may be cloned, and keeping people who opted out out of datasets.
 
@@ -31,6 +31,22 @@ OPTED_OUT = Participant(id="opted-out", name="Someone")
 _MIN_GIVEN_NAME = 3
 
 
+_I_LETTERS = str.maketrans({"I": "i", "İ": "i", "ı": "i"})
+
+
+def _fold(name: str) -> str:
+    """
+    Fold *name* for consent lists: normalised, without case, all i-letters alike.
+
+    Lists are matched loosely on purpose: ``--exclude mehmet`` must catch
+    "Mehmet", and "IŞIK" must catch "Işık", so nobody slips through on spelling.
+    Phone numbers fold to their digits.
+    """
+    if is_phone_number(name):
+        return "".join(char for char in name if char.isdigit() or char == "+")
+    return normalise_name(name).translate(_I_LETTERS).lower()
+
+
 class OptOutPolicy(enum.Enum):
     """What happens to the messages of someone who opted out."""
 
@@ -59,7 +75,9 @@ class Consent:
     Who agreed to be cloned and who opted out, and what to do about the latter.
 
     Names in *consenting* and *excluded* may be ids, display names or any alias
-    known to the `AliasMap` passed to the methods.
+    known to the `AliasMap` passed to the methods. They match without regard to
+    letter case (all of ``i``, ``ı``, ``I``, ``İ`` alike), so a spelling
+    difference never lets someone who opted out slip through.
 
     Args:
         consenting: People who agreed to be the persona.
@@ -123,22 +141,26 @@ class Consent:
             raise ConfigError(f"{os.fspath(path)}: {error}") from None
         return consent
 
-    def _keys(self, names: Iterable[str], aliases: AliasMap) -> frozenset[str]:
+    def _names(self, names: Iterable[str], aliases: AliasMap) -> set[str]:
         """Every normalised string that means one of *names*, aliases included."""
-        keys: set[str] = set()
+        found: set[str] = set()
         for name in names:
-            keys.add(normalise_name(name))
+            found.add(normalise_name(name))
             identity = aliases.identity_named(name)
             if identity is not None:
-                keys.update(normalise_name(key) for key in identity.keys)
-        return frozenset(keys)
+                found.update(normalise_name(key) for key in identity.keys)
+        return found
+
+    def _keys(self, names: Iterable[str], aliases: AliasMap) -> frozenset[str]:
+        """The folded forms of `_names`, to compare without case."""
+        return frozenset(_fold(name) for name in self._names(names, aliases))
 
     def _matches(
         self, participant: Participant, keys: frozenset[str], aliases: AliasMap
     ) -> bool:
         canonical = aliases.resolve(participant)
         return any(
-            normalise_name(value) in keys
+            _fold(value) in keys
             for value in (
                 participant.id,
                 participant.name,
@@ -184,7 +206,7 @@ class Consent:
         when it has at least three letters.
         """
         names: set[str] = set()
-        for key in self._keys(self.excluded, aliases):
+        for key in self._names(self.excluded, aliases):
             if not key or is_phone_number(key):
                 continue
             names.add(key)

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Turkish letters are the subject of these tests
+# ruff: noqa: RUF001, RUF002 - Turkish letters are the subject of these tests
 """Tests for consent.py: Consent, OptOutPolicy."""
 
 from __future__ import annotations
@@ -254,3 +254,24 @@ class TestApplyToMessages:
         assert messages == list(
             Consent().apply_to_messages(messages, aliases, PrivacyReport())
         )
+
+
+class TestMatching:
+    def test_lists_match_without_case(self, aliases: AliasMap) -> None:
+        """'--exclude mehmet' catches Mehmet, and 'IŞIK' catches 'Işık'."""
+        consent = Consent(excluded=frozenset({"mehmet", "IŞIK"}))
+
+        assert consent.is_excluded(Participant.from_name("Mehmet"), aliases)
+        assert consent.is_excluded(Participant.from_name("Işık"), aliases)
+        assert not consent.is_excluded(Participant.from_name("Mehmet Ali"), aliases)
+
+    def test_phone_numbers_match_by_digits(self, aliases: AliasMap) -> None:
+        """An excluded phone number matches however it is written."""
+        consent = Consent(excluded=frozenset({"+44 20 7946 0958"}))
+
+        assert consent.is_excluded(Participant.from_name("+442079460958"), aliases)
+
+    def test_nobody(self, aliases: AliasMap) -> None:
+        """Without opt-outs nobody is excluded, and system events never are."""
+        assert not Consent().is_excluded(ADA, aliases)
+        assert not Consent(excluded=frozenset({"Ada"})).is_excluded(None, aliases)
