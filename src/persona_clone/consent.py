@@ -61,7 +61,8 @@ def _names(values: Iterable[str]) -> frozenset[str]:
 
 
 def _disjoint(instance: Consent, _: object, value: frozenset[str]) -> None:
-    both = instance.consenting & value
+    consenting = {_fold(name) for name in instance.consenting}
+    both = [name for name in value if _fold(name) in consenting]
     if both:
         names = ", ".join(sorted(excerpt(name) for name in both))
         raise ConfigError(

@@ -121,14 +121,16 @@ def repeat_key(text: str) -> str:
         True
 
     """
-    words: list[str] = []
-    for token in tokens(text):
-        squashed = _squash(token)
-        if not words or words[-1] != squashed:
-            words.append(squashed)
-    if words:
-        return " ".join(words)
-    return _ANY_RUN.sub(r"\1", re.sub(r"\s+", "", text))
+    return _key_of(tokens(text)) or _ANY_RUN.sub(r"\1", re.sub(r"\s+", "", text))
+
+
+def _key_of(words: list[str]) -> str:
+    squashed: list[str] = []
+    for word in words:
+        core = _squash(word)
+        if not squashed or squashed[-1] != core:
+            squashed.append(core)
+    return " ".join(squashed)
 
 
 @frozen(kw_only=True)
@@ -161,7 +163,18 @@ def _ngrams(words: list[str], max_n: int) -> set[str]:
     }
 
 
-def _count(texts: Iterable[str], max_n: int) -> tuple[Counter[str], Counter[str], int]:
+def _prune(counter: Counter[str], limit: int) -> None:
+    """Forget the rarest phrases until *counter* holds at most half of *limit*."""
+    level = 1
+    while len(counter) > limit // 2:
+        for phrase in [phrase for phrase, count in counter.items() if count <= level]:
+            del counter[phrase]
+        level += 1
+
+
+def _count(
+    texts: Iterable[str], max_n: int, limit: int
+) -> tuple[Counter[str], Counter[str], int]:
     phrases: Counter[str] = Counter()
     messages: Counter[str] = Counter()
     total = 0
@@ -170,7 +183,11 @@ def _count(texts: Iterable[str], max_n: int) -> tuple[Counter[str], Counter[str]
         words = tokens(text)
         phrases.update(_ngrams(words, max_n))
         if 0 < len(words) <= _SHORT_MESSAGE:
-            messages[repeat_key(text)] += 1
+            messages[_key_of(words) or text] += 1
+        if len(phrases) > limit:
+            _prune(phrases, limit)
+        if len(messages) > limit:
+            _prune(messages, limit)
     return phrases, messages, total
 
 
@@ -183,6 +200,7 @@ def repeated_phrases(
     min_count: int = 3,
     min_share: float = 0.02,
     min_ratio: float = 2.0,
+    max_phrases: int = 1_000_000,
 ) -> list[PhraseStat]:
     """
     Report the phrases most over-represented in the persona's *texts*.
@@ -196,7 +214,9 @@ def repeated_phrases(
     A shorter phrase is left out when a longer reported one has the same count
     ("naber" inside "naber nasılsın").
 
-    Reads each iterable once; memory grows with the number of distinct phrases.
+    Reads each iterable once. Memory is bounded by *max_phrases*: past it, the
+    rarest phrases are forgotten (lossy counting), so on very large inputs a
+    phrase that was rare early on may be counted a little low.
 
     Args:
         texts: The persona's turns.
@@ -206,6 +226,7 @@ def repeated_phrases(
         min_count: Fewest texts that must contain a phrase.
         min_share: Smallest share of the persona's texts that must contain it.
         min_ratio: Smallest persona-to-others share ratio (when *others* are given).
+        max_phrases: Most distinct phrases held in memory per side.
 
     Returns:
         The phrases, most used first (by count, then longer phrases, then
@@ -220,14 +241,14 @@ def repeated_phrases(
         lol 4 True
 
     """
-    phrases, messages, total = _count(texts, max_n)
+    phrases, messages, total = _count(texts, max_n, max_phrases)
     if total == 0:
         return []
     other_phrases: Counter[str] | None = None
     other_messages: Counter[str] = Counter()
     other_total = 0
     if others is not None:
-        other_phrases, other_messages, other_total = _count(others, max_n)
+        other_phrases, other_messages, other_total = _count(others, max_n, max_phrases)
 
     def stat(phrase: str, count: int, *, whole: bool) -> PhraseStat | None:
         share = count / total

@@ -167,3 +167,13 @@ class TestRepeatCap:
         """A cap below one is refused."""
         with pytest.raises(ValueError, match="max_per_key: expected at least 1"):
             RepeatCap(max_per_key=0)
+
+
+class TestBoundedMemory:
+    def test_frequent_phrases_survive_pruning(self) -> None:
+        """With a tiny phrase budget, the rare phrases go and the tic stays."""
+        persona = [f"lol w{number}" for number in range(200)]
+
+        stats = repeated_phrases(persona, max_phrases=20, top=1)
+
+        assert [("lol", 200)] == [(stat.phrase, stat.count) for stat in stats]
