@@ -173,17 +173,24 @@ def _prune(counter: Counter[str], limit: int) -> None:
 
 
 def _count(
-    texts: Iterable[str], max_n: int, limit: int
+    texts: Iterable[str],
+    max_n: int,
+    limit: int,
+    only: tuple[set[str], set[str]] | None = None,
 ) -> tuple[Counter[str], Counter[str], int]:
+    """Count phrases and short messages once per text (only those in *only*)."""
     phrases: Counter[str] = Counter()
     messages: Counter[str] = Counter()
     total = 0
     for text in texts:
         total += 1
         words = tokens(text)
-        phrases.update(_ngrams(words, max_n))
+        grams = _ngrams(words, max_n)
+        phrases.update(grams if only is None else grams & only[0])
         if 0 < len(words) <= _SHORT_MESSAGE:
-            messages[_key_of(words) or text] += 1
+            key = _key_of(words)
+            if only is None or key in only[1]:
+                messages[key] += 1
         if len(phrases) > limit:
             _prune(phrases, limit)
         if len(messages) > limit:
@@ -214,7 +221,8 @@ def repeated_phrases(
     A shorter phrase is left out when a longer reported one has the same count
     ("naber" inside "naber nasılsın").
 
-    Reads each iterable once. Memory is bounded by *max_phrases*: past it, the
+    Reads each iterable once, *texts* first; of the *others* only the persona's
+    candidate phrases are counted. Memory is bounded by *max_phrases*: past it, the
     rarest phrases are forgotten (lossy counting), so on very large inputs a
     phrase that was rare early on may be counted a little low.
 
@@ -248,7 +256,15 @@ def repeated_phrases(
     other_messages: Counter[str] = Counter()
     other_total = 0
     if others is not None:
-        other_phrases, other_messages, other_total = _count(others, max_n, max_phrases)
+        # Only the persona's candidates matter on the other side: counting just
+        # those keeps the others' pass small in memory.
+        wanted = (
+            {phrase for phrase, count in phrases.items() if count >= min_count},
+            {phrase for phrase, count in messages.items() if count >= min_count},
+        )
+        other_phrases, other_messages, other_total = _count(
+            others, max_n, max_phrases, wanted
+        )
 
     def stat(phrase: str, count: int, *, whole: bool) -> PhraseStat | None:
         share = count / total
