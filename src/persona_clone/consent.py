@@ -202,13 +202,22 @@ class Consent:
         """
         Return the names under which excluded people may be mentioned.
 
-        Their ids, names and aliases (phone numbers left to phone redaction), plus
-        the first word of each name of several words ("Ayşe" of "Ayşe Yılmaz")
-        when it has at least three letters.
+        Their names and aliases, plus the first word of each name of several
+        words ("Ayşe" of "Ayşe Yılmaz") when it has at least three letters.
+        Ids are left out unless they are also a name (they are how exports
+        know people, not how people are mentioned), and so are phone numbers
+        (phone redaction finds them) and platform ids made of digits only.
         """
+        mentioned: set[str] = set()
+        for name in self.excluded:
+            identity = aliases.identity_named(name)
+            if identity is None:
+                mentioned.add(name)
+            else:
+                mentioned.update((identity.name, *identity.aliases))
         names: set[str] = set()
-        for key in self._names(self.excluded, aliases):
-            if not key or is_phone_number(key):
+        for key in map(normalise_name, mentioned):
+            if not key or key.isdigit() or is_phone_number(key):
                 continue
             names.add(key)
             words = key.split()
