@@ -312,11 +312,7 @@ def _mentions(stems: tuple[str, ...], text: str) -> bool:
     return any(stem in lowered for stem in stems)
 
 
-def _name_spans(
-    pattern: re.Pattern[str] | None, text: str
-) -> Iterator[tuple[int, int]]:
-    if pattern is None:
-        return
+def _name_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
     for match in pattern.finditer(text):
         yield match.span()
 

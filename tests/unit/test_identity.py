@@ -143,6 +143,11 @@ class TestAliasMap:
                 )
             )
 
+    def test_empty_alias(self) -> None:
+        """An alias of only spaces or invisible marks is refused."""
+        with pytest.raises(ConfigError, match="expected non-empty names and aliases"):
+            AliasMap(identities=(Identity(id="a", name="Ada", aliases=(" \u200e",)),))
+
     def test_bad_pinned_name(self) -> None:
         """A pinned OpenAI name outside the allowed characters is refused."""
         with pytest.raises(ConfigError, match="openai_name"):

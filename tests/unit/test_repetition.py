@@ -42,7 +42,7 @@ class TestRepeatKey:
     @pytest.mark.parametrize(
         "variants",
         [
-            ["lol", "LOL", "lol lol lol", "loool", "lol!!!", "Lol."],
+            ["lol", "LOL", "lol lol lol", "loool", "lol!!!", "Lol.", "lololol"],
             ["haha", "hahaha", "HAHAHAHA", "ahahah", "hahah"],
             ["hehe", "hehehe"],
             ["😂", "😂😂😂", "😂 😂"],
