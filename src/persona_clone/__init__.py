@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 from .clock import Clock, SystemClock
+from .consent import Consent, OptOutPolicy
 from .errors import (
     AmbiguousFormatError,
     ConfigError,
@@ -26,6 +27,7 @@ from .errors import (
     PluginError,
     UnknownFormatError,
 )
+from .identity import AliasMap, Identity, NameBook
 from .interchange import Record, read_jsonl, write_jsonl
 from .merger import Merger
 from .message import Attachment, Message, MessageKind, Participant, SourceRef
@@ -43,6 +45,20 @@ from .parsers import (
     parse,
 )
 from .pipeline import MessageStep, apply, merge_chronological
+from .redaction import (
+    BuiltinRedactor,
+    PrivacyReport,
+    RedactionKind,
+    Redactor,
+    redact_messages,
+)
+from .repetition import (
+    PhraseStat,
+    RepeatCap,
+    cap_repeats,
+    repeat_key,
+    repeated_phrases,
+)
 from .session import Session, Turn
 from .sessionizer import Sessionizer
 
@@ -61,21 +77,27 @@ _LAZY: Final = {
 
 
 __all__ = [
+    "AliasMap",
     "AmbiguousFormatError",
     "Attachment",
+    "BuiltinRedactor",
     "Clock",
     "CollectingIssueSink",
     "ConfigError",
+    "Consent",
     "DatasetError",
     "DiscordCsvParser",
     "DiscordJsonParser",
     "FineTuneError",
+    "Identity",
     "IssueSink",
     "Merger",
     "Message",
     "MessageKind",
     "MessageStep",
     "NaiveTimestampError",
+    "NameBook",
+    "OptOutPolicy",
     "OutOfOrderError",
     "ParseContext",
     "ParseError",
@@ -84,8 +106,13 @@ __all__ = [
     "ParserRegistry",
     "Participant",
     "PersonaCloneError",
+    "PhraseStat",
     "PluginError",
+    "PrivacyReport",
     "Record",
+    "RedactionKind",
+    "Redactor",
+    "RepeatCap",
     "Sample",
     "Session",
     "Sessionizer",
@@ -98,9 +125,13 @@ __all__ = [
     "Turn",
     "UnknownFormatError",
     "apply",
+    "cap_repeats",
     "merge_chronological",
     "parse",
     "read_jsonl",
+    "redact_messages",
+    "repeat_key",
+    "repeated_phrases",
     "write_jsonl",
 ]
 

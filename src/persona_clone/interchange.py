@@ -50,7 +50,10 @@ _RECORDS: Final = {cls: record for record, cls in _TYPES.items()}
 
 
 def write_jsonl(
-    items: Iterable[T], file: str | os.PathLike[str] | IO[str], *, record: Record | None = None
+    items: Iterable[T],
+    file: str | os.PathLike[str] | IO[str],
+    *,
+    record: Record | None = None,
 ) -> int:
     """
     Write *items* (all of one type) to *file* as interchange JSON Lines.

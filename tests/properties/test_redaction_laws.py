@@ -1,0 +1,135 @@
+"""Laws of redaction: idempotent, exact outside the spans, silent on clean text."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from persona_clone import BuiltinRedactor, RedactionKind
+from persona_clone.testing.strategies import message_texts
+
+
+REDACTOR = BuiltinRedactor(names=("Ayşe", "Ahmet Yılmaz"))
+
+_WORD_CHARS = string.ascii_letters + "çğıİöşüÇĞÖŞÜâîû"
+_WORDS = st.text(_WORD_CHARS, min_size=1, max_size=10).filter(
+    lambda word: word.casefold() not in {"ayşe", "ahmet"}
+)
+_SAFE_TOKENS = st.sampled_from(
+    [
+        "14:30",
+        "09:05",
+        "12.03.2024",
+        "2024-03-12",
+        "12/03/2024",
+        "1.250.000 TL",
+        "₺1.500",
+        "3,5",
+        "%50",
+        "2024",
+        "1990-2000",
+        "saat 14.30'da",
+        "😂",
+        "👍🏽",
+        "🇹🇷",
+        "?!",
+        "…",
+        "'",
+        "İstanbul'da",
+        "ışık",
+    ]
+)
+_SEPARATORS = st.sampled_from([" ", "  ", "\n", ", ", " - ", "\r\n"])
+
+
+@st.composite
+def clean_texts(draw: st.DrawFn) -> str:
+    """Turkish and English text with dates, times, prices and emoji but no PII."""
+    parts = draw(st.lists(st.one_of(_WORDS, _SAFE_TOKENS), min_size=1, max_size=12))
+    text = parts[0]
+    for part in parts[1:]:
+        text += draw(_SEPARATORS) + part
+    return text
+
+
+def _digits(size: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789", min_size=size, max_size=size)
+
+
+def _luhn_complete(body: str) -> str:
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = int(char)
+        if position % 2 == 0:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return body + str((10 - total % 10) % 10)
+
+
+def _iban(bank: str) -> str:
+    number = int("".join(str(int(char, 36)) for char in bank + "TR00"))
+    check = 98 - number % 97
+    compact = f"TR{check:02d}{bank}"
+    return " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))
+
+
+_PII = st.one_of(
+    _digits(9).map(lambda d: (f"+90 5{d[:2]} {d[2:5]} {d[5:7]} {d[7:]}", "<PHONE>")),
+    _digits(9).map(lambda d: (f"05{d}", "<PHONE>")),
+    _digits(7).map(lambda d: (f"(555) {d[:3]}-{d[3:]}", "<PHONE>")),
+    st.tuples(st.text(string.ascii_lowercase, min_size=1, max_size=8), _digits(2)).map(
+        lambda pair: (f"{pair[0]}.{pair[1]}@example.com", "<EMAIL>")
+    ),
+    _digits(14)
+    .map(lambda d: _luhn_complete("4" + d))
+    .filter(lambda card: len(set(card)) > 2)
+    .map(lambda card: (" ".join(card[i : i + 4] for i in range(0, 16, 4)), "<CARD>")),
+    _digits(22).map(lambda d: (_iban(d), "<IBAN>")),
+    st.text(string.ascii_lowercase, min_size=1, max_size=8).map(
+        lambda path: (f"https://example.com/{path}", "<URL>")
+    ),
+)
+
+
+@given(clean_texts())
+def test_clean_text_is_returned_unchanged(text: str) -> None:
+    """Turkish-rich text with dates, times, prices and emoji but no PII is unchanged."""
+    assert (text, 0) == (REDACTOR.redact(text)[0], REDACTOR.redact(text)[1].total())
+
+
+@given(st.lists(st.tuples(_WORDS, _PII), min_size=1, max_size=6), _WORDS)
+def test_text_outside_the_spans_is_kept(
+    pieces: list[tuple[str, tuple[str, str]]], end: str
+) -> None:
+    """Each piece of PII becomes its placeholder; the text between stays as written."""
+    text = " ".join(f"{word} {pii}" for word, (pii, _) in pieces) + " " + end
+    expected = " ".join(f"{word} {placeholder}" for word, (_, placeholder) in pieces) + " " + end
+
+    assert expected == REDACTOR.redact(text)[0]
+
+
+@given(st.one_of(message_texts(), clean_texts()), st.lists(_PII, max_size=3))
+def test_redaction_is_idempotent(text: str, pii: list[tuple[str, str]]) -> None:
+    """Redacting a redacted text changes nothing and counts nothing."""
+    once, _ = REDACTOR.redact(" ".join([text, *(value for value, _ in pii)]))
+
+    assert (once, 0) == (REDACTOR.redact(once)[0], REDACTOR.redact(once)[1].total())
+
+
+@given(message_texts())
+def test_counts_match_the_placeholders(text: str) -> None:
+    """The counts say exactly how many placeholders were written."""
+    redacted, counts = REDACTOR.redact(text)
+
+    for kind in RedactionKind:
+        assert redacted.count(kind.placeholder) - text.count(kind.placeholder) == counts[kind]
+
+
+@given(st.sampled_from(["", "'nin", "'e", "’ye", "nin", "e", "'yı", "ler"]), _WORDS)
+def test_names_with_suffixes_are_redacted(suffix: str, word: str) -> None:
+    """An excluded name followed by a Turkish suffix is always replaced."""
+    text = f"{word} Ayşe{suffix} {word}"
+
+    assert f"{word} <NAME>{suffix} {word}" == REDACTOR.redact(text)[0]

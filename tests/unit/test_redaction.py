@@ -1,0 +1,278 @@
+"""Tests for redaction.py: BuiltinRedactor, PrivacyReport and redact_messages."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from persona_clone import (
+    Attachment,
+    BuiltinRedactor,
+    ConfigError,
+    Message,
+    MessageKind,
+    PrivacyReport,
+    RedactionKind,
+    Redactor,
+    redact_messages,
+)
+from persona_clone.testing import make_message
+
+
+PHONE = RedactionKind.PHONE
+EMAIL = RedactionKind.EMAIL
+
+
+@pytest.fixture(name="redactor")
+def _redactor() -> BuiltinRedactor:
+    return BuiltinRedactor(names=("Ayşe", "Ahmet Yılmaz", "İpek", "Al"))
+
+
+def redacted(redactor: BuiltinRedactor, text: str) -> str:
+    return redactor.redact(text)[0]
+
+
+class TestRedactionKind:
+    def test_placeholders(self) -> None:
+        """Each kind has a typed placeholder named after it."""
+        assert ["<PHONE>", "<EMAIL>", "<IBAN>", "<CARD>", "<URL>", "<NAME>"] == [
+            kind.placeholder for kind in RedactionKind
+        ]
+
+
+class TestPhones:
+    @pytest.mark.parametrize(
+        "phone",
+        [
+            "+90 532 123 45 67",
+            "+905321234567",
+            "0090 532 123 45 67",
+            "0532 123 45 67",
+            "05321234567",
+            "0(532) 123-45-67",
+            "(0212) 123 45 67",
+            "532 123 45 67",
+            "+44 20 7946 0958",
+            "+44 (0)20 7946 0958",
+            "07700 900123",
+            "(555) 123-4567",
+            "555-123-4567",
+            "+1 555 123 4567",
+            "030 12345678",
+            "0151 12345678",
+            "030/1234567",
+            "+49 30 12345678",
+        ],
+    )
+    def test_formats(self, redactor: BuiltinRedactor, phone: str) -> None:
+        """International, Turkish, UK, US and German numbers become <PHONE>."""
+        assert "ara <PHONE>, tamam" == redacted(redactor, f"ara {phone}, tamam")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "12.03.2024 14:30",
+            "01.03.2024 14:30",
+            "2024-03-12",
+            "12/03/2024",
+            "[12.03.24, 14:30:15] Ada: selam",
+            "12/03/2024, 14:30 - Ada: hi",
+            "1.250.000 TL",
+            "2 000 000 000",
+            "1,250,000.00 $",
+            "₺1.500 ve 12,50€",
+            "2019 2020 2021 2022",
+            "1990-2000",
+            "saat 14.30'da, 09:05",
+            "sipariş 123456",
+            "v1.2.3",
+        ],
+    )
+    def test_not_phones(self, redactor: BuiltinRedactor, text: str) -> None:
+        """Dates, times, prices, years and version numbers are left alone."""
+        assert text == redacted(redactor, text)
+
+    def test_two_numbers_in_a_row(self, redactor: BuiltinRedactor) -> None:
+        """Two numbers written one after the other are both redacted."""
+        assert "<PHONE> <PHONE>" == redacted(redactor, "0532 123 45 67 0533 765 43 21")
+
+
+class TestOtherKinds:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("ali.veli@example.com.tr'ye yaz", "<EMAIL>'ye yaz"),
+            ("x@y.co.", "<EMAIL>."),
+            ("çağrı@örnek.com", "<EMAIL>"),
+            ("iban TR33 0006 1005 1978 6457 8413 26 ve", "iban <IBAN> ve"),
+            ("DE89370400440532013000 sonra", "<IBAN> sonra"),
+            ("kart 4111 1111 1111 1111!", "kart <CARD>!"),
+            ("5500-0055-5555-5559", "<CARD>"),
+            ("see https://example.com/a?b=c), ok", "see <URL>), ok"),
+            ("(https://example.com/a_(b))", "(<URL>)"),
+            ("www.site.org. and instagram.com/ayse", "<URL>. and <URL>"),
+            ("google.com'a bak", "<URL>'a bak"),
+        ],
+    )
+    def test_kinds(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
+        """E-mails, IBANs, cards and URLs become placeholders; punctuation stays."""
+        assert expected == redacted(redactor, text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "TR33 0006 1005 1978 6457 8413 27",  # wrong checksum
+            "4111 1111 1111 1112",  # fails Luhn
+            "0000 0000 0000 0000",
+            "file.txt ve notlar.docx",
+            "a@b",
+        ],
+    )
+    def test_checksums_and_lookalikes(self, redactor: BuiltinRedactor, text: str) -> None:
+        """Numbers failing their checksum and file names are not redacted."""
+        assert text == redacted(redactor, text)
+
+    def test_email_wins_over_url(self, redactor: BuiltinRedactor) -> None:
+        """An e-mail address is one <EMAIL>, not a URL inside it."""
+        assert ("<EMAIL>", Counter({EMAIL: 1})) == redactor.redact("ada@site.com")
+
+
+class TestNames:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Ayşe'nin kitabı", "<NAME>'nin kitabı"),
+            ("Ahmet Yılmaz'a sor", "<NAME>'a sor"),
+            ("AYŞE’ye söyle", "<NAME>’ye söyle"),
+            ("ayşe geldi mi", "<NAME> geldi mi"),
+            ("Ayşenin evi", "<NAME>nin evi"),
+            ("ipek'le ve İPEK", "<NAME>'le ve <NAME>"),
+            ("Al'e sor", "<NAME>'e sor"),
+            ("Ayşe😂", "<NAME>😂"),
+        ],
+    )
+    def test_names_with_suffixes(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
+        """Names are found in any case; Turkish suffixes stay after the placeholder."""
+        assert expected == redacted(redactor, text)
+
+    @pytest.mark.parametrize("text", ["Ayşegül geldi", "Alp ve Ali", "Ahmetcan", "Yalın"])
+    def test_word_boundaries(self, redactor: BuiltinRedactor, text: str) -> None:
+        """Other words that start with a name are left alone."""
+        assert text == redacted(redactor, text)
+
+    def test_name_inside_placeholder_is_safe(self) -> None:
+        """A person called NAME does not re-redact placeholders."""
+        redactor = BuiltinRedactor(names=("NAME", "PHONE"))
+
+        assert "<NAME> <PHONE>" == redacted(redactor, "<NAME> <PHONE>")
+
+
+class TestBuiltinRedactor:
+    def test_is_a_redactor(self) -> None:
+        """The built-in satisfies the Redactor protocol."""
+        assert isinstance(BuiltinRedactor(), Redactor)
+
+    def test_kinds_can_be_switched_off(self) -> None:
+        """Kinds left out of *kinds* are kept; names are accepted for kinds."""
+        redactor = BuiltinRedactor(kinds=frozenset({"phone", EMAIL}))
+        text = "https://x.com 0532 123 45 67 a@b.com"
+
+        assert ("https://x.com <PHONE> <EMAIL>", Counter({PHONE: 1, EMAIL: 1})) == (
+            redactor.redact(text)
+        )
+
+    def test_unknown_kind(self) -> None:
+        """An unknown kind name is a ConfigError listing the known ones."""
+        with pytest.raises(ConfigError, match="expected a redaction kind"):
+            BuiltinRedactor(kinds=frozenset({"postcode"}))
+
+    def test_names_need_the_name_kind(self) -> None:
+        """Without the name kind, names are not redacted."""
+        redactor = BuiltinRedactor(kinds=frozenset({PHONE}), names=("Ayşe",))
+
+        assert "Ayşe" == redacted(redactor, "Ayşe")
+
+    def test_text_around_is_untouched(self, redactor: BuiltinRedactor) -> None:
+        """Turkish letters, emoji and newlines around a span survive byte for byte."""
+        text = "İstanbul'da ışık ĞÜŞİÖÇ\n👍🏽🇹🇷 0532 123 45 67\r\n\u200esonra"
+
+        assert "İstanbul'da ışık ĞÜŞİÖÇ\n👍🏽🇹🇷 <PHONE>\r\n\u200esonra" == redacted(redactor, text)
+
+
+class TestPrivacyReport:
+    def test_to_dict_lists_every_kind(self) -> None:
+        """The JSON form lists every kind, zero or not, and the opt-out counts."""
+        report = PrivacyReport()
+        report.add(Counter({PHONE: 2}))
+        report.sessions_dropped = 1
+
+        assert {
+            "redactions": {
+                "phone": 2,
+                "email": 0,
+                "iban": 0,
+                "card": 0,
+                "url": 0,
+                "name": 0,
+            },
+            "messages_redacted": 0,
+            "messages_replaced": 0,
+            "sessions_dropped": 1,
+            "messages_dropped": 0,
+        } == report.to_dict()
+
+
+class TestRedactMessages:
+    def test_redacts_and_counts(self) -> None:
+        """Texts are redacted, unchanged messages pass through as the same objects."""
+        clean = make_message(text="merhaba")
+        dirty = make_message(text="numaram 0532 123 45 67")
+        report = PrivacyReport()
+
+        out = list(redact_messages([clean, dirty], BuiltinRedactor(), report))
+
+        assert clean is out[0]
+        assert "numaram <PHONE>" == out[1].text
+        assert dirty.id == out[1].id
+        assert Counter({PHONE: 1}) == report.redactions
+        assert 1 == report.messages_redacted
+
+    def test_attachment_names_and_urls(self) -> None:
+        """Attachment names and URLs go through the same redactor."""
+        message = make_message(
+            kind=MessageKind.MEDIA,
+            text="",
+            attachments=(
+                Attachment(name="+90 532 123 45 67.vcf", url="https://cdn.example.com/1"),
+            ),
+        )
+        report = PrivacyReport()
+
+        (out,) = redact_messages([message], BuiltinRedactor(), report)
+
+        assert (Attachment(name="<PHONE>.vcf", url="<URL>"),) == out.attachments
+        assert Counter({PHONE: 1, RedactionKind.URL: 1}) == report.redactions
+
+    def test_is_lazy(self) -> None:
+        """Nothing is read before the first message is asked for."""
+
+        def explode(_: object) -> Message:
+            raise AssertionError
+
+        redact_messages(map(explode, [None]), BuiltinRedactor(), PrivacyReport())
+
+    def test_custom_redactor(self) -> None:
+        """Any object with redact() plugs in."""
+
+        class Shout:
+            def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
+                return text.replace("gizli", "<NAME>"), Counter(
+                    {RedactionKind.NAME: text.count("gizli")}
+                )
+
+        report = PrivacyReport()
+        (out,) = redact_messages([make_message(text="gizli şey")], Shout(), report)
+
+        assert "<NAME> şey" == out.text
+        assert 1 == report.redactions[RedactionKind.NAME]

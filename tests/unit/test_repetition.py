@@ -1,0 +1,178 @@
+"""Tests for repetition.py: repeated_phrases, repeat_key, RepeatCap, cap_repeats."""
+
+from __future__ import annotations
+
+import pytest
+
+from persona_clone import (
+    PhraseStat,
+    RepeatCap,
+    cap_repeats,
+    repeat_key,
+    repeated_phrases,
+)
+from persona_clone.repetition import tokens, turkish_lower
+
+
+class TestTurkishLower:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("İSTANBUL", "istanbul"),
+            ("IŞIK", "ışık"),
+            ("KIŞ", "kış"),
+            ("I LOVE IT", "i love it"),
+            ("Işıl İpek", "ışıl ipek"),
+            ("ÇOK GÜZEL", "çok güzel"),
+        ],
+    )
+    def test_lowers(self, text: str, expected: str) -> None:
+        """Dotted and dotless I lower correctly; İ never becomes 'i̇'."""
+        assert expected == turkish_lower(text)
+
+
+class TestTokens:
+    def test_words_and_emoji(self) -> None:
+        """Words keep inner apostrophes, punctuation goes, each emoji is a token."""
+        assert ["ayşe'nin", "kitabı", "😂", "👍"] == tokens("Ayşe'nin KİTABI?! 😂👍")
+
+
+class TestRepeatKey:
+    @pytest.mark.parametrize(
+        "variants",
+        [
+            ["lol", "LOL", "lol lol lol", "loool", "lol!!!", "Lol.", "lololol"],
+            ["haha", "hahaha", "HAHAHAHA", "ahahah", "hahah"],
+            ["hehe", "hehehe"],
+            ["😂", "😂😂😂", "😂 😂"],
+            ["çok iyi", "ÇOK İYİ", "çokkk iyiii"],
+            ["ışık", "IŞIK"],
+            ["???", "?"],
+        ],
+    )
+    def test_same_reply(self, variants: list[str]) -> None:
+        """Spelling, case and repetition variants of one reply share a key."""
+        assert 1 == len({repeat_key(text) for text in variants})
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [("lol", "ok"), ("sık", "sik"), ("geliyorum", "gelmiyorum"), ("?", "!")],
+    )
+    def test_different_replies(self, first: str, second: str) -> None:
+        """Different replies, dotless and dotted i included, keep different keys."""
+        assert repeat_key(first) != repeat_key(second)
+
+
+class TestRepeatedPhrases:
+    def test_finds_the_tic(self) -> None:
+        """A word the persona says far more than the others tops the report."""
+        persona = ["lol"] * 6 + ["ok lol", "geliyorum lol", "tamam", "evet ve hayır"]
+        others = ["ve sonra", "geldin mi ve", "tamam mı"] * 3
+
+        stats = repeated_phrases(persona, others=others, top=2)
+
+        assert [
+            PhraseStat(
+                phrase="lol",
+                count=8,
+                share=0.8,
+                ratio=pytest.approx(8.0),  # type: ignore[arg-type]
+                whole_message=False,
+            ),
+            PhraseStat(
+                phrase="lol",
+                count=6,
+                share=0.6,
+                ratio=pytest.approx(6.0),  # type: ignore[arg-type]
+                whole_message=True,
+            ),
+        ] == stats
+
+    def test_common_words_are_not_over_represented(self) -> None:
+        """Words everyone uses as often are left out when others are given."""
+        persona = ["ve ben de", "ve sen", "ve o"] * 2
+        others = ["ve biz", "ve siz", "ve onlar"] * 2
+
+        assert [] == repeated_phrases(persona, others=others)
+
+    def test_absolute_share_without_others(self) -> None:
+        """Without other texts, phrases are ranked by their share alone."""
+        persona = ["naber nasılsın", "naber nasılsın canım", "naber nasılsın", "selam"]
+
+        stats = repeated_phrases(persona, min_count=2)
+
+        assert ("naber nasılsın", 3, None) == (
+            stats[0].phrase,
+            stats[0].count,
+            stats[0].ratio,
+        )
+        assert "naber" not in [stat.phrase for stat in stats]
+
+    def test_once_per_text(self) -> None:
+        """A phrase repeated inside one text counts once for that text."""
+        stats = repeated_phrases(["lol lol lol lol", "lol"], min_count=1, min_share=0)
+
+        assert 2 == next(stat.count for stat in stats if stat.phrase == "lol")
+
+    def test_empty(self) -> None:
+        """No texts, no phrases."""
+        assert [] == repeated_phrases([])
+
+    def test_top(self) -> None:
+        """At most *top* phrases are returned."""
+        persona = [f"a{number} b{number}" for number in range(20)] * 3
+
+        assert 5 == len(repeated_phrases(persona, top=5))
+
+    def test_turkish_case_is_kept_apart(self) -> None:
+        """'sık' and 'sik' are different phrases."""
+        stats = repeated_phrases(["sık", "Sık", "sik"], min_count=1)
+
+        assert {("sık", 2), ("sik", 1)} == {
+            (stat.phrase, stat.count) for stat in stats if not stat.whole_message
+        }
+
+
+class TestRepeatCap:
+    def test_caps_by_key(self) -> None:
+        """Only the first *max_per_key* near-identical texts are kept, in order."""
+        cap = RepeatCap(max_per_key=2)
+        texts = ["lol", "naber", "LOL", "loool", "lol lol", "naber?", "NABER"]
+
+        assert ["lol", "naber", "LOL", "naber?"] == list(cap(texts))
+        assert 3 == cap.dropped
+
+    def test_items_with_text(self) -> None:
+        """Any item can be capped by the text it carries."""
+        items = [("a", "haha"), ("b", "hahaha"), ("c", "tamam")]
+
+        assert [("a", "haha"), ("c", "tamam")] == list(
+            cap_repeats(items, max_per_key=1, text=lambda item: item[1])
+        )
+
+    def test_allow(self) -> None:
+        """allow() counts one text at a time, for builders that weight, not drop."""
+        cap = RepeatCap(max_per_key=1)
+
+        assert [True, False, True] == [cap.allow(t) for t in ("ok", "OK", "tamam")]
+
+    def test_custom_key(self) -> None:
+        """A custom key function replaces the near-duplicate key."""
+        cap = RepeatCap(max_per_key=1, key=len)  # type: ignore[arg-type]
+
+        assert ["ab", "abc"] == list(cap(["ab", "cd", "abc"]))
+
+    def test_max_per_key_positive(self) -> None:
+        """A cap below one is refused."""
+        with pytest.raises(ValueError, match="max_per_key: expected at least 1"):
+            RepeatCap(max_per_key=0)
+
+
+class TestBoundedMemory:
+    def test_frequent_phrases_survive_pruning(self) -> None:
+        """With a tiny phrase budget, the rare phrases go and the tic stays."""
+        persona = [f"lol w{number}" for number in range(200)]
+
+        stats = repeated_phrases(persona, max_phrases=20, top=1)
+
+        assert [("lol", 200)] == [(stat.phrase, stat.count) for stat in stats]
