@@ -10,7 +10,7 @@ The pipeline, each stage a plain object over iterators::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # --- core model -------------------------------------------------------------
 from .clock import Clock, SystemClock
@@ -48,6 +48,20 @@ from .parsers import (
     parse,
 )
 
+# Parser classes load on first use, so importing persona_clone imports no parser.
+_LAZY_PARSERS = {
+    "InstagramParser": "persona_clone.parsers.messenger",
+    "InterchangeParser": "persona_clone.parsers.interchange",
+    "MessengerParser": "persona_clone.parsers.messenger",
+    "SignalParser": "persona_clone.parsers.signal",
+    "TelegramParser": "persona_clone.parsers.telegram",
+}
+if TYPE_CHECKING:
+    from .parsers.interchange import InterchangeParser
+    from .parsers.messenger import InstagramParser, MessengerParser
+    from .parsers.signal import SignalParser
+    from .parsers.telegram import TelegramParser
+
 # --- datasets ---------------------------------------------------------------
 
 # --- fine-tuning ------------------------------------------------------------
@@ -63,11 +77,14 @@ __all__ = [
     "ConfigError",
     "DatasetError",
     "FineTuneError",
+    "InstagramParser",
+    "InterchangeParser",
     "IssueSink",
     "Merger",
     "Message",
     "MessageKind",
     "MessageStep",
+    "MessengerParser",
     "NaiveTimestampError",
     "OutOfOrderError",
     "ParseContext",
@@ -83,10 +100,12 @@ __all__ = [
     "Session",
     "Sessionizer",
     "Severity",
+    "SignalParser",
     "Source",
     "SourceRef",
     "StrictIssueSink",
     "SystemClock",
+    "TelegramParser",
     "Turn",
     "UnknownFormatError",
     "apply",
@@ -98,6 +117,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_PARSERS:
+        import importlib  # noqa: PLC0415
+
+        return getattr(importlib.import_module(_LAZY_PARSERS[name]), name)
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415
 

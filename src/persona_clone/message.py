@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import unicodedata
+from collections.abc import Iterable
 
 from attrs import Attribute, field, frozen
 
@@ -118,6 +119,11 @@ class Attachment:
     size: int | None = None
 
 
+def _attachment_tuple(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    """Hold attachments in a tuple (typed, so mypy knows what ``__init__`` takes)."""
+    return tuple(value)
+
+
 @frozen(kw_only=True)
 class Message:
     """
@@ -148,7 +154,7 @@ class Message:
     text: str = field(converter=nfc, repr=_short)
     kind: MessageKind = MessageKind.TEXT
     reply_to: str | None = None
-    attachments: tuple[Attachment, ...] = field(default=(), converter=tuple)
+    attachments: tuple[Attachment, ...] = field(default=(), converter=_attachment_tuple)
     edited: bool = False
     source: SourceRef | None = None
 

@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 
 BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     # name -> "module:Class"; also declared in pyproject.toml under ENTRY_POINT_GROUP
+    "instagram": "persona_clone.parsers.messenger:InstagramParser",
+    "messenger": "persona_clone.parsers.messenger:MessengerParser",
+    "persona-clone-jsonl": "persona_clone.parsers.interchange:InterchangeParser",
+    "signal": "persona_clone.parsers.signal:SignalParser",
+    "telegram": "persona_clone.parsers.telegram:TelegramParser",
 }
 """The built-in formats, known in code so a source checkout works without metadata."""
 
