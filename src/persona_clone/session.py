@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from attrs import field, frozen
 
@@ -12,6 +13,11 @@ from .message import Message, Participant, _short
 
 
 __all__ = ["Session", "Turn"]
+
+
+def _message_tuple(value: Iterable[Message]) -> tuple[Message, ...]:
+    """Hold messages in a tuple (typed, so mypy knows what ``__init__`` takes)."""
+    return tuple(value)
 
 
 def _not_empty(_: object, attribute: object, value: tuple[Message, ...]) -> None:
@@ -29,7 +35,7 @@ class Session:
         messages: The messages in chronological order (at least one).
     """
 
-    messages: tuple[Message, ...] = field(converter=tuple, validator=_not_empty)
+    messages: tuple[Message, ...] = field(converter=_message_tuple, validator=_not_empty)
 
     @property
     def start(self) -> dt.datetime:
@@ -63,7 +69,7 @@ class Turn:
 
     author: Participant | None
     text: str = field(repr=_short)
-    messages: tuple[Message, ...] = field(converter=tuple, validator=_not_empty)
+    messages: tuple[Message, ...] = field(converter=_message_tuple, validator=_not_empty)
 
     @property
     def start(self) -> dt.datetime:

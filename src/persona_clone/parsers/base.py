@@ -115,6 +115,13 @@ class StrictIssueSink:
         self.warnings.append(issue)
 
 
+def _zone(
+    zone: str | pendulum.Timezone | pendulum.FixedTimezone,
+) -> pendulum.Timezone | pendulum.FixedTimezone:
+    """Accept a zone name (``"Europe/Istanbul"``) or a zone."""
+    return pendulum.timezone(zone) if isinstance(zone, str) else zone
+
+
 @frozen(kw_only=True)
 class ParseContext:
     """
@@ -128,8 +135,7 @@ class ParseContext:
 
     issues: IssueSink = field(factory=CollectingIssueSink)
     tz: pendulum.Timezone | pendulum.FixedTimezone = field(
-        factory=lambda: pendulum.timezone("UTC"),
-        converter=lambda zone: pendulum.timezone(zone) if isinstance(zone, str) else zone,
+        factory=lambda: pendulum.timezone("UTC"), converter=_zone
     )
 
     def report(
