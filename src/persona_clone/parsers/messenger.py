@@ -31,6 +31,7 @@ from persona_clone.parsers._json_input import (
     json_problem,
     open_json_bytes,
     reject_non_json,
+    utc_instant,
 )
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source
@@ -350,9 +351,7 @@ class _Thread:
             self.context.report(f"{at}.timestamp_ms", "Unix milliseconds", repr(stamp))
             return None
         try:
-            sent_at = pendulum.DateTime.fromtimestamp(stamp // 1000, _UTC).replace(
-                microsecond=stamp % 1000 * 1000
-            )
+            sent_at = utc_instant(stamp // 1000, stamp % 1000 * 1000)
         except (OverflowError, OSError, ValueError):
             self.context.report(f"{at}.timestamp_ms", "Unix milliseconds", repr(stamp))
             return None

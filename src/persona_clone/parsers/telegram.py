@@ -8,7 +8,7 @@ flat however large the export is. Grammar: ``docs/export-formats.md`` section 5.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any, ClassVar, Final
 
@@ -28,6 +28,7 @@ from persona_clone.parsers._json_input import (
     json_problem,
     open_json_bytes,
     reject_non_json,
+    utc_instant,
 )
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source
@@ -38,6 +39,7 @@ __all__ = ["TelegramParser"]
 _WHAT: Final = "a Telegram Desktop JSON export (result.json)"
 _UTC: Final = pendulum.UTC
 _DELETED_ACCOUNT: Final = "Deleted Account"
+_PARTICIPANT_CACHE: Final = 10_000
 _CHAT_LISTS: Final = ("chats.list", "left_chats.list")
 _CHAT_TYPES: Final = (
     "personal_chat|bot_chat|private_group|private_supergroup|public_supergroup|"
@@ -134,8 +136,7 @@ class TelegramParser:
         with open_json_bytes(source, member) as probe:
             reject_non_json(where, probe.read(256), _WHAT)
         reader = _Reader(where=where, context=context, selection=self.chats)
-        with open_json_bytes(source, member) as handle:
-            yield from reader.read(handle)
+        yield from reader.read(lambda: open_json_bytes(source, member))
 
 
 def _result_member(members: Collection[str]) -> str | None:
@@ -173,6 +174,7 @@ for _list in ("chats", "left_chats"):
     _ROLES[f"{_item}.id"] = ("id", _list)
     _ROLES[f"{_item}.messages"] = ("messages", _list)
     _ROLES[f"{_item}.messages.item"] = ("record", _list)
+_MEDIA_KEYS: Final = frozenset({"photo", "file", "media_type", *_OTHER_MEDIA})
 _VALUE_STARTS: Final = frozenset(
     {"start_map", "start_array", "string", "number", "boolean", "null"}
 )
@@ -203,32 +205,60 @@ class _Reader:
     _keys: list[str] = field(init=False, factory=list)
     _path: str = field(init=False, default="$")
     _warned_local: bool = field(init=False, default=False)
+    _participants: dict[tuple[Any, Any], Participant] = field(init=False, factory=dict)
 
-    def read(self, handle: IO[bytes]) -> Iterator[Message]:
+    def read(self, opener: Callable[[], IO[bytes]]) -> Iterator[Message]:
         """Yield the messages of the selected chats, reporting unreadable records."""
-        events = iter(ijson.parse(handle, use_float=True))
-        try:
-            for prefix, event, value in events:
-                role = _ROLES.get(prefix)
-                if role is None:
-                    if not prefix:
-                        self._top(event, value)
-                elif role[0] == "record":
-                    message = self._record(events, event, value)
-                    if message is not None:
-                        yield message
-                else:
-                    self._structure(role, event, value)
-        except ijson.JSONError as error:
-            if not self._keys:
-                raise ParseError(self.where, _WHAT, json_problem(error)) from None
-            self.context.report(
-                f"{self.where} {self._path}",
-                "complete JSON (the file looks truncated or damaged)",
-                json_problem(error),
-            )
-            return
+        single: _Chat | None = None
+        with opener() as handle:
+            events = iter(ijson.parse(handle, use_float=True))
+            try:
+                for prefix, event, value in events:
+                    role = _ROLES.get(prefix)
+                    if role is None:
+                        if not prefix:
+                            self._top(event, value)
+                    elif role[0] == "record":
+                        message = self._record(events, event, value)
+                        if message is not None:
+                            yield message
+                    else:
+                        self._structure(role, event, value)
+                        if role == ("messages", "") and event == "start_array":
+                            single = self._chat
+                            break
+            except ijson.JSONError as error:
+                self._broken(error)
+                return
+        if single is not None:
+            yield from self._single_chat(opener, single)
         self._finish()
+
+    def _single_chat(
+        self, opener: Callable[[], IO[bytes]], chat: _Chat
+    ) -> Iterator[Message]:
+        """Read a one-chat export's messages with ijson's fast item parser."""
+        with opener() as handle:
+            try:
+                for record in ijson.items(handle, "messages.item", use_float=True):
+                    self._path = f"$.messages[{chat.count}]"
+                    chat.count += 1
+                    if chat.selected:
+                        message = self._convert(record, chat)
+                        if message is not None:
+                            yield message
+            except ijson.JSONError as error:
+                self._path = f"$.messages[{chat.count}]"
+                self._broken(error)
+
+    def _broken(self, error: Exception) -> None:
+        if not self._keys:
+            raise ParseError(self.where, _WHAT, json_problem(error)) from None
+        self.context.report(
+            f"{self.where} {self._path}",
+            "complete JSON (the file looks truncated or damaged)",
+            json_problem(error),
+        )
 
     def _top(self, event: str, value: Any) -> None:
         if event == "map_key":
@@ -290,7 +320,9 @@ class _Reader:
         chat.count += 1
         if not chat.selected:
             return None
-        record = _build(events, event, value)
+        return self._convert(_build(events, event, value), chat)
+
+    def _convert(self, record: Any, chat: _Chat) -> Message | None:
         where = f"{self.where} {self._path}"
         record_type = self._check(record, where)
         if record_type is None:
@@ -365,14 +397,22 @@ class _Reader:
                 lines=0,
             )
             name = _DELETED_ACCOUNT
-        name = str(name)
-        return Participant(id=str(raw_id) if raw_id is not None else name, name=name)
+        key = (raw_id, name)
+        known = self._participants.get(key)
+        if known is None:
+            name = str(name)
+            known = Participant(
+                id=str(raw_id) if raw_id is not None else name, name=name
+            )
+            if len(self._participants) < _PARTICIPANT_CACHE:
+                self._participants[key] = known
+        return known
 
     def _time(self, record: dict[str, Any], where: str) -> pendulum.DateTime | None:
         unix = record.get("date_unixtime")
         if unix is not None:
             try:
-                return pendulum.DateTime.fromtimestamp(int(unix), _UTC)
+                return utc_instant(int(unix))
             except (TypeError, ValueError, OverflowError, OSError):
                 self.context.report(
                     f"{where}.date_unixtime", "Unix seconds", repr(unix)
@@ -466,6 +506,8 @@ def _file_attachment(
 
 
 def _attachments(record: dict[str, Any]) -> tuple[Attachment, ...]:
+    if _MEDIA_KEYS.isdisjoint(record):
+        return ()
     found: list[Attachment] = []
     if "photo" in record:
         found.append(
