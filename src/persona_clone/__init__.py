@@ -127,3 +127,7 @@ def __getattr__(name: str) -> Any:
         return version("persona-clone")
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY_PARSERS})

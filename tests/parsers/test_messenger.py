@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -468,3 +469,34 @@ class TestRoundTrip:
             return  # lone surrogates cannot be exported at all
 
         assert text == unmojibake(stored)
+
+    @given(
+        chats(),
+        st.lists(
+            st.sampled_from(
+                ["junk", {"sender_name": "A"}, {"timestamp_ms": "soon", "content": "x"}]
+            ),
+            max_size=5,
+        ),
+        st.randoms(use_true_random=False),
+    )
+    def test_counts_add_up_with_bad_records(
+        self,
+        tmp_path_factory: pytest.TempPathFactory,
+        messages: list[Message],
+        junk: list[Any],
+        rng: random.Random,
+    ) -> None:
+        """Messages plus the records issues account for equal the records written."""
+        document = render(messages)
+        for item in junk:
+            document["messages"].insert(rng.randint(0, len(document["messages"])), item)
+        path = write(tmp_path_factory.mktemp("fb") / "message_1.json", document)
+        sink = CollectingIssueSink()
+
+        parsed = list(parse(path, format="messenger", issues=sink))
+
+        assert len(document["messages"]) == len(parsed) + sum(
+            i.lines for i in sink.issues
+        )
+        assert len(messages) == len(parsed)

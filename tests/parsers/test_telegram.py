@@ -671,3 +671,39 @@ class TestRoundTrip:
 
         assert [essentials(m) for m in messages] == [essentials(m) for m in parsed]
         assert [] == sink.issues
+
+    @given(
+        chats(kinds=st.sampled_from([MessageKind.TEXT, MessageKind.SYSTEM])),
+        st.lists(
+            st.sampled_from(
+                [
+                    "junk",
+                    {"id": 0, "type": "message", "from": "A", "text": "no date"},
+                    {"id": 0, "type": "unsupported"},
+                    {"id": 0, "type": "message", "date_unixtime": "1", "text": 5},
+                ]
+            ),
+            max_size=5,
+        ),
+        st.randoms(use_true_random=False),
+    )
+    def test_counts_add_up_with_bad_records(
+        self,
+        tmp_path_factory: pytest.TempPathFactory,
+        messages: list[Message],
+        junk: list[Any],
+        rng: random.Random,
+    ) -> None:
+        """Messages plus the records issues account for equal the records written."""
+        document = render(messages, rng)
+        for item in junk:
+            document["messages"].insert(rng.randint(0, len(document["messages"])), item)
+        path = write(tmp_path_factory.mktemp("tg") / "result.json", document)
+        sink = CollectingIssueSink()
+
+        parsed = list(parse(path, format="telegram", issues=sink))
+
+        assert len(document["messages"]) == len(parsed) + sum(
+            i.lines for i in sink.issues
+        )
+        assert len(messages) == len(parsed)
