@@ -500,3 +500,14 @@ class TestRoundTrip:
             i.lines for i in sink.issues
         )
         assert len(messages) == len(parsed)
+
+
+class TestHtmlExport:
+    def test_html_export_is_explained(self, tmp_path: Path) -> None:
+        """An HTML Messenger export is detected and refused with what to do instead."""
+        thread_folder = tmp_path / "messages" / "inbox" / "ada_1"
+        thread_folder.mkdir(parents=True)
+        (thread_folder / "message_1.html").write_text("<html></html>", encoding="utf-8")
+
+        with pytest.raises(ParseError, match="format JSON"):
+            list(parse(tmp_path))

@@ -707,3 +707,15 @@ class TestRoundTrip:
             i.lines for i in sink.issues
         )
         assert len(messages) == len(parsed)
+
+
+class TestHtmlExport:
+    def test_html_export_is_explained(self, tmp_path: Path) -> None:
+        """An HTML export folder is detected and refused with what to do instead."""
+        folder = tmp_path / "ChatExport_2024-04-02"
+        (folder / "css").mkdir(parents=True)
+        (folder / "messages.html").write_text("<html></html>", encoding="utf-8")
+        (folder / "css" / "style.css").write_text("body {}", encoding="utf-8")
+
+        with pytest.raises(ParseError, match="Machine-readable JSON"):
+            list(parse(folder))

@@ -42,6 +42,8 @@ __all__ = ["InstagramParser", "MessengerParser", "unmojibake"]
 _WHAT: Final = "a Messenger or Instagram message_<n>.json export"
 _UTC: Final = pendulum.UTC
 _PART = re.compile(r"(?:^|/)message_(\d+)\.json$")
+_HTML_PART = re.compile(r"(?:^|/)messages/.*message_\d+\.html$")
+_HTML_SCORE: Final = 0.3  # claimed only to explain that JSON is needed
 _SHAPE = re.compile(r'"messages"\s*:\s*\[')
 _SENDER = re.compile(r'"sender_name"\s*:')
 _STAMP = re.compile(r'"timestamp_ms"\s*:')
@@ -145,7 +147,14 @@ class MessengerParser:
                 source=source, context=context, key="", parts=[""]
             ).read()
             return
-        threads = _threads(source.members())
+        members = source.members()
+        threads = _threads(members)
+        if not threads and any(_HTML_PART.search(m) for m in members):
+            raise ParseError(
+                source.display(),
+                "a JSON export (choose the format JSON in Download your information)",
+                "an HTML export (message_1.html)",
+            )
         if not threads:
             raise ParseError(source.display(), f"{_WHAT} inside", "no message_<n>.json")
         matched = False
@@ -212,7 +221,8 @@ def _sniff(sample: Sample) -> tuple[float, bool | None]:
     if sample.is_container:
         parts = [m for m in sample.members if _PART.search(m)]
         if not parts:
-            return 0.0, None
+            html = any(_HTML_PART.search(m) for m in sample.members)
+            return (_HTML_SCORE if html else 0.0), None
         paths = " ".join(parts[:50]).lower()
         sampled = [m for m in parts if m in sample.heads]
         score = _score(sample.text(sampled[0])) if sampled else 0.6

@@ -40,6 +40,7 @@ _WHAT: Final = "a Telegram Desktop JSON export (result.json)"
 _UTC: Final = pendulum.UTC
 _DELETED_ACCOUNT: Final = "Deleted Account"
 _PARTICIPANT_CACHE: Final = 10_000
+_HTML_SCORE: Final = 0.3  # claimed only to explain that JSON is needed
 _CHAT_LISTS: Final = ("chats.list", "left_chats.list")
 _CHAT_TYPES: Final = (
     "personal_chat|bot_chat|private_group|private_supergroup|public_supergroup|"
@@ -112,7 +113,7 @@ class TelegramParser:
         if sample.is_container:
             member = _result_member(sample.members)
             if member is None:
-                return 0.0
+                return _HTML_SCORE if _html_export(sample.members) else 0.0
             head = sample.heads.get(member)
             return 0.5 if head is None else _score(sample.text(member))
         return _score(sample.text())
@@ -128,7 +129,15 @@ class TelegramParser:
         """
         member = ""
         if source.is_dir or source.is_zip:
-            found = _result_member(source.members())
+            members = source.members()
+            found = _result_member(members)
+            if found is None and _html_export(members):
+                raise ParseError(
+                    source.display(),
+                    "a JSON export (in Telegram Desktop choose the format "
+                    "'Machine-readable JSON' when exporting)",
+                    "an HTML export (messages.html)",
+                )
             if found is None:
                 raise ParseError(source.display(), f"{_WHAT} inside", "no result.json")
             member = found
@@ -142,6 +151,11 @@ class TelegramParser:
 def _result_member(members: Collection[str]) -> str | None:
     found = [m for m in members if PurePosixPath(m).name == "result.json"]
     return min(found, key=lambda m: (m.count("/"), m)) if found else None
+
+
+def _html_export(members: Collection[str]) -> bool:
+    names = {PurePosixPath(m).name for m in members}
+    return "messages.html" in names and bool({"style.css", "script.js"} & names)
 
 
 def _score(text: str) -> float:
