@@ -40,7 +40,6 @@ from persona_clone.parsers.source import Sample, Source
 __all__ = ["InstagramParser", "MessengerParser", "unmojibake"]
 
 _WHAT: Final = "a Messenger or Instagram message_<n>.json export"
-_UTC: Final = pendulum.UTC
 _PART = re.compile(r"(?:^|/)message_(\d+)\.json$")
 _HTML_PART = re.compile(r"(?:^|/)messages/.*message_\d+\.html$")
 _HTML_SCORE: Final = 0.3  # claimed only to explain that JSON is needed

@@ -37,11 +37,9 @@ from persona_clone.parsers.source import Sample, Source
 __all__ = ["TelegramParser"]
 
 _WHAT: Final = "a Telegram Desktop JSON export (result.json)"
-_UTC: Final = pendulum.UTC
 _DELETED_ACCOUNT: Final = "Deleted Account"
 _PARTICIPANT_CACHE: Final = 10_000
 _HTML_SCORE: Final = 0.3  # claimed only to explain that JSON is needed
-_CHAT_LISTS: Final = ("chats.list", "left_chats.list")
 _CHAT_TYPES: Final = (
     "personal_chat|bot_chat|private_group|private_supergroup|public_supergroup|"
     "private_channel|public_channel|saved_messages|replies|verification_codes"
@@ -175,19 +173,25 @@ def _score(text: str) -> float:
     return 0.0
 
 
-_ROLES: Final[dict[str, tuple[str, str]]] = {
-    "name": ("name", ""),
-    "id": ("id", ""),
-    "messages": ("messages", ""),
-    "messages.item": ("record", ""),
-}
-for _list in ("chats", "left_chats"):
-    _item = f"{_list}.list.item"
-    _ROLES[_item] = ("chat", _list)
-    _ROLES[f"{_item}.name"] = ("name", _list)
-    _ROLES[f"{_item}.id"] = ("id", _list)
-    _ROLES[f"{_item}.messages"] = ("messages", _list)
-    _ROLES[f"{_item}.messages.item"] = ("record", _list)
+def _roles() -> dict[str, tuple[str, str]]:
+    """Map each JSON prefix the reader follows to (what it is, which chat list)."""
+    roles = {
+        "name": ("name", ""),
+        "id": ("id", ""),
+        "messages": ("messages", ""),
+        "messages.item": ("record", ""),
+    }
+    for list_name in ("chats", "left_chats"):
+        item = f"{list_name}.list.item"
+        roles[item] = ("chat", list_name)
+        roles[f"{item}.name"] = ("name", list_name)
+        roles[f"{item}.id"] = ("id", list_name)
+        roles[f"{item}.messages"] = ("messages", list_name)
+        roles[f"{item}.messages.item"] = ("record", list_name)
+    return roles
+
+
+_ROLES: Final = _roles()
 _MEDIA_KEYS: Final = frozenset({"photo", "file", "media_type", *_OTHER_MEDIA})
 _VALUE_STARTS: Final = frozenset(
     {"start_map", "start_array", "string", "number", "boolean", "null"}
@@ -208,7 +212,12 @@ class _Chat:
 
 @define(kw_only=True)
 class _Reader:
-    """One pass over one export file."""
+    """
+    Reads one export file.
+
+    Chats are followed through ijson events; the messages of a one-chat export
+    are read in a second, faster pass with ``ijson.items``.
+    """
 
     where: str
     context: ParseContext
