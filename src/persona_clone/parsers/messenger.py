@@ -16,7 +16,6 @@ from pathlib import PurePosixPath
 from typing import Any, ClassVar, Final
 
 import attrs
-import pendulum
 from attrs import define, field
 
 from persona_clone.errors import ParseError, excerpt
