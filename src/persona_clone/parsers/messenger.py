@@ -67,7 +67,7 @@ def unmojibake(text: str) -> str:
     exports, or plain ASCII) is returned unchanged, so repairing twice is harmless.
 
     Example:
-        >>> unmojibake("Ba\\u00c5\\u009fla \\u00f0\\u009f\\u0098\\u0080")
+        >>> unmojibake("Ba\u00c5\u009fla \u00f0\u009f\u0098\u0080")
         'Başla 😀'
         >>> unmojibake("Başla 😀")
         'Başla 😀'
