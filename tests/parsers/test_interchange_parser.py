@@ -8,6 +8,7 @@ from pathlib import Path
 import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from persona_clone import (
     CollectingIssueSink,
@@ -154,3 +155,32 @@ class TestInterchangeParser:
         parsed = list(parse(path, format="persona-clone-jsonl"))
 
         assert chat == [without_source(m) for m in parsed]
+
+
+class TestNoDeepTracebacks:
+    @given(st.lists(st.text(max_size=40), max_size=6))
+    def test_any_lines_are_parsed_or_refused_clearly(
+        self, tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+    ) -> None:
+        """Any lines after a header either parse or raise ParseError."""
+        path = tmp_path_factory.mktemp("fuzz") / "m.jsonl"
+        header = '{"persona_clone": "message", "version": 1}'
+        path.write_text("\n".join([header, *lines]), encoding="utf-8", errors="replace")
+
+        try:
+            list(parse(path, format="persona-clone-jsonl"))
+        except ParseError:
+            pass
+
+    @given(st.binary(max_size=200))
+    def test_any_bytes_are_parsed_or_refused_clearly(
+        self, tmp_path_factory: pytest.TempPathFactory, raw: bytes
+    ) -> None:
+        """Any bytes either parse or raise ParseError, never another error."""
+        path = tmp_path_factory.mktemp("fuzz") / "m.jsonl"
+        path.write_bytes(raw)
+
+        try:
+            list(parse(path, format="persona-clone-jsonl"))
+        except ParseError:
+            pass

@@ -227,3 +227,47 @@ class TestRoundTrip:
 
         assert [wall(m, zone) for m in messages] == [wall(m, zone) for m in parsed]
         assert [] == sink.issues
+
+
+class TestNoDeepTracebacks:
+    @given(
+        st.lists(
+            st.text(max_size=30)
+            | st.builds(lambda t: f"[2024-05-06, 09:15] {t}", st.text(max_size=20))
+            | st.builds(lambda t: f"[9999-99-99, 99:99]{t}", st.text(max_size=5)),
+            max_size=8,
+        )
+    )
+    def test_any_text_is_parsed_or_refused_clearly(
+        self, tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+    ) -> None:
+        """Any text either parses or raises ParseError; every line is accounted for."""
+        path = tmp_path_factory.mktemp("fuzz") / "chat.txt"
+        path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+        sink = CollectingIssueSink()
+
+        try:
+            messages = list(parse(path, format="signal", issues=sink))
+        except ParseError:
+            return
+
+        with Source(path=path).open_text() as handle:
+            physical = handle.read().split("\n")
+        if physical and physical[-1] == "":
+            physical.pop()
+        assert len(physical) == sum(m.text.count("\n") + 1 for m in messages) + sum(
+            i.lines for i in sink.issues
+        )
+
+    @given(st.binary(max_size=200))
+    def test_any_bytes_are_parsed_or_refused_clearly(
+        self, tmp_path_factory: pytest.TempPathFactory, raw: bytes
+    ) -> None:
+        """Any bytes either parse or raise ParseError, never another error."""
+        path = tmp_path_factory.mktemp("fuzz") / "chat.txt"
+        path.write_bytes(raw)
+
+        try:
+            list(parse(path, format="signal"))
+        except ParseError:
+            pass

@@ -719,3 +719,61 @@ class TestHtmlExport:
 
         with pytest.raises(ParseError, match="Machine-readable JSON"):
             list(parse(folder))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "messages",
+                    "type",
+                    "text",
+                    "id",
+                    "from",
+                    "date_unixtime",
+                    "chats",
+                    "list",
+                    "sender_name",
+                    "timestamp_ms",
+                    "content",
+                    "photos",
+                    "is_unsent",
+                    "name",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+class TestNoDeepTracebacks:
+    @given(JSON)
+    def test_any_json_is_parsed_or_refused_clearly(
+        self, tmp_path_factory: pytest.TempPathFactory, value: Any
+    ) -> None:
+        """Any JSON document either parses or raises ParseError, never another error."""
+        path = write(tmp_path_factory.mktemp("fuzz") / "result.json", value)
+
+        try:
+            list(parse(path, format="telegram"))
+        except ParseError:
+            pass
+
+    @given(st.binary(max_size=200))
+    def test_any_bytes_are_parsed_or_refused_clearly(
+        self, tmp_path_factory: pytest.TempPathFactory, raw: bytes
+    ) -> None:
+        """Any bytes either parse or raise ParseError, never another error."""
+        path = tmp_path_factory.mktemp("fuzz") / "result.json"
+        path.write_bytes(raw)
+
+        try:
+            list(parse(path, format="telegram"))
+        except ParseError:
+            pass
