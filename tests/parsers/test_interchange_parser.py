@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -167,10 +168,8 @@ class TestNoDeepTracebacks:
         header = '{"persona_clone": "message", "version": 1}'
         path.write_text("\n".join([header, *lines]), encoding="utf-8", errors="replace")
 
-        try:
+        with contextlib.suppress(ParseError):
             list(parse(path, format="persona-clone-jsonl"))
-        except ParseError:
-            pass
 
     @given(st.binary(max_size=200))
     def test_any_bytes_are_parsed_or_refused_clearly(
@@ -180,7 +179,5 @@ class TestNoDeepTracebacks:
         path = tmp_path_factory.mktemp("fuzz") / "m.jsonl"
         path.write_bytes(raw)
 
-        try:
+        with contextlib.suppress(ParseError):
             list(parse(path, format="persona-clone-jsonl"))
-        except ParseError:
-            pass
