@@ -25,7 +25,7 @@ from persona_clone import (
     Severity,
     parse,
 )
-from persona_clone.parsers.telegram import TelegramParser
+from persona_clone.parsers.telegram import TelegramChat, TelegramParser
 from persona_clone.testing.strategies import chats
 
 
@@ -774,3 +774,36 @@ class TestNoDeepTracebacks:
 
         with contextlib.suppress(ParseError):
             list(parse(path, format="telegram"))
+
+
+class TestChatsIn:
+    def test_lists_chats_of_an_account(self, tmp_path: Path) -> None:
+        """chats_in() lists the id, name, type and record count of each chat, in order."""
+        path = write(tmp_path / "result.json", TestAccountExport().account())
+
+        found = TelegramParser().chats_in(path)
+
+        assert [
+            TelegramChat(id="502", name="Omar", type="private_supergroup", messages=2),
+            TelegramChat(id="777", name="Çağrı", type="private_supergroup", messages=1),
+            TelegramChat(
+                id="9", name="Old group", type="private_supergroup", messages=1
+            ),
+        ] == found
+
+    def test_lists_the_one_chat(self, peers: Path) -> None:
+        """A single-chat export lists its one chat."""
+        path = peers / "telegram-chat-parser/private_channel.json"
+
+        assert [
+            TelegramChat(
+                id="10036995664", name="test", type="private_channel", messages=7
+            )
+        ] == TelegramParser().chats_in(path)
+
+    def test_not_telegram(self, tmp_path: Path) -> None:
+        """Listing the chats of another file is a clear error."""
+        path = write(tmp_path / "x.json", {"guild": {}})
+
+        with pytest.raises(ParseError, match="guild"):
+            TelegramParser().chats_in(path)

@@ -7,6 +7,7 @@ flat however large the export is. Grammar: ``docs/export-formats.md`` section 5.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Collection, Iterator
 from pathlib import PurePosixPath
@@ -14,7 +15,7 @@ from typing import IO, Any, ClassVar, Final
 
 import ijson
 import pendulum
-from attrs import define, field
+from attrs import define, field, frozen
 
 from persona_clone.errors import ParseError, excerpt
 from persona_clone.message import (
@@ -31,10 +32,10 @@ from persona_clone.parsers._json_input import (
     utc_instant,
 )
 from persona_clone.parsers.base import ParseContext, Severity
-from persona_clone.parsers.source import Sample, Source
+from persona_clone.parsers.source import Sample, Source, as_source
 
 
-__all__ = ["TelegramParser"]
+__all__ = ["TelegramChat", "TelegramParser"]
 
 _WHAT: Final = "a Telegram Desktop JSON export (result.json)"
 _DELETED_ACCOUNT: Final = "Deleted Account"
@@ -125,25 +126,74 @@ class TelegramParser:
                 JSON shape), a folder or zip holds no ``result.json``, or *chats*
                 selects no chat.
         """
-        member = ""
-        if source.is_dir or source.is_zip:
-            members = source.members()
-            found = _result_member(members)
-            if found is None and _html_export(members):
-                raise ParseError(
-                    source.display(),
-                    "a JSON export (in Telegram Desktop choose the format "
-                    "'Machine-readable JSON' when exporting)",
-                    "an HTML export (messages.html)",
-                )
-            if found is None:
-                raise ParseError(source.display(), f"{_WHAT} inside", "no result.json")
-            member = found
-        where = source.display(member)
-        with open_json_bytes(source, member) as probe:
-            reject_non_json(where, probe.read(256), _WHAT)
+        where, opener = _locate(source)
         reader = _Reader(where=where, context=context, selection=self.chats)
-        yield from reader.read(lambda: open_json_bytes(source, member))
+        yield from reader.read(opener)
+
+    def chats_in(self, source: Source | str | os.PathLike[str]) -> list[TelegramChat]:
+        """
+        List the chats of an export (one for a single-chat export), in file order.
+
+        Use it to choose what to pass as *chats*. The file is streamed; no message
+        is built.
+
+        Raises:
+            ParseError: as `parse` does for input that is not a Telegram export.
+        """
+        where, opener = _locate(as_source(source))
+        reader = _Reader(
+            where=where, context=ParseContext(), selection=frozenset(), listing=True
+        )
+        for _ in reader.read(opener):
+            pass  # pragma: no cover - nothing is selected, nothing is yielded
+        return [
+            TelegramChat(
+                id=chat.id, name=chat.name, type=chat.type, messages=chat.count
+            )
+            for chat in reader.chats
+        ]
+
+
+@frozen(kw_only=True)
+class TelegramChat:
+    """
+    One chat of a Telegram export, as `TelegramParser.chats_in` lists it.
+
+    Args:
+        id: The chat's id, as text (``None`` when the export has none).
+        name: The chat's name (``None`` for saved messages and deleted chats).
+        type: ``personal_chat``, ``private_group``, ``public_channel``, ...
+        messages: How many records the chat holds.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str | None
+    name: str | None
+    type: str | None
+    messages: int
+
+
+def _locate(source: Source) -> tuple[str, Callable[[], IO[bytes]]]:
+    """Find the ``result.json`` of *source*, check it; return its name and opener."""
+    member = ""
+    if source.is_dir or source.is_zip:
+        members = source.members()
+        found = _result_member(members)
+        if found is None and _html_export(members):
+            raise ParseError(
+                source.display(),
+                "a JSON export (in Telegram Desktop choose the format "
+                "'Machine-readable JSON' when exporting)",
+                "an HTML export (messages.html)",
+            )
+        if found is None:
+            raise ParseError(source.display(), f"{_WHAT} inside", "no result.json")
+        member = found
+    where = source.display(member)
+    with open_json_bytes(source, member) as probe:
+        reject_non_json(where, probe.read(256), _WHAT)
+    return where, lambda: open_json_bytes(source, member)
 
 
 def _result_member(members: Collection[str]) -> str | None:
@@ -178,6 +228,7 @@ def _roles() -> dict[str, tuple[str, str]]:
     roles = {
         "name": ("name", ""),
         "id": ("id", ""),
+        "type": ("type", ""),
         "messages": ("messages", ""),
         "messages.item": ("record", ""),
     }
@@ -186,6 +237,7 @@ def _roles() -> dict[str, tuple[str, str]]:
         roles[item] = ("chat", list_name)
         roles[f"{item}.name"] = ("name", list_name)
         roles[f"{item}.id"] = ("id", list_name)
+        roles[f"{item}.type"] = ("type", list_name)
         roles[f"{item}.messages"] = ("messages", list_name)
         roles[f"{item}.messages.item"] = ("record", list_name)
     return roles
@@ -206,6 +258,7 @@ class _Chat:
     qualify: bool
     name: str | None = None
     id: str | None = None
+    type: str | None = None
     selected: bool = True
     count: int = 0
 
@@ -222,7 +275,8 @@ class _Reader:
     where: str
     context: ParseContext
     selection: frozenset[str] | None
-    _chats: list[_Chat] = field(init=False, factory=list)
+    listing: bool = False
+    chats: list[_Chat] = field(init=False, factory=list)
     _chat: _Chat | None = field(init=False, default=None)
     _lists: dict[str, int] = field(init=False, factory=dict)
     _keys: list[str] = field(init=False, factory=list)
@@ -301,7 +355,7 @@ class _Reader:
         elif what == "messages":
             if event == "start_array":
                 chat = self._chat = chat or _Chat(path="$", qualify=False)
-                self._chats.append(chat)
+                self.chats.append(chat)
                 if self.selection is not None:
                     chat.selected = bool({chat.name, chat.id} & self.selection)
             elif event != "end_array":
@@ -316,16 +370,18 @@ class _Reader:
                 setattr(chat, what, None if value is None else str(value))
 
     def _finish(self) -> None:
-        if not self._chats:
+        if not self.chats:
             raise ParseError(
                 self.where,
                 f"{_WHAT}: a top-level 'messages' array or 'chats.list'",
                 f"keys {excerpt(', '.join(self._keys))}" if self._keys else "no keys",
             )
-        if self.selection is None or any(chat.selected for chat in self._chats):
+        if self.listing or self.selection is None:
+            return
+        if any(chat.selected for chat in self.chats):
             return
         there = "; ".join(
-            f"{excerpt(chat.name or '')} (id {chat.id})" for chat in self._chats[:20]
+            f"{excerpt(chat.name or '')} (id {chat.id})" for chat in self.chats[:20]
         )
         raise ParseError(
             self.where,
