@@ -778,7 +778,7 @@ class TestNoDeepTracebacks:
 
 class TestChatsIn:
     def test_lists_chats_of_an_account(self, tmp_path: Path) -> None:
-        """chats_in() lists the id, name, type and record count of each chat, in order."""
+        """chats_in() lists the id, name, type and size of each chat, in order."""
         path = write(tmp_path / "result.json", TestAccountExport().account())
 
         found = TelegramParser().chats_in(path)
