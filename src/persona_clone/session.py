@@ -35,7 +35,9 @@ class Session:
         messages: The messages in chronological order (at least one).
     """
 
-    messages: tuple[Message, ...] = field(converter=_message_tuple, validator=_not_empty)
+    messages: tuple[Message, ...] = field(
+        converter=_message_tuple, validator=_not_empty
+    )
 
     @property
     def start(self) -> dt.datetime:
@@ -69,7 +71,9 @@ class Turn:
 
     author: Participant | None
     text: str = field(repr=_short)
-    messages: tuple[Message, ...] = field(converter=_message_tuple, validator=_not_empty)
+    messages: tuple[Message, ...] = field(
+        converter=_message_tuple, validator=_not_empty
+    )
 
     @property
     def start(self) -> dt.datetime:
