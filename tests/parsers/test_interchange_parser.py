@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 from pathlib import Path
 
 import attrs
+import pendulum
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -33,8 +35,17 @@ def read(path: Path) -> tuple[list[Message], CollectingIssueSink]:
     return list(parse(path, issues=sink)), sink
 
 
-def without_source(message: Message) -> Message:
-    return attrs.evolve(message, source=None)
+def comparable(message: Message) -> Message:
+    """
+    The message without its source, its time in UTC.
+
+    The interchange format keeps the instant and its UTC offset, not the zone's
+    name; and by PEP 495 a time inside a DST fold never equals the same instant
+    in another zone, so times are compared in UTC.
+    """
+    return attrs.evolve(
+        message, source=None, sent_at=message.sent_at.astimezone(dt.timezone.utc)
+    )
 
 
 class TestInterchangeParser:
@@ -79,7 +90,7 @@ class TestInterchangeParser:
 
         messages, _ = read(path)
 
-        assert chat == [without_source(m) for m in messages]
+        assert [comparable(m) for m in chat] == [comparable(m) for m in messages]
 
     def test_bad_lines_are_reported(self, tmp_path: Path) -> None:
         """Lines that are not JSON or not messages are reported, the rest kept."""
@@ -97,6 +108,18 @@ class TestInterchangeParser:
             i.location for i in sink.issues
         ]
         assert 6 == len(messages) + sum(i.lines for i in sink.issues) + 1  # + header
+
+    def test_time_in_a_dst_fold_keeps_its_instant(self, tmp_path: Path) -> None:
+        """A time in the repeated hour of a DST change reads back as that instant."""
+        zone = pendulum.timezone("Europe/London")
+        second = dt.datetime(2020, 10, 25, 1, 30, fold=1, tzinfo=zone)
+        path = tmp_path / "m.jsonl"
+        write_jsonl([make_message(sent_at=second)], path)
+
+        messages, _ = read(path)
+
+        assert second.timestamp() == messages[0].sent_at.timestamp()
+        assert dt.timedelta(0) == messages[0].sent_at.utcoffset()
 
     def test_newer_version_refused(self, tmp_path: Path) -> None:
         """A header with a newer version than this library knows is an error."""
@@ -142,7 +165,7 @@ class TestInterchangeParser:
 
         parsed = list(parse(path, issues=sink))
 
-        assert chat == [without_source(m) for m in parsed]
+        assert [comparable(m) for m in chat] == [comparable(m) for m in parsed]
         assert [] == sink.issues
 
     @given(chats(min_size=1))
@@ -155,7 +178,7 @@ class TestInterchangeParser:
 
         parsed = list(parse(path, format="persona-clone-jsonl"))
 
-        assert chat == [without_source(m) for m in parsed]
+        assert [comparable(m) for m in chat] == [comparable(m) for m in parsed]
 
 
 class TestNoDeepTracebacks:
