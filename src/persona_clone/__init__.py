@@ -66,13 +66,22 @@ from .sessionizer import Sessionizer
 if TYPE_CHECKING:
     from .parsers.discord_csv import DiscordCsvParser
     from .parsers.discord_json import DiscordJsonParser
+    from .parsers.interchange import InterchangeParser
+    from .parsers.messenger import InstagramParser, MessengerParser
+    from .parsers.signal import SignalParser
     from .parsers.slack import SlackParser
+    from .parsers.telegram import TelegramParser
 
 # Parser classes load on first use, so importing persona_clone imports no parser.
 _LAZY: Final = {
     "DiscordCsvParser": ".parsers.discord_csv",
     "DiscordJsonParser": ".parsers.discord_json",
+    "InstagramParser": ".parsers.messenger",
+    "InterchangeParser": ".parsers.interchange",
+    "MessengerParser": ".parsers.messenger",
+    "SignalParser": ".parsers.signal",
     "SlackParser": ".parsers.slack",
+    "TelegramParser": ".parsers.telegram",
 }
 
 
@@ -90,11 +99,14 @@ __all__ = [
     "DiscordJsonParser",
     "FineTuneError",
     "Identity",
+    "InstagramParser",
+    "InterchangeParser",
     "IssueSink",
     "Merger",
     "Message",
     "MessageKind",
     "MessageStep",
+    "MessengerParser",
     "NaiveTimestampError",
     "NameBook",
     "OptOutPolicy",
@@ -117,11 +129,13 @@ __all__ = [
     "Session",
     "Sessionizer",
     "Severity",
+    "SignalParser",
     "SlackParser",
     "Source",
     "SourceRef",
     "StrictIssueSink",
     "SystemClock",
+    "TelegramParser",
     "Turn",
     "UnknownFormatError",
     "apply",
@@ -145,3 +159,7 @@ def __getattr__(name: str) -> Any:
         return version("persona-clone")
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

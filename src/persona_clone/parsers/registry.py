@@ -17,7 +17,7 @@ from typing import Final
 import pendulum
 from attrs import field, frozen
 
-from ..errors import AmbiguousFormatError, PluginError, UnknownFormatError
+from ..errors import AmbiguousFormatError, ParseError, PluginError, UnknownFormatError
 from ..message import Message
 from .base import (
     ENTRY_POINT_GROUP,
@@ -39,6 +39,11 @@ BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     "discord-csv": "persona_clone.parsers.discord_csv:DiscordCsvParser",
     "discord-json": "persona_clone.parsers.discord_json:DiscordJsonParser",
     "slack": "persona_clone.parsers.slack:SlackParser",
+    "instagram": "persona_clone.parsers.messenger:InstagramParser",
+    "messenger": "persona_clone.parsers.messenger:MessengerParser",
+    "persona-clone-jsonl": "persona_clone.parsers.interchange:InterchangeParser",
+    "signal": "persona_clone.parsers.signal:SignalParser",
+    "telegram": "persona_clone.parsers.telegram:TelegramParser",
 }
 """The built-in formats, known in code so a source checkout works without metadata."""
 
@@ -49,8 +54,12 @@ _TIE: Final = 1e-9
 
 def _load(target: str) -> ParserFactory:
     module_name, _, attribute = target.partition(":")
-    module = importlib.import_module(module_name)
-    factory: ParserFactory = getattr(module, attribute)
+    try:
+        module = importlib.import_module(module_name)
+        factory: ParserFactory = getattr(module, attribute)
+    except Exception as error:
+        message = f"built-in parser {target} failed to load: {type(error).__name__}: {error}"
+        raise PluginError(message) from error
     return factory
 
 
@@ -78,9 +87,12 @@ class ParserRegistry:
 
     Args:
         entries: The known parsers; use the factories instead of this argument.
+        strict: Raise `PluginError` when a parser fails to load (or its sniffer
+            fails) during detection, instead of logging it and going on without it.
     """
 
     _entries: Mapping[str, _Entry] = field(alias="entries")
+    strict: bool = False
 
     @classmethod
     def of(cls, *parsers: ParserFactory) -> ParserRegistry:
@@ -115,22 +127,17 @@ class ParserRegistry:
         }
         for point in entry_points(group=ENTRY_POINT_GROUP):
             dist = point.dist.name if point.dist is not None else "<unknown>"
-            known = entries.get(point.name)
-            if known is not None and known.target == point.value:
+            if BUILTIN_PARSERS.get(point.name) == point.value:
                 continue  # our own pyproject declares the built-ins too
+            known = entries.get(point.name)
             if known is not None and not override:
                 raise PluginError(
                     f"parser name {point.name!r} is registered by both "
                     f"{known.distribution} ({known.target}) and {dist} ({point.value}); "
                     "uninstall one or pass override=True"
                 )
-            entries[point.name] = _Entry(
-                point.name,
-                point.value,
-                dist,
-                _plugin_loader(point, dist, strict=strict),
-            )
-        return cls(entries=entries)
+            entries[point.name] = _Entry(point.name, point.value, dist, _plugin_loader(point, dist))
+        return cls(entries=entries, strict=strict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -151,15 +158,30 @@ class ParserRegistry:
         return entry.factory()
 
     def scores(self, sample: Sample) -> list[tuple[str, float]]:
-        """Ask every loadable parser how sure it is that *sample* is its format."""
+        """
+        Ask every loadable parser how sure it is that *sample* is its format.
+
+        A parser that fails to load is left out and one whose sniffer raises
+        scores 0; both are logged as warnings (or raise `PluginError` when the
+        registry is *strict*), so one broken plugin never stops detection.
+        """
         found: list[tuple[str, float]] = []
         for name in self.names:
             try:
                 parser = self.get(name)
             except PluginError as error:
+                if self.strict:
+                    raise
                 logger.warning("skipping parser %s: %s", name, error)
                 continue
-            score = float(parser.sniff(sample))
+            try:
+                score = float(parser.sniff(sample))
+            except Exception as error:
+                message = f"parser {name!r} failed to sniff {sample.name!r}: {error!r}"
+                if self.strict:
+                    raise PluginError(message) from error
+                logger.warning("%s", message)
+                score = 0.0
             found.append((name, min(max(score, 0.0), 1.0)))
         found.sort(key=lambda pair: -pair[1])
         return found
@@ -189,7 +211,7 @@ def _name_of(factory: ParserFactory) -> str:
     return name
 
 
-def _plugin_loader(point: EntryPoint, dist: str, *, strict: bool) -> Callable[[], ParserFactory]:
+def _plugin_loader(point: EntryPoint, dist: str) -> Callable[[], ParserFactory]:
     def load() -> ParserFactory:
         try:
             factory: ParserFactory = point.load()
@@ -198,8 +220,6 @@ def _plugin_loader(point: EntryPoint, dist: str, *, strict: bool) -> Callable[[]
                 f"parser plugin {point.name!r} from {dist} ({point.value}) failed to load: "
                 f"{type(error).__name__}: {error}"
             )
-            if strict:
-                raise PluginError(message) from error
             raise PluginError(message) from error
         return factory
 
@@ -241,7 +261,7 @@ def parse(
     """
     source = as_source(path)
     if not source.path.exists():
-        raise UnknownFormatError(str(source.path), [])
+        raise ParseError(str(source.path), "an export file or folder", "nothing there")
     chosen = registry if registry is not None else _default_registry()
     if format is None:
         parser = chosen.detect(source)

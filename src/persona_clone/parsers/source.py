@@ -46,9 +46,11 @@ def detect_encoding(head: bytes) -> str:
     if len(sample) >= _MIN_UTF16_PROBE:
         odd = sample[1::2].count(0)
         even = sample[0::2].count(0)
-        if odd > len(sample) // 4 and even == 0:
+        # Mostly-ASCII UTF-16 has a zero in every other byte; a few zeros on the
+        # other side come from characters such as U+0100 or emoji surrogates.
+        if odd > len(sample) // 4 and odd > 4 * even:
             return "utf-16-le"
-        if even > len(sample) // 4 and odd == 0:
+        if even > len(sample) // 4 and even > 4 * odd:
             return "utf-16-be"
     return "utf-8"
 
