@@ -142,6 +142,9 @@ class Message:
         attachments: Files attached to the message.
         edited: Whether the export marks the message as edited.
         source: Where the message came from, if it came from a file.
+        chat: Which conversation of a multi-chat export the message belongs to
+            (a channel, thread or chat id); ``None`` for single-chat exports.
+            Sessions never span two chats.
 
     Raises:
         ValueError: a system event with an author, or another message without one.
@@ -156,6 +159,7 @@ class Message:
     attachments: tuple[Attachment, ...] = field(default=(), converter=_attachments)
     edited: bool = False
     source: SourceRef | None = None
+    chat: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if (self.author is None) != (self.kind is MessageKind.SYSTEM):

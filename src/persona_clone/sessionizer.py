@@ -47,8 +47,12 @@ class Sessionizer:
     apart. The optional hard limits cut a session that would otherwise run on.
     The sessionizer is lazy and holds one session in memory at a time.
 
-    Input must be chronological (every built-in parser yields it so; equal times
-    are fine). A message earlier than the one before it raises
+    A session never spans two chats: where `Message.chat` changes (account-wide
+    exports yield one chat after another) a new session starts, and time may
+    start again from the new chat's first message.
+
+    Input must be chronological within each chat (every built-in parser yields it
+    so; equal times are fine). A message earlier than the one before it raises
     `persona_clone.errors.OutOfOrderError` naming it, instead of being silently
     placed: sorting would need the whole chat in memory. To combine several
     chronological streams, use `persona_clone.merge_chronological`.
@@ -92,6 +96,11 @@ class Sessionizer:
         previous_at = first_at = 0.0
         for message in messages:
             at = message.sent_at.timestamp()
+            if previous is not None and message.chat != previous.chat:
+                if current:
+                    yield Session(messages=current)
+                    current = []
+                previous = None
             if previous is not None:
                 pause = at - previous_at
                 if pause < 0:

@@ -110,6 +110,25 @@ class TestSessionizer:
 
         assert [2] == sizes(Sessionizer(), [before, after])
 
+    def test_sessions_never_span_two_chats(self) -> None:
+        """A change of chat starts a new session, and time may restart with the new chat."""
+        chat = [
+            *at(0, 1, chat="general"),
+            *at(0, 2, chat="random"),  # the next channel of an account-wide export
+            *at(3, chat="random"),
+        ]
+
+        sessions = list(Sessionizer()(chat))
+
+        assert [("general", 2), ("random", 3)] == [
+            (s.messages[0].chat, len(s.messages)) for s in sessions
+        ]
+
+    def test_out_of_order_within_a_chat_is_still_rejected(self) -> None:
+        """Time going back inside one chat is still an error."""
+        with pytest.raises(OutOfOrderError):
+            list(Sessionizer()([*at(5, chat="a"), *at(1, chat="a")]))
+
     def test_is_lazy(self) -> None:
         """Sessions come out of an endless stream one at a time."""
 
