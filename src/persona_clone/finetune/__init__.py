@@ -1,6 +1,4 @@
-"""
-Fine-tuning backends: the `FineTuner` protocol and its implementations.
-"""
+"""Fine-tuning backends: the `FineTuner` protocol and its implementations."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ ends) -> a `TuningResult`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -32,6 +32,7 @@ class JobStatus(enum.Enum):
     VALIDATING_FILES = "validating_files"
     QUEUED = "queued"
     RUNNING = "running"
+    PAUSING = "pausing"
     PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -41,6 +42,10 @@ class JobStatus(enum.Enum):
     def is_final(self) -> bool:
         """Whether the job has ended and will not change again."""
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 @frozen(kw_only=True)
@@ -69,7 +74,7 @@ class TuningPlan:
     epochs: int
     estimated_cost_usd: float | None = None
     exact_tokens: bool = False
-    warnings: tuple[str, ...] = field(default=(), converter=tuple)
+    warnings: tuple[str, ...] = field(default=(), converter=_strings)
 
 
 @frozen(kw_only=True)
