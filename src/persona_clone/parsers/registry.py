@@ -90,9 +90,7 @@ class ParserRegistry:
         return cls(entries=entries)
 
     @classmethod
-    def default(
-        cls, *, strict: bool = False, override: bool = False
-    ) -> ParserRegistry:
+    def default(cls, *, strict: bool = False, override: bool = False) -> ParserRegistry:
         """
         Return the built-in parsers plus every plugin in ``persona_clone.parsers``.
 
@@ -123,7 +121,10 @@ class ParserRegistry:
                     "uninstall one or pass override=True"
                 )
             entries[point.name] = _Entry(
-                point.name, point.value, dist, _plugin_loader(point, dist, strict=strict)
+                point.name,
+                point.value,
+                dist,
+                _plugin_loader(point, dist, strict=strict),
             )
         return cls(entries=entries)
 

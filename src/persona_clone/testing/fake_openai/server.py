@@ -46,7 +46,8 @@ class Fault:
         drop: Close the connection without an answer.
         delay: Wait this many seconds (through the fake's *sleep*) before answering.
         after: Apply the fault after the request was carried out (the upload is
-            stored, the job created), as when an answer is lost on its way back.
+            stored, the job created), as when an answer is lost or slow on its way
+            back; otherwise before.
     """
 
     status: int | None = None
@@ -99,9 +100,9 @@ class Fault:
         return cls(drop=True, after=after)
 
     @classmethod
-    def slow(cls, seconds: float) -> Fault:
-        """Answer normally, *seconds* late."""
-        return cls(delay=seconds)
+    def slow(cls, seconds: float, *, after: bool = False) -> Fault:
+        """Answer normally, *seconds* late (waiting before or *after* doing the work)."""
+        return cls(delay=seconds, after=after)
 
 
 @frozen(kw_only=True)
@@ -239,7 +240,10 @@ class FakeOpenAI:
         if self._server is None:
             self._server = _Server(("127.0.0.1", 0), _handler_for(self))
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="FakeOpenAI", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="FakeOpenAI",
+                daemon=True,
             )
             self._thread.start()
         return self
@@ -553,7 +557,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:  # noqa: C90
             with fake.service.lock:
                 fake.requests.append(request)
             fault = fake._take_fault(request.method, request.path)  # noqa: SLF001
-            if fault is not None and fault.delay:
+            if fault is not None and fault.delay and not fault.after:
                 fake.sleep(fault.delay)
             if fault is not None and not fault.after and self._apply(fault):
                 return
@@ -565,6 +569,8 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:  # noqa: C90
                     status, payload = fake._route(request)  # noqa: SLF001
                 except ApiError as error:
                     status, payload, extra = error.status, error.body(), error.headers
+            if fault is not None and fault.delay and fault.after:
+                fake.sleep(fault.delay)
             if fault is not None and fault.after and self._apply(fault):
                 return
             self._send(status, payload, iter(extra))
