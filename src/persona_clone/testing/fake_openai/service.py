@@ -243,13 +243,22 @@ class FakeService:
             if self.file_polls <= 0:
                 self._finish_processing(stored)
             self.files[stored.data["id"]] = stored
-            return dict(data)
+            return self._render_file(stored)
 
     @staticmethod
     def _finish_processing(stored: StoredFile) -> None:
         if stored.data["status"] == "uploaded":
             stored.data["status"] = "error" if stored.problem else "processed"
             stored.data["status_details"] = stored.problem
+
+    @staticmethod
+    def _render_file(stored: StoredFile) -> dict[str, Any]:
+        """The File object; the spec declares the optional fields non-null, so omit nulls."""
+        return {
+            k: v
+            for k, v in stored.data.items()
+            if v is not None or k not in ("expires_at", "status_details")
+        }
 
     def _file(self, file_id: str) -> StoredFile:
         stored = self.files.get(file_id)
@@ -264,7 +273,7 @@ class FakeService:
             stored.polls += 1
             if stored.polls >= self.file_polls:
                 self._finish_processing(stored)
-            return dict(stored.data)
+            return self._render_file(stored)
 
     def file_content(self, file_id: str) -> bytes:
         """Return a file's bytes."""
@@ -285,7 +294,7 @@ class FakeService:
             raise ApiError.bad_request(f"Invalid 'order': {order!r}.", param="order")
         limit = _limit(query, 10_000)
         with self.lock:
-            items = [dict(f.data) for f in self.files.values()]
+            items = [self._render_file(f) for f in self.files.values()]
         if "purpose" in query:
             items = [f for f in items if f["purpose"] == query["purpose"]]
         if order == "desc":
