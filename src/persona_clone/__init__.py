@@ -51,6 +51,16 @@ from .parsers import (
 # --- datasets ---------------------------------------------------------------
 
 # --- fine-tuning ------------------------------------------------------------
+from .finetune import (
+    FineTuner,
+    Hyperparameters,
+    JobStatus,
+    OpenAIFineTuner,
+    Progress,
+    ProgressCallback,
+    TuningPlan,
+    TuningResult,
+)
 
 # --- serving ----------------------------------------------------------------
 
@@ -63,12 +73,16 @@ __all__ = [
     "ConfigError",
     "DatasetError",
     "FineTuneError",
+    "FineTuner",
+    "Hyperparameters",
     "IssueSink",
+    "JobStatus",
     "Merger",
     "Message",
     "MessageKind",
     "MessageStep",
     "NaiveTimestampError",
+    "OpenAIFineTuner",
     "OutOfOrderError",
     "ParseContext",
     "ParseError",
@@ -78,6 +92,8 @@ __all__ = [
     "Participant",
     "PersonaCloneError",
     "PluginError",
+    "Progress",
+    "ProgressCallback",
     "Record",
     "Sample",
     "Session",
@@ -87,6 +103,8 @@ __all__ = [
     "SourceRef",
     "StrictIssueSink",
     "SystemClock",
+    "TuningPlan",
+    "TuningResult",
     "Turn",
     "UnknownFormatError",
     "apply",

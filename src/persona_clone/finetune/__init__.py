@@ -10,13 +10,25 @@ from .base import (
     TuningPlan,
     TuningResult,
 )
+from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
+from .openai_backend import OpenAIFineTuner
+from .retirements import retirement_warnings
+from .state import RunState, StateFile
 
 
 __all__ = [
+    "Checkpoint",
     "FineTuner",
+    "Hyperparameters",
+    "JobEvent",
+    "JobInfo",
     "JobStatus",
+    "OpenAIFineTuner",
     "Progress",
     "ProgressCallback",
+    "RunState",
+    "StateFile",
     "TuningPlan",
     "TuningResult",
+    "retirement_warnings",
 ]
