@@ -1,4 +1,4 @@
-"""Small builders shared by the fine-tuning tests: datasets, and a validator and estimator."""
+"""Builders shared by the fine-tuning tests: datasets, a validator, an estimator."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def estimate(
     examples: int,
     epochs: int | None = None,
 ) -> FakeEstimate:
-    """Price every token at $3 per million (gpt-4o-mini's late-2024 price); 3 epochs for auto."""
+    """Price tokens at $3 per million (gpt-4o-mini, late 2024); 3 epochs for auto."""
     chosen = epochs or 3
     return FakeEstimate(epochs=chosen, usd=billed_tokens_per_epoch * chosen * 3e-6)
 

@@ -17,7 +17,7 @@ __all__ = ["Request", "Response", "mock_openai"]
 
 
 def mock_openai(handler: Callable[[Request], Response]) -> openai.OpenAI:
-    """Return an ``openai.OpenAI`` client whose requests go to *handler* (no retries)."""
+    """Return an ``openai.OpenAI`` client whose requests go to *handler*."""
     return openai.OpenAI(
         api_key="sk-test-secret",
         base_url="http://127.0.0.1/v1",

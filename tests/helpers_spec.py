@@ -1,4 +1,4 @@
-"""Checks request bodies against the official OpenAPI spec in ../shared (skips where absent)."""
+"""Checks bodies against the official OpenAPI spec in ../shared (skips without it)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ SPEC = (
 
 
 def _modernise(node: Any) -> Any:
-    """Rewrite OpenAPI 3.0 leftovers (boolean ``exclusiveMinimum``) as JSON Schema 2020-12."""
+    """Rewrite OpenAPI 3.0 leftovers (boolean ``exclusiveMinimum``) as 2020-12."""
     if isinstance(node, dict):
         fixed = {key: _modernise(value) for key, value in node.items()}
         for bound, exclusive in (
@@ -43,20 +43,21 @@ def _modernise(node: Any) -> Any:
 def _spec() -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loaded: dict[str, Any] = _modernise(
-        yaml.load(SPEC.read_text(encoding="utf-8"), Loader=loader)
-    )  # noqa: S506 - a safe loader
+        yaml.load(SPEC.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    )
     return loaded
 
 
 def spec_errors(schema: str, instance: Any) -> list[str]:
     """
-    Return every way *instance* breaks ``components.schemas[schema]`` ($refs resolved in the spec).
+    Return every way *instance* breaks ``components.schemas[schema]``.
 
     Skips the test when ../shared/docs/openai-openapi.yaml is absent.
     """
     if not SPEC.is_file():
         pytest.skip(
-            "../shared/docs/openai-openapi.yaml is absent (it ships beside the repository in CI)"
+            "../shared/docs/openai-openapi.yaml is absent "
+            "(it ships beside the repository in CI)"
         )
     root = dict(_spec())
     root["$ref"] = f"#/components/schemas/{schema}"

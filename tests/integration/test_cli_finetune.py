@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from helpers_finetune import estimate, validate, write_dataset
 
+from helpers_finetune import estimate, validate, write_dataset
 from persona_clone.cli import main
-from persona_clone.finetune import Progress
 from persona_clone.finetune.state import StateFile
 from persona_clone.testing import FakeOpenAI, Fault
 
@@ -54,7 +53,7 @@ FINETUNE = (
 
 class TestFinetune:
     def test_prints_the_model_last(self, fake: FakeOpenAI, workdir: Path) -> None:
-        """On success the fine-tuned model id is the last line of standard output, exit 0."""
+        """On success the model id is the last line of standard output, exit 0."""
         result = _invoke(fake, *FINETUNE, "--suffix", "ali")
 
         assert 0 == result.exit_code, result.output
@@ -64,7 +63,7 @@ class TestFinetune:
     def test_state_file_in_the_current_directory(
         self, fake: FakeOpenAI, workdir: Path
     ) -> None:
-        """The default state file is .persona-clone/finetune-state.json and holds the job."""
+        """The default state file, .persona-clone/finetune-state.json, holds the job."""
         _invoke(fake, *FINETUNE)
 
         state = StateFile(
@@ -75,7 +74,7 @@ class TestFinetune:
     def test_running_again_reports_the_finished_job(
         self, fake: FakeOpenAI, workdir: Path
     ) -> None:
-        """The same command after success reports the same model without a new upload or job."""
+        """The same command after success reports the model; no new upload or job."""
         first = _invoke(fake, *FINETUNE)
 
         second = _invoke(fake, *FINETUNE)
@@ -147,7 +146,7 @@ class TestFinetune:
         assert [] == fake.requests
 
     def test_dataset_problems_are_listed(self, fake: FakeOpenAI, workdir: Path) -> None:
-        """A dataset the validator rejects is reported with its problems, and nothing is sent."""
+        """A rejected dataset is reported with its problems, and nothing is sent."""
         (workdir / "train.jsonl").write_text("oops\n", encoding="utf-8")
 
         result = _invoke(fake, *FINETUNE)
@@ -163,7 +162,7 @@ class TestFinetune:
         assert "OPENAI_API_KEY" in result.stderr
 
     def test_survives_faults(self, fake: FakeOpenAI, workdir: Path) -> None:
-        """Rate limits and dropped answers on the way do not duplicate uploads or jobs."""
+        """Rate limits and dropped answers do not duplicate uploads or jobs."""
         fake.inject(
             Fault.rate_limit(retry_after_ms=1), path="/v1/fine_tuning/jobs*", times=3
         )
@@ -179,12 +178,12 @@ class TestFinetune:
 
     @pytest.mark.skipif(
         importlib.util.find_spec("persona_clone.dataset") is None,
-        reason="needs persona_clone.dataset.validation and persona_clone.cost (datasets branch)",
+        reason="needs persona_clone.dataset.validation and persona_clone.cost",
     )
     def test_default_validator_and_estimator(
         self, fake: FakeOpenAI, workdir: Path
     ) -> None:
-        """Without injected helpers the library's own validator and cost estimate are used."""
+        """Without injected helpers the library's validator and estimate are used."""
         result = _invoke(fake, *FINETUNE, "--dry-run", obj={})
 
         assert 0 == result.exit_code, result.output
@@ -198,7 +197,7 @@ class TestJobs:
         return str(fake.jobs()[0]["id"])
 
     def test_list(self, fake: FakeOpenAI, finished: str) -> None:
-        """jobs list shows the job with its status and model."""
+        """Jobs list shows the job with its status and model."""
         result = _invoke(fake, "jobs", "list")
 
         assert finished in result.stdout
@@ -207,7 +206,7 @@ class TestJobs:
     def test_status_defaults_to_the_recorded_job(
         self, fake: FakeOpenAI, finished: str
     ) -> None:
-        """jobs status without JOB shows the job of the state file and its checkpoints."""
+        """Jobs status without JOB shows the state file's job and its checkpoints."""
         result = _invoke(fake, "jobs", "status")
 
         assert 0 == result.exit_code, result.output
@@ -215,7 +214,7 @@ class TestJobs:
         assert "checkpoint step" in result.stdout
 
     def test_events_oldest_first(self, fake: FakeOpenAI, finished: str) -> None:
-        """jobs events lists the newest events in the order they happened."""
+        """Jobs events lists the newest events in the order they happened."""
         result = _invoke(fake, "jobs", "events", finished, "--limit", "2")
 
         assert 0 == result.exit_code

@@ -1,4 +1,4 @@
-"""FakeOpenAI against the real SDK: shapes, lists, lifecycle, checks, inference and faults."""
+"""FakeOpenAI with the real SDK: shapes, lists, lifecycle, checks, inference, faults."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import openai
 import pytest
+
 from helpers_finetune import write_dataset
 from helpers_spec import spec_errors
-
 from persona_clone.testing import FakeClock, FakeOpenAI, Fault
 
 
@@ -56,7 +56,7 @@ class TestShapes:
     def test_responses_match_the_spec(
         self, client: openai.OpenAI, tmp_path: Path
     ) -> None:
-        """Files, jobs, lists, events and checkpoints validate against the spec's response schemas."""
+        """Files, jobs, lists, events and checkpoints validate against the spec."""
         job = _finished_job(
             client,
             tmp_path,
@@ -90,7 +90,7 @@ class TestShapes:
         }
 
     def test_fine_tuned_model_name(self, client: openai.OpenAI, tmp_path: Path) -> None:
-        """Model names follow ft:<base snapshot>:<org>:<suffix>:<id>, with an empty slot without suffix."""
+        """Model names are ft:<base>:<org>:<suffix>:<id>, empty slot without suffix."""
         with_suffix = _finished_job(client, tmp_path, suffix="ali")
         without = _finished_job(client, tmp_path)
 
@@ -102,7 +102,7 @@ class TestShapes:
         )
 
     def test_succeeded_job_fields(self, client: openai.OpenAI, tmp_path: Path) -> None:
-        """A succeeded job has resolved hyperparameters, trained tokens and a readable results file."""
+        """A succeeded job has resolved hyperparameters, trained tokens and results."""
         job = _finished_job(client, tmp_path)
 
         results = client.files.content(job.result_files[0]).text
@@ -111,7 +111,8 @@ class TestShapes:
             job.hyperparameters.batch_size,
             job.hyperparameters.learning_rate_multiplier,
         )
-        assert job.trained_tokens is not None and job.trained_tokens > 0
+        assert job.trained_tokens is not None
+        assert job.trained_tokens > 0
         assert results.startswith(
             "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n"
         )
@@ -122,7 +123,7 @@ class TestLists:
     def test_events_newest_first_and_after_goes_back(
         self, client: openai.OpenAI, tmp_path: Path
     ) -> None:
-        """Events come newest first; after=X gives the ones older than X; has_more is honest."""
+        """Events come newest first; after=X gives older ones; has_more is honest."""
         job = _finished_job(client, tmp_path)
         everything = list(client.fine_tuning.jobs.list_events(job.id, limit=1000))
 
@@ -177,7 +178,7 @@ class TestLists:
     def test_files_order_and_purpose(
         self, client: openai.OpenAI, tmp_path: Path
     ) -> None:
-        """Files list newest first by default, oldest first with order=asc, filtered by purpose."""
+        """Files list newest first, or oldest first with order=asc, by purpose."""
         first = _upload(client, write_dataset(tmp_path / "a.jsonl"))
         second = _upload(client, write_dataset(tmp_path / "b.jsonl", 11))
 
@@ -210,7 +211,7 @@ class TestFiles:
         assert retrieved.status_details is not None
 
     def test_non_jsonl_name_is_refused(self, client: openai.OpenAI) -> None:
-        """A fine-tune upload without a .jsonl name is a 400 naming the file parameter."""
+        """A fine-tune upload without a .jsonl name is a 400 naming the file."""
         with pytest.raises(openai.BadRequestError) as caught:
             client.files.create(file=b"{}\n", purpose="fine-tune")
 
@@ -347,7 +348,7 @@ class TestValidation:
         code: str,
         text: str,
     ) -> None:
-        """A file the service would refuse fails the job with its code, param and message."""
+        """A file the service would refuse fails the job with its code and message."""
         good = json.dumps(
             {
                 "messages": [
@@ -418,7 +419,7 @@ class TestLifecycle:
         assert ("validating_files", "running") == (before, after)
 
     def test_state_rules(self, client: openai.OpenAI, tmp_path: Path) -> None:
-        """Pause needs running, resume needs paused, and an ended job cannot be cancelled."""
+        """Pause needs running, resume needs paused; ended jobs cannot be cancelled."""
         job = _finished_job(client, tmp_path)
 
         for action in (
@@ -501,7 +502,7 @@ class TestInference:
         assert "model_not_found" == caught.value.code
 
     def test_wrong_endpoint_is_404(self, client: openai.OpenAI) -> None:
-        """A chat model on the completions endpoint is a 404 naming the model parameter."""
+        """A chat model on the completions endpoint is a 404 naming the model."""
         with pytest.raises(openai.NotFoundError) as caught:
             client.completions.create(model="gpt-4o-mini", prompt="x", max_tokens=3)
 
@@ -519,7 +520,7 @@ class TestInference:
         assert "temperature" == caught.value.param
 
     def test_new_model_loads_first(self, tmp_path: Path) -> None:
-        """Right after success a new model answers 404 for the configured number of requests."""
+        """Right after success a new model answers 404 for the configured requests."""
         with (
             FakeOpenAI(model_loading_requests=1) as fake,
             openai.OpenAI(
@@ -573,7 +574,7 @@ class TestAuthAndFaults:
         assert [] == spec_errors("ErrorResponse", caught.value.response.json())
 
     def test_rate_limit_headers_reach_the_sdk(self, fake: FakeOpenAI) -> None:
-        """A 429 with retry-after-ms is retried by the SDK, and the retry is recorded."""
+        """A 429 with retry-after-ms is retried by the SDK; the retry is recorded."""
         fake.inject(Fault.rate_limit(retry_after_ms=1), path="/v1/files")
         with openai.OpenAI(
             api_key="test", base_url=fake.base_url, max_retries=1
@@ -595,7 +596,7 @@ class TestAuthAndFaults:
     def test_fault_hits_only_matching_requests(
         self, fake: FakeOpenAI, client: openai.OpenAI
     ) -> None:
-        """A fault for one method and path leaves other requests alone, and is used up."""
+        """A fault for one method and path leaves other requests; it gets used up."""
         fake.inject(Fault.server_error(503), method="POST", path="/v1/files")
 
         client.files.list()

@@ -1,4 +1,4 @@
-"""OpenAIFineTuner against FakeOpenAI: faults, crash and resume, and the OpenAPI spec."""
+"""OpenAIFineTuner against FakeOpenAI: faults, crash and resume, the OpenAPI spec."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import openai
 import pytest
+
 from helpers_finetune import estimate, validate, write_dataset
 from helpers_spec import spec_errors
-
 from persona_clone.errors import FineTuneError
 from persona_clone.finetune import JobStatus, Progress
 from persona_clone.finetune.jobs import Hyperparameters
@@ -110,7 +110,7 @@ class TestFaults:
     def test_slow_responses_time_out_and_recover(
         self, make_tuner: Callable[..., OpenAIFineTuner], dataset: Path
     ) -> None:
-        """Answers slower than the client's timeout are retried; the slow create still makes one job."""
+        """Answers slower than the timeout are retried; a slow create makes one job."""
         with FakeOpenAI() as slow:  # the real sleep: these answers really are late
             slow.inject(Fault.slow(2.0), method="GET", path="/v1/fine_tuning/jobs/*")
             slow.inject(
@@ -146,7 +146,7 @@ class TestFaults:
     def test_too_few_examples_fail_the_job(
         self, make_tuner: Callable[..., OpenAIFineTuner], tmp_path: Path
     ) -> None:
-        """A training file with fewer than ten examples fails with the service's code and message."""
+        """A training file with under ten examples fails with the service's code."""
         small = write_dataset(tmp_path / "small.jsonl", 7)
 
         result = _run(make_tuner(), small)
@@ -162,7 +162,7 @@ class TestFaults:
     def test_non_jsonl_upload_is_rejected(
         self, make_tuner: Callable[..., OpenAIFineTuner], tmp_path: Path
     ) -> None:
-        """An upload the service cannot read as JSONL raises FineTuneError with its status details."""
+        """An upload that is not JSONL raises FineTuneError with its status details."""
         bad = tmp_path / "bad.jsonl"
         bad.write_text("{}\nnot json\n", encoding="utf-8")
 
@@ -175,7 +175,7 @@ class TestFaults:
         make_tuner: Callable[..., OpenAIFineTuner],
         clock: FakeClock,
     ) -> None:
-        """A service that keeps failing ends in FineTuneError after the configured tries."""
+        """A service that keeps failing ends in FineTuneError after the set tries."""
         fake.inject(
             Fault.server_error(503), method="GET", path="/v1/fine_tuning/jobs", times=10
         )
@@ -199,7 +199,7 @@ class TestResume:
         dataset: Path,
         interrupt: type[BaseException],
     ) -> None:
-        """A run interrupted mid-follow resumes the same job: one upload, one job, no event reported twice."""
+        """An interrupted run resumes its job: one upload, one job, no event twice."""
         reported: list[str] = []
 
         def crash_on_training(progress: Progress) -> None:
@@ -224,7 +224,7 @@ class TestResume:
         make_tuner: Callable[..., OpenAIFineTuner],
         dataset: Path,
     ) -> None:
-        """A job created just before a crash (its id never saved) is found again by its metadata."""
+        """A job created just before a crash (id not saved) is found by its metadata."""
         fake.inject(
             Fault.dropped(after=True),
             method="POST",
@@ -249,7 +249,7 @@ class TestResume:
         make_tuner: Callable[..., OpenAIFineTuner],
         dataset: Path,
     ) -> None:
-        """Running a finished run again returns the same model without new requests that cost."""
+        """Running a finished run again returns its model without paid requests."""
         first = _run(make_tuner(), dataset)
         posts = len([r for r in fake.requests if r.method == "POST"])
 
@@ -301,7 +301,7 @@ class TestSpec:
         dataset: Path,
         tmp_path: Path,
     ) -> None:
-        """Every request body the tuner sends validates against the official spec's schemas."""
+        """Every request body the tuner sends validates against the official spec."""
         tuner = make_tuner(
             seed=3,
             metadata={"persona": "ali"},
@@ -320,7 +320,7 @@ class TestSpec:
         for request in fake.requests_to("POST", "/v1/fine_tuning/jobs"):
             problems += spec_errors("CreateFineTuningJobRequest", request.json)
         for request in fake.requests_to("POST", "/v1/files"):
-            fields = {**request.form, **{name: "<binary>" for name in request.files}}
+            fields = {**request.form, **dict.fromkeys(request.files, "<binary>")}
             problems += spec_errors("CreateFileRequest", fields)
             assert request.files["file"][0].endswith(".jsonl")
 

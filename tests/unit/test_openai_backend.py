@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 from collections.abc import Callable
@@ -12,9 +13,9 @@ import openai
 import pendulum
 import pytest
 from attrs import define, field
+
 from helpers_finetune import estimate, validate, write_dataset
 from helpers_http import Request, Response, mock_openai
-
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 from persona_clone.finetune import JobStatus, Progress
 from persona_clone.finetune.jobs import Hyperparameters
@@ -169,7 +170,7 @@ class TestPrepare:
     def test_plan_from_validation_and_estimate(
         self, make_tuner: Callable[..., OpenAIFineTuner], tmp_path: Path
     ) -> None:
-        """The plan carries the validator's counts and the estimator's epochs and price."""
+        """The plan has the validator's counts and the estimator's epochs and price."""
         data = write_dataset(tmp_path / "train.jsonl", 20)
 
         plan = make_tuner(hyperparameters=Hyperparameters(n_epochs=2)).prepare(data)
@@ -180,7 +181,7 @@ class TestPrepare:
     def test_problems_raise_dataset_error(
         self, make_tuner: Callable[..., OpenAIFineTuner], tmp_path: Path
     ) -> None:
-        """Problems in the training or validation file are raised together as a DatasetError."""
+        """Problems in the training or validation file are raised as a DatasetError."""
         data = write_dataset(tmp_path / "train.jsonl", 12)
         bad = tmp_path / "valid.jsonl"
         bad.write_text("oops\n", encoding="utf-8")
@@ -207,7 +208,7 @@ class TestPrepare:
     def test_unknown_price_is_a_warning(
         self, make_tuner: Callable[..., OpenAIFineTuner], tmp_path: Path
     ) -> None:
-        """A model without a known price still gets a plan, with a warning instead of a cost."""
+        """A model without a known price gets a plan with a warning, not a cost."""
 
         def no_price(**_: Any) -> Any:
             return type("E", (), {"epochs": 3, "usd": None})()
@@ -256,7 +257,7 @@ class TestCostGuard:
     def test_unknown_cost_needs_confirmation(
         self, make_tuner: Callable[..., OpenAIFineTuner]
     ) -> None:
-        """With a limit set, a plan whose cost is unknown is refused unless confirmed."""
+        """With a limit set, a plan of unknown cost is refused unless confirmed."""
         with pytest.raises(FineTuneError, match="unknown"):
             make_tuner(max_cost_usd=10.0).check_cost(_plan(cost=None))
 
@@ -285,7 +286,7 @@ class TestStart:
         service: Service,
         tmp_path: Path,
     ) -> None:
-        """The job is created with model, files, suffix, seed, metadata and method hyperparameters."""
+        """The job gets model, files, suffix, seed, metadata and the method settings."""
         service.on(
             "GET",
             "/files",
@@ -354,7 +355,7 @@ class TestStart:
         service: Service,
         tmp_path: Path,
     ) -> None:
-        """The upload is multipart with purpose fine-tune and a .jsonl name holding the content hash."""
+        """The upload is multipart, purpose fine-tune, named .jsonl with the hash."""
         service.on(
             "GET",
             "/files",
@@ -377,7 +378,7 @@ class TestStart:
         service: Service,
         tmp_path: Path,
     ) -> None:
-        """The same bytes uploaded before (recorded in the state file) are not uploaded again."""
+        """Bytes uploaded before (in the state file) are not uploaded again."""
         service.on(
             "GET",
             "/files",
@@ -398,10 +399,10 @@ class TestStart:
         service: Service,
         tmp_path: Path,
     ) -> None:
-        """Without a state file, an upload with the same hashed name and size is found by listing files."""
+        """Without state, an upload of the same hashed name and size is listed."""
         data = write_dataset(tmp_path / "train.jsonl")
         tuner = make_tuner(state_path=None)
-        name = f"train.{__import__('hashlib').sha256(data.read_bytes()).hexdigest()[:12]}.jsonl"
+        name = f"train.{hashlib.sha256(data.read_bytes()).hexdigest()[:12]}.jsonl"
         listed = _file("file-old", filename=name, bytes=data.stat().st_size)
         service.on(
             "GET",
@@ -444,7 +445,7 @@ class TestStart:
         service: Service,
         tmp_path: Path,
     ) -> None:
-        """A file the service marks as error raises FineTuneError with its status details."""
+        """A file the service marks as error raises FineTuneError with the details."""
         service.on(
             "GET",
             "/files",
@@ -471,7 +472,7 @@ class TestStart:
         service: Service,
         tmp_path: Path,
     ) -> None:
-        """A 400 on create becomes FineTuneError with the service's message, code and original error."""
+        """A 400 on create is a FineTuneError with its message, code and cause."""
         service.on(
             "GET",
             "/files",
@@ -509,7 +510,7 @@ class TestStart:
         clock: FakeClock,
         tmp_path: Path,
     ) -> None:
-        """After a 503 on create, the job the lost answer created is found by its metadata, not created again."""
+        """After a 503 on create, the job it made is found by metadata, not remade."""
         tuner = make_tuner()
         created: list[dict[str, Any]] = []
 
@@ -546,7 +547,7 @@ class TestStart:
         service: Service,
         clock: FakeClock,
     ) -> None:
-        """A request still rate limited after every retry raises FineTuneError, waiting as told each time."""
+        """A request rate limited after all retries raises, waiting as told."""
         service.on(
             "GET",
             "/fine_tuning/jobs/ftjob-1",
@@ -590,7 +591,7 @@ class TestFollow:
     def test_events_reported_once_in_order(
         self, make_tuner: Callable[..., OpenAIFineTuner], service: Service
     ) -> None:
-        """Events newer than the last seen one are reported oldest first, each exactly once."""
+        """Events after the last seen one are reported oldest first, each once."""
         pages = [
             {"data": [_event(2), _event(1)], "has_more": False},
             {"data": [_event(4), _event(3)], "has_more": True},
@@ -646,7 +647,7 @@ class TestFollow:
         service: Service,
         clock: FakeClock,
     ) -> None:
-        """The wait grows by the back-off factor up to its maximum, and starts over after a change."""
+        """The wait grows by the back-off factor up to its maximum, reset on change."""
         statuses = ["queued"] * 5 + ["running", "running", "cancelled"]
         service.on(
             "GET",
@@ -669,7 +670,7 @@ class TestFollow:
         """A failed job ends the follow with its error code and message."""
         error = {
             "code": "invalid_n_examples",
-            "message": "Training file has 7 example(s), but must have at least 10 examples",
+            "message": "Training file has 7 example(s), but must have at least 10",
             "param": "training_file",
         }
         service.on(
@@ -694,7 +695,7 @@ class TestFollow:
     def test_unknown_status_counts_as_running(
         self, make_tuner: Callable[..., OpenAIFineTuner], service: Service
     ) -> None:
-        """A status word the library does not know is reported and followed as still going."""
+        """An unknown status word is reported and followed as still going."""
         service.on(
             "GET",
             "/fine_tuning/jobs/ftjob-1",
@@ -779,7 +780,7 @@ class TestSecrets:
     def test_refused_key_error_has_no_key(
         self, make_tuner: Callable[..., OpenAIFineTuner], service: Service
     ) -> None:
-        """A 401 becomes a FineTuneError that names the variable, not the key the service echoed."""
+        """A 401 is a FineTuneError naming the variable, not the echoed key."""
         service.on(
             "GET",
             "/fine_tuning/jobs/ftjob-1",
@@ -807,7 +808,7 @@ class TestManage:
     def test_cancel_after_lost_answer(
         self, make_tuner: Callable[..., OpenAIFineTuner], service: Service
     ) -> None:
-        """A cancel whose answer was lost is accepted when the job turns out cancelled."""
+        """A cancel whose answer was lost is accepted when the job is cancelled."""
         service.on(
             "POST", "/fine_tuning/jobs/ftjob-1/cancel", _error(502, "bad gateway")
         )

@@ -16,7 +16,7 @@ class TestRetirementWarnings:
         assert () == retirement_warnings("gpt-4o-mini-2024-07-18", dt.date(2026, 1, 1))
 
     def test_snapshot_near_shutdown(self) -> None:
-        """A dated snapshot near its shutdown gets the end of self-serve and its own date."""
+        """A snapshot near its shutdown gets the end of self-serve and its own date."""
         warnings = retirement_warnings("gpt-4.1-mini-2025-04-14", dt.date(2026, 12, 1))
 
         assert 2 == len(warnings)

@@ -37,7 +37,7 @@ def make_tuner(ctx: click.Context, **options: Any) -> OpenAIFineTuner:
 
 
 class StatusLine:
-    """Shows progress on standard error: one rewritten line on a terminal, else one per event."""
+    """Shows progress on standard error: a live line on a terminal, else a line each."""
 
     def __init__(self) -> None:
         self.live = sys.stderr.isatty()
@@ -144,15 +144,16 @@ def _report(result: TuningResult) -> None:
     "--seed", type=click.IntRange(0, 2_147_483_647), help="Seed for a repeatable job."
 )
 @click.pass_context
-def finetune(  # noqa: PLR0913 - one parameter per option
+def finetune(
     ctx: click.Context,
+    *,
     dataset: Path,
     model: str,
     validation: Path | None,
     suffix: str | None,
     max_cost: float | None,
-    yes: bool,  # noqa: FBT001 - click passes flags positionally
-    dry_run: bool,  # noqa: FBT001
+    yes: bool,
+    dry_run: bool,
     poll_interval: float,
     state_path: Path,
     epochs: int | None,

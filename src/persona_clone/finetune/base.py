@@ -58,8 +58,8 @@ class TuningPlan:
         validation_file: The validation dataset, if any.
         model: The base model (a service model id, or a hub id / local folder).
         examples: Number of training examples.
-        trained_tokens: Tokens billed per epoch (estimated or exact, see *exact_tokens*).
-        epochs: Epochs the run will do (resolved from "auto" where the backend knows how).
+        trained_tokens: Tokens billed per epoch (estimated or exact: *exact_tokens*).
+        epochs: Epochs the run will do (resolved from "auto" where the backend can).
         estimated_cost_usd: Estimated price of the run, ``None`` when there is no price
             (local training).
         exact_tokens: Whether token counts are exact (tokenizer available) or estimated.

@@ -1,4 +1,4 @@
-"""The values `OpenAIFineTuner` takes and returns: hyperparameters, jobs, events, checkpoints."""
+"""What `OpenAIFineTuner` takes and returns: hyperparameters, jobs, events, ..."""
 
 from __future__ import annotations
 

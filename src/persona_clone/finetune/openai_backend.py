@@ -74,7 +74,7 @@ Estimate = Callable[..., _Estimate]
 
 
 def _message(error: openai.APIStatusError) -> str:
-    """Return the service's own message (without the SDK's ``Error code: ...`` prefix)."""
+    """Return the service's message (without the SDK's ``Error code: ...`` prefix)."""
     body = error.body
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return str(body["message"])
@@ -126,7 +126,8 @@ class OpenAIFineTuner:
         retries: Tries of a request that failed transiently, after the client's own.
         clock: Tells the time (deprecation warnings, waiting for files).
         sleep: Waits between polls and retries.
-        validate: Checks a dataset; defaults to ``persona_clone.dataset.validation.validate_file``.
+        validate: Checks a dataset (default:
+            ``persona_clone.dataset.validation.validate_file``).
         estimate: Estimates the cost; defaults to ``persona_clone.cost.estimate_cost``.
         event_page_size: Events fetched per request.
     """
@@ -227,7 +228,7 @@ class OpenAIFineTuner:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def recorded_job(self, plan: TuningPlan) -> str | None:
-        """Return the job the state file holds for *plan*, unless that job failed or was cancelled."""
+        """Return the job recorded for *plan*, unless it failed or was cancelled."""
         state = self.state
         ended = (JobStatus.FAILED.value, JobStatus.CANCELLED.value)
         if (
@@ -279,7 +280,7 @@ class OpenAIFineTuner:
     def _translate(
         what: str, error: openai.OpenAIError
     ) -> FineTuneError | openai.OpenAIError:
-        """Turn the errors a user can act on into `FineTuneError`; return others as they are."""
+        """Turn errors a user can act on into `FineTuneError`; return others as is."""
         if isinstance(error, openai.AuthenticationError):
             return FineTuneError(
                 f"{what}: the service refused the API key (check OPENAI_API_KEY)",
@@ -367,7 +368,7 @@ class OpenAIFineTuner:
 
     def check_cost(self, plan: TuningPlan, *, confirm: bool = False) -> None:
         """
-        Refuse a plan estimated above *max_cost_usd* (or with no estimate) unless *confirm*.
+        Refuse a plan above *max_cost_usd* (or with no estimate) unless *confirm*.
 
         Raises:
             FineTuneError: With code ``cost_over_limit``.
@@ -377,7 +378,8 @@ class OpenAIFineTuner:
         cost = plan.estimated_cost_usd
         if cost is None:
             raise FineTuneError(
-                f"the cost of training {plan.model} is unknown, so it cannot be kept under "
+                f"the cost of training {plan.model} is unknown, so it cannot be kept "
+                f"under "
                 f"the limit of ${self.max_cost_usd:.2f}; confirm to start anyway",
                 "cost_over_limit",
             )
@@ -388,7 +390,7 @@ class OpenAIFineTuner:
                 "cost_over_limit",
             )
 
-    # --- start -------------------------------------------------------------------------
+    # --- start ---------------------------------------------------------------
 
     def start(self, plan: TuningPlan, *, confirm: bool = False) -> str:
         """
@@ -501,7 +503,7 @@ class OpenAIFineTuner:
 
     def upload(self, path: Path) -> str:
         """
-        Upload *path* for fine-tuning (or reuse an identical upload); return the file id.
+        Upload *path* for fine-tuning (or reuse an identical upload); return its id.
 
         Waits until the service has processed the file.
 
@@ -565,7 +567,8 @@ class OpenAIFineTuner:
         while stored.status not in _FILE_DONE:
             if self.clock.now() >= deadline:
                 raise FineTuneError(
-                    f"{path.name}: the service did not process the upload {stored.id} in time",
+                    f"{path.name}: the service did not process the upload {stored.id} "
+                    f"in time",
                     None,
                 )
             self.sleep(interval)
@@ -582,7 +585,7 @@ class OpenAIFineTuner:
             )
         return stored
 
-    # --- follow --------------------------------------------------------------------------
+    # --- follow --------------------------------------------------------------
 
     def follow(
         self, job_id: str, *, on_progress: ProgressCallback | None = None
@@ -658,8 +661,8 @@ class OpenAIFineTuner:
                     Progress(
                         job_id=job.id,
                         status=status,
-                        message=f"checkpoint at step {checkpoint.step}: {checkpoint.model}"
-                        + (f" ({shown})" if shown else ""),
+                        message=f"checkpoint at step {checkpoint.step}: "
+                        f"{checkpoint.model}" + (f" ({shown})" if shown else ""),
                         step=checkpoint.step,
                         metrics=checkpoint.metrics,
                     )
@@ -702,7 +705,7 @@ class OpenAIFineTuner:
         )
 
     def _new_events(self, job_id: str, last_seen: str | None) -> list[JobEvent]:
-        """Return the events newer than *last_seen*, oldest first (pages go backwards)."""
+        """Return the events after *last_seen*, oldest first (pages go backwards)."""
         newest_first: list[JobEvent] = []
         after: str | None = None
         while True:
@@ -723,7 +726,7 @@ class OpenAIFineTuner:
                 return [*reversed(newest_first)]
             after = page.data[-1].id
 
-    # --- jobs ----------------------------------------------------------------------------------
+    # --- jobs ----------------------------------------------------------------
 
     def job(self, job_id: str) -> JobInfo:
         """Return the job as the service reports it now."""
@@ -779,7 +782,7 @@ class OpenAIFineTuner:
         action: Callable[[str], FineTuningJob],
         done: frozenset[str],
     ) -> JobInfo:
-        """Send *action*; after a lost answer, accept a job already in one of the *done* states."""
+        """Send *action*; after a lost answer, accept a job in a *done* state."""
 
         def recover() -> FineTuningJob | None:
             job = self.client.fine_tuning.jobs.retrieve(job_id)

@@ -25,7 +25,7 @@ CHECKED = dt.date(2026, 11, 26)
 """When the dates below were last checked against OpenAI's announcements."""
 
 SELF_SERVE_END = dt.date(2027, 1, 6)
-"""OpenAI stops accepting new self-serve fine-tuning jobs (every base model) on this day."""
+"""OpenAI stops accepting new self-serve fine-tuning jobs (every model) on this day."""
 
 NEAR = dt.timedelta(days=90)
 """How long before a date the warnings start."""
@@ -74,7 +74,7 @@ FINE_TUNING_RETIREMENTS: Sequence[Retirement] = (
 
 
 def _base(model: str) -> str:
-    """Return the base model of ``ft:<base>:<org>:<suffix>:<id>`` names, else *model*."""
+    """Return the base of ``ft:<base>:<org>:<suffix>:<id>`` names, else *model*."""
     if model.startswith("ft:"):
         parts = model.split(":")
         return parts[1] if len(parts) > 1 else model
@@ -107,13 +107,15 @@ def retirement_warnings(model: str, today: dt.date) -> tuple[str, ...]:
     checked = f"(dates checked {CHECKED.isoformat()})"
     if today >= SELF_SERVE_END:
         warnings.append(
-            f"OpenAI stopped new self-serve fine-tuning jobs on {SELF_SERVE_END.isoformat()}; "
+            "OpenAI stopped new self-serve fine-tuning jobs on "
+            f"{SELF_SERVE_END.isoformat()}; "
             f"this job will probably be refused {checked}"
         )
     elif SELF_SERVE_END - today <= NEAR:
         days = (SELF_SERVE_END - today).days
         warnings.append(
-            f"OpenAI stops new self-serve fine-tuning jobs on {SELF_SERVE_END.isoformat()} "
+            "OpenAI stops new self-serve fine-tuning jobs on "
+            f"{SELF_SERVE_END.isoformat()} "
             f"({days} days from now); consider the local LoRA backend {checked}"
         )
     base = _base(model)

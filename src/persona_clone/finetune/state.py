@@ -124,12 +124,14 @@ class StateFile:
             state = converter.structure(raw, RunState)
         except (ValueError, TypeError, cattrs.BaseValidationError) as error:
             raise ConfigError(
-                f"{self.path}: expected a persona-clone state file, found unreadable JSON "
+                f"{self.path}: expected a persona-clone state file, "
+                "found unreadable JSON "
                 f"({type(error).__name__}); delete it to start over"
             ) from error
         if state.version != STATE_VERSION:
             raise ConfigError(
-                f"{self.path}: expected state file version {STATE_VERSION}, found {state.version}"
+                f"{self.path}: expected state file version {STATE_VERSION}, "
+                f"found {state.version}"
             )
         return state
 

@@ -1,4 +1,4 @@
-"""The fake's ``chat/completions`` and ``completions`` endpoints for fine-tuned models."""
+"""The fake's ``chat/completions`` and ``completions`` endpoints."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def check_sampling(body: Mapping[str, Any]) -> None:
             or not low <= value <= high
         ):
             raise ApiError.bad_request(
-                f"Invalid value for '{name}': expected a number from {low} to {high}, got {value!r}.",
+                f"Invalid value for '{name}': expected a number from {low} to {high}, "
+                f"got {value!r}.",
                 param=name,
             )
     stop = body.get("stop")
@@ -80,7 +81,7 @@ class ReplySource:
 
 
 def _cut(text: str, body: Mapping[str, Any]) -> tuple[str, str]:
-    """Apply ``stop`` and ``max_tokens`` the way the service does; return text and finish reason."""
+    """Apply ``stop`` and ``max_tokens`` as the service does; return text and reason."""
     stop = body.get("stop")
     stops = [stop] if isinstance(stop, str) else list(stop or [])
     for sequence in stops:

@@ -1,6 +1,4 @@
-"""
-`FakeOpenAI`: the fake service on ``127.0.0.1``, its faults and its request log.
-"""
+"""`FakeOpenAI`: the fake service on ``127.0.0.1``, its faults and its request log."""
 
 from __future__ import annotations
 
@@ -11,6 +9,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -63,7 +62,7 @@ class Fault:
     def rate_limit(
         cls, *, retry_after_ms: int | None = 10, retry_after: float | None = None
     ) -> Fault:
-        """A 429 ``rate_limit_exceeded`` with ``retry-after-ms`` and/or ``retry-after``."""
+        """A 429 ``rate_limit_exceeded`` with ``retry-after-ms`` or ``retry-after``."""
         headers = []
         if retry_after_ms is not None:
             headers.append(("retry-after-ms", str(retry_after_ms)))
@@ -89,7 +88,7 @@ class Fault:
         )
         text = (
             "The server is overloaded or not ready yet."
-            if status == 503
+            if status == HTTPStatus.SERVICE_UNAVAILABLE
             else "The server had an error while processing your request."
         )
         return cls(status=status, message=text, type="server_error", headers=headers)
@@ -101,7 +100,7 @@ class Fault:
 
     @classmethod
     def slow(cls, seconds: float, *, after: bool = False) -> Fault:
-        """Answer normally, *seconds* late (waiting before or *after* doing the work)."""
+        """Answer normally, *seconds* late (waiting before or *after* the work)."""
         return cls(delay=seconds, after=after)
 
 
@@ -194,7 +193,7 @@ class FakeOpenAI:
             the request body.
         clock: Gives timestamps (and drives *step_seconds*).
         sleep: How slow responses wait (only `Fault.slow` uses it).
-        advance_every: Jobs advance one step every this many retrievals (``None``: never).
+        advance_every: Jobs advance a step every this many retrievals (``None``: never).
         step_seconds: Jobs also advance one step per this many seconds of *clock*.
         file_polls: Retrievals an upload stays ``uploaded`` before it is processed.
         organization: The org slug in fine-tuned model names.
@@ -258,7 +257,7 @@ class FakeOpenAI:
             self._server = None
             self._thread = None
 
-    def __enter__(self) -> FakeOpenAI:
+    def __enter__(self) -> FakeOpenAI:  # noqa: PYI034 - not meant to be subclassed
         return self.start()
 
     def __exit__(
@@ -293,7 +292,7 @@ class FakeOpenAI:
         Args:
             fault: What goes wrong.
             method: Only requests with this HTTP method (any when ``None``).
-            path: Only paths matching this `fnmatch` pattern (``/v1/fine_tuning/jobs*``).
+            path: Only paths matching this `fnmatch` pattern (``/v1/files*``).
             times: How many matching requests it hits.
         """
         with self.service.lock:
@@ -309,7 +308,7 @@ class FakeOpenAI:
         param: str | None = None,
         at: str = "running",
     ) -> None:
-        """Make the next created job fail with this error once it reaches status *at*."""
+        """Make the next job created fail with this error when it reaches *at*."""
         with self.service.lock:
             self.service.failures.append(
                 JobFailure(code=code, message=message, param=param, at=at)
@@ -334,7 +333,7 @@ class FakeOpenAI:
             return [dict(job.data) for job in self.service.jobs.values()]
 
     def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
-        """Return the recorded requests with *method* whose path matches the pattern *path*."""
+        """Return the recorded *method* requests whose path matches *path*."""
         return [
             r
             for r in self.requests
@@ -385,12 +384,14 @@ class FakeOpenAI:
         if kind != wanted:
             if wanted == "chat":
                 message = (
-                    "This is not a chat model and thus not supported in the v1/chat/completions "
+                    "This is not a chat model and thus not supported in the "
+                    "v1/chat/completions "
                     "endpoint. Did you mean to use v1/completions?"
                 )
             else:
                 message = (
-                    "This is a chat model and not supported in the v1/completions endpoint. "
+                    "This is a chat model and not supported in the v1/completions "
+                    "endpoint. "
                     "Did you mean to use v1/chat/completions?"
                 )
             raise ApiError.not_found(message, param="model")

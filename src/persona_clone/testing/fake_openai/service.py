@@ -46,6 +46,7 @@ UPLOAD_PURPOSES = frozenset(
     {"assistants", "batch", "fine-tune", "vision", "user_data", "evals"}
 )
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+MAX_SUFFIX = 64
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
 _NULL_ERROR: Mapping[str, None] = {"code": None, "message": None, "param": None}
 _ALPHABET = string.ascii_letters + string.digits
@@ -54,7 +55,7 @@ _ALPHABET = string.ascii_letters + string.digits
 @frozen(kw_only=True)
 class JobFailure:
     """
-    A scripted failure for the next job created (the service's own failure, not a file problem).
+    A scripted failure for the next job created (the service's, not a file problem).
 
     Args:
         code: The job's ``error.code``.
@@ -133,11 +134,12 @@ def _limit(query: Mapping[str, str], default: int) -> int:
 
 def default_epochs(examples: int) -> int:
     """The service's rule for ``n_epochs: "auto"`` (contract section 4.4)."""
-    if examples * 3 < 100:
-        return min(25, 100 // max(examples, 1))
-    if examples * 3 > 25_000:
-        return max(1, 25_000 // examples)
-    return 3
+    least, most, usual = 100, 25_000, 3
+    if examples * usual < least:
+        return min(25, least // max(examples, 1))
+    if examples * usual > most:
+        return max(1, most // examples)
+    return usual
 
 
 @define(kw_only=True)
@@ -216,7 +218,8 @@ class FakeService:
             )
         if purpose == "fine-tune" and not filename.endswith(".jsonl"):
             raise ApiError.bad_request(
-                f"Invalid file format for Fine-Tuning API. Must be .jsonl, got {filename!r}.",
+                "Invalid file format for Fine-Tuning API. "
+                f"Must be .jsonl, got {filename!r}.",
                 param="file",
             )
         problem = None
@@ -224,7 +227,8 @@ class FakeService:
             check = check_training_file(content, model="gpt-4o-mini", minimum=0)
             if not check.is_jsonl:
                 problem = (
-                    "Expected file to have JSONL format, where every line is a valid JSON "
+                    "Expected file to have JSONL format, where every line is a valid "
+                    "JSON "
                     "dictionary."
                 )
         with self.lock:
@@ -253,7 +257,7 @@ class FakeService:
 
     @staticmethod
     def _render_file(stored: StoredFile) -> dict[str, Any]:
-        """The File object; the spec declares the optional fields non-null, so omit nulls."""
+        """The File object; the spec says optional fields are non-null: omit nulls."""
         return {
             k: v
             for k, v in stored.data.items()
@@ -316,7 +320,8 @@ class FakeService:
             raise ApiError.bad_request(f"invalid {param}: {file_id}", param=param)
         if stored.data["status"] != "processed":
             raise ApiError.bad_request(
-                f"File {file_id} is not ready: its status is {stored.data['status']!r}.",
+                f"File {file_id} is not ready: "
+                f"its status is {stored.data['status']!r}.",
                 param=param,
             )
         return stored
@@ -390,7 +395,7 @@ class FakeService:
             validation = self._check_file_ref(body, "validation_file")
             suffix = body.get("suffix")
             if suffix is not None and (
-                not isinstance(suffix, str) or not 1 <= len(suffix) <= 64
+                not isinstance(suffix, str) or not 1 <= len(suffix) <= MAX_SUFFIX
             ):
                 raise ApiError.bad_request(
                     "Invalid 'suffix': 1 to 64 characters.", param="suffix"
@@ -689,7 +694,8 @@ class FakeService:
             job = self._job(job_id)
             if job.data["status"] in FINAL:
                 raise ApiError.bad_request(
-                    f"Job {job_id} has already {job.data['status']} and cannot be cancelled.",
+                    f"Job {job_id} has already {job.data['status']} "
+                    "and cannot be cancelled.",
                     param="fine_tuning_job_id",
                 )
             job.data["status"] = "cancelled"
@@ -703,7 +709,8 @@ class FakeService:
             job = self._job(job_id)
             if job.data["status"] != "running":
                 raise ApiError.bad_request(
-                    f"Job {job_id} is {job.data['status']}; only running jobs can be paused.",
+                    f"Job {job_id} is {job.data['status']}; "
+                    "only running jobs can be paused.",
                     param="fine_tuning_job_id",
                 )
             job.data["status"] = "paused"
@@ -716,7 +723,8 @@ class FakeService:
             job = self._job(job_id)
             if job.data["status"] != "paused":
                 raise ApiError.bad_request(
-                    f"Job {job_id} is {job.data['status']}; only paused jobs can be resumed.",
+                    f"Job {job_id} is {job.data['status']}; "
+                    "only paused jobs can be resumed.",
                     param="fine_tuning_job_id",
                 )
             job.data["status"] = "queued"
@@ -724,7 +732,7 @@ class FakeService:
             return self._render(job)
 
     def model_kind(self, model: str) -> str | None:
-        """Return ``"chat"`` or ``"completion"`` for a servable model, ``None`` if unknown."""
+        """Return ``"chat"`` or ``"completion"`` for a known model, else ``None``."""
         with self.lock:
             base = self.models.get(model) or BASE_MODELS.get(model)
         if base is None:

@@ -86,44 +86,53 @@ class FileCheck:
     is_jsonl: bool
 
 
+def _content_problem(number: int, where: str, message: dict[str, Any]) -> str | None:
+    content = message.get("content")
+    calls = "tool_calls" in message or "function_call" in message
+    if message["role"] == "assistant" and calls:
+        return None
+    if not isinstance(content, str) or not content:
+        return f"{where} is missing content."
+    found = next((token for token in _SPECIAL_TOKENS if token in content), None)
+    if found is not None:
+        return f"Example {number} message contains an invalid token: {found}."
+    return None
+
+
+def _message_problem(number: int, index: int, message: Any) -> str | None:
+    where = f"Example {number}, message {index}"
+    if not isinstance(message, dict):
+        return f"{where} is not an object."
+    if "role" not in message:
+        return f"{where} Discriminator 'role' is missing in value"
+    role = message["role"]
+    extra = next((key for key in message if key not in _MESSAGE_KEYS), None)
+    weight = message.get("weight", 1)
+    problems = (
+        (role not in _CHAT_ROLES, f"{where} has an unrecognized role {role!r}."),
+        (extra is not None, f'{where} contains an extra "{extra}".'),
+        (
+            "weight" in message and (role != "assistant" or weight not in (0, 1)),
+            f'Example {number} contains an extra "weight".',
+        ),
+        (
+            not isinstance(message.get("name", ""), str),
+            f"{where} has a non-string name.",
+        ),
+    )
+    found = next((text for bad, text in problems if bad), None)
+    return found or _content_problem(number, where, message)
+
+
 def _chat_problem(number: int, example: dict[str, Any]) -> str | None:
     messages = example.get("messages")
     if not isinstance(messages, list) or not messages:
         return f"Example {number} is missing a non-empty 'messages' list."
-    has_assistant = False
     for index, message in enumerate(messages, start=1):
-        where = f"Example {number}, message {index}"
-        if not isinstance(message, dict):
-            return f"{where} is not an object."
-        if "role" not in message:
-            return f"{where} Discriminator 'role' is missing in value"
-        role = message["role"]
-        if role not in _CHAT_ROLES:
-            return f"{where} has an unrecognized role {role!r}."
-        for key in message:
-            if key not in _MESSAGE_KEYS:
-                return f'{where} contains an extra "{key}".'
-        if "weight" in message and (
-            role != "assistant" or message["weight"] not in (0, 1)
-        ):
-            return f'Example {number} contains an extra "weight".'
-        if "name" in message and not isinstance(message["name"], str):
-            return f"{where} has a non-string name."
-        content = message.get("content")
-        if role == "assistant" and (
-            "tool_calls" in message or "function_call" in message
-        ):
-            pass
-        elif not isinstance(content, str) or not content:
-            return f"{where} is missing content."
-        if isinstance(content, str):
-            for token in _SPECIAL_TOKENS:
-                if token in content:
-                    return (
-                        f"Example {number} message contains an invalid token: {token}."
-                    )
-        has_assistant = has_assistant or role == "assistant"
-    if not has_assistant:
+        problem = _message_problem(number, index, message)
+        if problem is not None:
+            return problem
+    if not any(message["role"] == "assistant" for message in messages):
         return f"Example {number} is missing an assistant message."
     return None
 
@@ -155,6 +164,22 @@ def _tokens(example: dict[str, Any]) -> int:
     )
 
 
+def _example_problem(number: int, example: dict[str, Any], *, base: str) -> str | None:
+    """The first problem of one example for a model whose base is *base*."""
+    legacy = base in LEGACY_MODELS
+    if legacy and "messages" in example:
+        return f"Unexpected file format, expected prompt/completion pairs for {base}."
+    if not legacy and "messages" not in example:
+        return (
+            "Unexpected file format, expected either prompt/completion "
+            "pairs or chat messages."
+        )
+    found = (
+        _legacy_problem(number, example) if legacy else _chat_problem(number, example)
+    )
+    return None if found is None else f"Invalid file format. {found}"
+
+
 def check_training_file(
     content: bytes, *, model: str, role: str = "training", minimum: int | None = None
 ) -> FileCheck:
@@ -165,13 +190,12 @@ def check_training_file(
         content: The uploaded bytes.
         model: The job's base model (decides chat or prompt/completion format).
         role: ``"training"`` or ``"validation"``: names the file in messages and codes.
-        minimum: Fewest examples accepted (10 for training, 1 for validation by default).
+        minimum: Fewest examples accepted (default 10 for training, 1 for validation).
 
     Returns:
         What was found, with the first problem in the service's code and words.
     """
     base = model.split(":")[1] if model.startswith("ft:") else model
-    legacy = base in LEGACY_MODELS
     least = (
         minimum
         if minimum is not None
@@ -217,22 +241,7 @@ def check_training_file(
             continue
         examples += 1
         tokens += _tokens(example)
-        if problem is None:
-            if legacy and "messages" in example:
-                problem = (
-                    "Unexpected file format, expected prompt/completion pairs for model "
-                    f"{base}."
-                )
-            elif not legacy and "messages" not in example:
-                problem = "Unexpected file format, expected either prompt/completion pairs or chat messages."
-            else:
-                found = (
-                    _legacy_problem(number, example)
-                    if legacy
-                    else _chat_problem(number, example)
-                )
-                if found is not None:
-                    problem = f"Invalid file format. {found}"
+        problem = problem or _example_problem(number, example, base=base)
     what = "Training" if role == "training" else "Validation"
     if problem is not None:
         prefix = (
@@ -253,7 +262,8 @@ def check_training_file(
             billed_tokens=tokens,
             problem=FileProblem(
                 code=code,
-                message=f"{what} file has {examples} example(s), but must have at least {least} examples",
+                message=f"{what} file has {examples} example(s), "
+                f"but must have at least {least} examples",
             ),
             is_jsonl=True,
         )
