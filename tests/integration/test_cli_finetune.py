@@ -154,6 +154,20 @@ class TestFinetune:
         assert 1 == result.exit_code
         assert "train.jsonl:1: not a JSON object" in result.stderr
 
+    def test_broken_state_file(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """A state file that cannot be read is reported by name, without a traceback."""
+        state = workdir / ".persona-clone" / "finetune-state.json"
+        state.parent.mkdir()
+        state.write_text("{broken", encoding="utf-8")
+
+        result = _invoke(fake, *FINETUNE)
+
+        assert 1 == result.exit_code
+        assert (
+            "finetune-state.json: expected a persona-clone state file" in result.stderr
+        )
+        assert [] == fake.requests
+
     def test_missing_key(self, workdir: Path) -> None:
         """Without OPENAI_API_KEY the command says which variable to set."""
         result = CliRunner().invoke(main, list(FINETUNE), env={"OPENAI_API_KEY": ""})

@@ -196,7 +196,10 @@ def finetune(
     _show_plan(plan)
     if dry_run:
         return
-    recorded = tuner.recorded_job(plan)
+    try:
+        recorded = tuner.recorded_job(plan)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
     if recorded is None:
         _check_cost(tuner, plan, yes=yes)
     else:
@@ -216,7 +219,7 @@ def finetune(
             err=True,
         )
         ctx.exit(EXIT_INTERRUPTED)
-    except FineTuneError as error:
+    except (FineTuneError, ConfigError) as error:
         status.close()
         raise click.ClickException(str(error)) from error
     status.close()

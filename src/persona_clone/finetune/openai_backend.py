@@ -34,7 +34,7 @@ from openai.types.fine_tuning import (
 from persona_clone.clock import Clock, SystemClock, system_sleep
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 
-from ._retry import is_transient, retry_delay
+from ._retry import call_with_retries, translate
 from .base import JobStatus, Progress, ProgressCallback, TuningPlan, TuningResult
 from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .retirements import retirement_warnings
@@ -71,14 +71,6 @@ Validate = Callable[..., _Validation]
 
 Estimate = Callable[..., _Estimate]
 """``estimate_cost(*, model, billed_tokens_per_epoch, examples, epochs)``."""
-
-
-def _message(error: openai.APIStatusError) -> str:
-    """Return the service's message (without the SDK's ``Error code: ...`` prefix)."""
-    body = error.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return error.message
 
 
 def _status(word: str) -> JobStatus:
@@ -248,66 +240,10 @@ class OpenAIFineTuner:
         *,
         recover: Callable[[], _T | None] | None = None,
     ) -> _T:
-        """
-        Send *request*, retrying transient errors through *sleep*.
-
-        Before each retry *recover* (if given) looks for what a lost answer
-        created, so that non-idempotent requests never happen twice.
-        """
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return request()
-            except openai.OpenAIError as error:
-                if not is_transient(error) or attempt > self.retries:
-                    raise self._translate(what, error) from error
-                delay = retry_delay(error, attempt)
-                logger.info(
-                    "%s failed (%s); retry %d in %.1fs",
-                    what,
-                    type(error).__name__,
-                    attempt,
-                    delay,
-                )
-                self.sleep(delay)
-                if recover is not None:
-                    found = recover()
-                    if found is not None:
-                        return found
-
-    @staticmethod
-    def _translate(
-        what: str, error: openai.OpenAIError
-    ) -> FineTuneError | openai.OpenAIError:
-        """Turn errors a user can act on into `FineTuneError`; return others as is."""
-        if isinstance(error, openai.AuthenticationError):
-            return FineTuneError(
-                f"{what}: the service refused the API key (check OPENAI_API_KEY)",
-                error.code or "invalid_api_key",
-            )
-        if isinstance(error, openai.RateLimitError):
-            return FineTuneError(
-                f"{what}: still rate limited after retrying: {_message(error)}",
-                error.code,
-            )
-        if isinstance(error, openai.APIStatusError) and error.status_code in (
-            400,
-            403,
-            404,
-            422,
-        ):
-            return FineTuneError(f"{what}: {_message(error)}", error.code)
-        if isinstance(error, openai.APIConnectionError):
-            return FineTuneError(
-                f"{what}: could not reach the service ({type(error).__name__})", None
-            )
-        if isinstance(error, openai.APIStatusError):
-            return FineTuneError(
-                f"{what}: the service failed (HTTP {error.status_code}) after retrying",
-                error.code,
-            )
-        return error
+        """Send *request* through `call_with_retries` with this tuner's settings."""
+        return call_with_retries(
+            what, request, sleep=self.sleep, retries=self.retries, recover=recover
+        )
 
     # --- prepare ---------------------------------------------------------------------
 
@@ -546,7 +482,7 @@ class OpenAIFineTuner:
             except openai.NotFoundError:
                 found = None
             except openai.OpenAIError as error:
-                raise self._translate("checking a recorded upload", error) from error
+                raise translate("checking a recorded upload", error) from error
             if found is not None and found.status != "error":
                 return found
         return self._find_upload(name, size)

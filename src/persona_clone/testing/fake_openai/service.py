@@ -18,6 +18,15 @@ from attrs import define, field, frozen
 from persona_clone.clock import Clock, SystemClock
 
 from .errors import ApiError
+from .params import (
+    check_metadata,
+    check_method,
+    check_seed,
+    check_suffix,
+    default_epochs,
+    page,
+    read_limit,
+)
 from .training_files import LEGACY_MODELS, check_training_file
 
 
@@ -46,7 +55,6 @@ UPLOAD_PURPOSES = frozenset(
     {"assistants", "batch", "fine-tune", "vision", "user_data", "evals"}
 )
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
-MAX_SUFFIX = 64
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
 _NULL_ERROR: Mapping[str, None] = {"code": None, "message": None, "param": None}
 _ALPHABET = string.ascii_letters + string.digits
@@ -93,53 +101,6 @@ class _Job:
     failure: JobFailure | None = None
     last_step_at: float = 0.0
     name: str | None = None
-
-
-def _page(
-    items: list[dict[str, Any]], *, after: str | None, limit: int, ids: bool = False
-) -> dict[str, Any]:
-    """Cut a newest-first (or already ordered) list into one cursor page."""
-    start = 0
-    if after is not None:
-        positions = [i for i, item in enumerate(items) if item["id"] == after]
-        start = positions[0] + 1 if positions else len(items)
-    data = items[start : start + limit]
-    page: dict[str, Any] = {
-        "object": "list",
-        "data": data,
-        "has_more": start + limit < len(items),
-    }
-    if ids:
-        page["first_id"] = data[0]["id"] if data else None
-        page["last_id"] = data[-1]["id"] if data else None
-    return page
-
-
-def _limit(query: Mapping[str, str], default: int) -> int:
-    raw = query.get("limit")
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError.bad_request(
-            f"Invalid 'limit': {raw!r}.", param="limit"
-        ) from None
-    if value < 1:
-        raise ApiError.bad_request(
-            "Invalid 'limit': must be at least 1.", param="limit"
-        )
-    return value
-
-
-def default_epochs(examples: int) -> int:
-    """The service's rule for ``n_epochs: "auto"`` (contract section 4.4)."""
-    least, most, usual = 100, 25_000, 3
-    if examples * usual < least:
-        return min(25, least // max(examples, 1))
-    if examples * usual > most:
-        return max(1, most // examples)
-    return usual
 
 
 @define(kw_only=True)
@@ -296,14 +257,14 @@ class FakeService:
         order = query.get("order", "desc")
         if order not in ("asc", "desc"):
             raise ApiError.bad_request(f"Invalid 'order': {order!r}.", param="order")
-        limit = _limit(query, 10_000)
+        limit = read_limit(query, 10_000)
         with self.lock:
             items = [self._render_file(f) for f in self.files.values()]
         if "purpose" in query:
             items = [f for f in items if f["purpose"] == query["purpose"]]
         if order == "desc":
             items.reverse()
-        return _page(items, after=query.get("after"), limit=limit, ids=True)
+        return page(items, after=query.get("after"), limit=limit, ids=True)
 
     # --- jobs: creation ----------------------------------------------------------
 
@@ -325,50 +286,6 @@ class FakeService:
                 param=param,
             )
         return stored
-
-    @staticmethod
-    def _check_hyperparameters(hyper: Any, param: str) -> dict[str, Any]:
-        if hyper is None:
-            return {}
-        if not isinstance(hyper, dict):
-            raise ApiError.bad_request(f"Invalid type for '{param}'.", param=param)
-        rules = {
-            "n_epochs": (int, 1, 50),
-            "batch_size": (int, 1, 256),
-            "learning_rate_multiplier": (float, 0, None),
-        }
-        for key, value in hyper.items():
-            if key not in rules:
-                raise ApiError.bad_request(
-                    f"Unrecognized hyperparameter: '{key}'.", param=f"{param}.{key}"
-                )
-            if value == "auto":
-                continue
-            kind, low, high = rules[key]
-            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if kind is int and not isinstance(value, int):
-                is_number = False
-            too_low = is_number and (value <= low if kind is float else value < low)
-            too_high = is_number and high is not None and value > high
-            if not is_number or too_low or too_high:
-                raise ApiError.bad_request(
-                    f"Invalid value for '{key}': {value!r}.", param=f"{param}.{key}"
-                )
-        return dict(hyper)
-
-    @staticmethod
-    def _check_metadata(metadata: Any) -> None:
-        if metadata is None:
-            return
-        if not isinstance(metadata, dict) or len(metadata) > 16:  # noqa: PLR2004 - the service's limit
-            raise ApiError.bad_request(
-                "Invalid 'metadata': at most 16 pairs.", param="metadata"
-            )
-        for key, value in metadata.items():
-            if len(key) > 64 or not isinstance(value, str) or len(value) > 512:  # noqa: PLR2004
-                raise ApiError.bad_request(
-                    f"Invalid 'metadata' entry {key[:64]!r}.", param="metadata"
-                )
 
     def _resolve_model(self, model: Any) -> str:
         if not isinstance(model, str) or not model:
@@ -393,41 +310,10 @@ class FakeService:
             model = self._resolve_model(body.get("model"))
             training = self._check_file_ref(body, "training_file")
             validation = self._check_file_ref(body, "validation_file")
-            suffix = body.get("suffix")
-            if suffix is not None and (
-                not isinstance(suffix, str) or not 1 <= len(suffix) <= MAX_SUFFIX
-            ):
-                raise ApiError.bad_request(
-                    "Invalid 'suffix': 1 to 64 characters.", param="suffix"
-                )
-            seed = body.get("seed")
-            if seed is not None and (
-                not isinstance(seed, int)
-                or isinstance(seed, bool)
-                or not 0 <= seed <= 2_147_483_647  # noqa: PLR2004
-            ):
-                raise ApiError.bad_request(f"Invalid 'seed': {seed!r}.", param="seed")
-            self._check_metadata(body.get("metadata"))
-            method = body.get("method")
-            hyper = self._check_hyperparameters(
-                body.get("hyperparameters"), "hyperparameters"
-            )
-            if method is not None:
-                if not isinstance(method, dict) or method.get("type") not in (
-                    "supervised",
-                    "dpo",
-                    "reinforcement",
-                ):
-                    raise ApiError.bad_request(
-                        "Invalid 'method.type'.", param="method.type"
-                    )
-                kind = method["type"]
-                settings = method.get(kind) or {}
-                hyper = self._check_hyperparameters(
-                    settings.get("hyperparameters"), f"method.{kind}.hyperparameters"
-                )
-            else:
-                kind = "supervised"
+            suffix = check_suffix(body.get("suffix"))
+            seed = check_seed(body.get("seed"))
+            check_metadata(body.get("metadata"))
+            kind, hyper = check_method(body)
             hyperparameters = {
                 "n_epochs": hyper.get("n_epochs", "auto"),
                 "batch_size": hyper.get("batch_size", "auto"),
@@ -660,7 +546,7 @@ class FakeService:
 
     def list_jobs(self, query: Mapping[str, str]) -> dict[str, Any]:
         """List jobs newest first (``after``, ``limit``, ``metadata[k]=v``)."""
-        limit = _limit(query, 20)
+        limit = read_limit(query, 20)
         wanted = {
             key[len("metadata[") : -1]: value
             for key, value in query.items()
@@ -672,21 +558,21 @@ class FakeService:
             items = [j for j in items if not j["metadata"]]
         for key, value in wanted.items():
             items = [j for j in items if (j["metadata"] or {}).get(key) == value]
-        return _page(items, after=query.get("after"), limit=limit)
+        return page(items, after=query.get("after"), limit=limit)
 
     def list_events(self, job_id: str, query: Mapping[str, str]) -> dict[str, Any]:
         """List a job's events newest first; ``after`` gives older ones."""
-        limit = _limit(query, 20)
+        limit = read_limit(query, 20)
         with self.lock:
             events = list(self._job(job_id).events)
-        return _page(events, after=query.get("after"), limit=limit)
+        return page(events, after=query.get("after"), limit=limit)
 
     def list_checkpoints(self, job_id: str, query: Mapping[str, str]) -> dict[str, Any]:
         """List a job's checkpoints newest first."""
-        limit = _limit(query, 10)
+        limit = read_limit(query, 10)
         with self.lock:
             checkpoints = list(self._job(job_id).checkpoints)
-        return _page(checkpoints, after=query.get("after"), limit=limit, ids=True)
+        return page(checkpoints, after=query.get("after"), limit=limit, ids=True)
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel a job that has not ended."""
