@@ -568,6 +568,24 @@ class TestStart:
         )
         assert isinstance(caught.value.__cause__, openai.RateLimitError)
 
+    def test_long_retry_after_is_capped(
+        self,
+        make_tuner: Callable[..., OpenAIFineTuner],
+        service: Service,
+        clock: FakeClock,
+    ) -> None:
+        """A retry-after of five minutes is waited out a minute at a time."""
+        service.on(
+            "GET",
+            "/fine_tuning/jobs/ftjob-1",
+            _error(429, "Slow down", "rate_limit_exceeded", **{"retry-after": "300"}),
+            Response(200, json=_job("running")),
+        )
+
+        info = make_tuner().job("ftjob-1")
+
+        assert ("running", [60.0]) == (info.status, clock.sleeps)
+
     def test_insufficient_quota_is_not_retried(
         self,
         make_tuner: Callable[..., OpenAIFineTuner],
@@ -715,6 +733,22 @@ class TestFollow:
             ("status: migrating", JobStatus.RUNNING),
             ("status: cancelled", JobStatus.CANCELLED),
         ] == [(p.message, p.status) for p in seen]
+
+    def test_service_without_checkpoints(
+        self, make_tuner: Callable[..., OpenAIFineTuner], service: Service
+    ) -> None:
+        """A compatible service that lists no checkpoints still ends the follow."""
+        done = _job("succeeded", fine_tuned_model="ft:m:o::x")
+        service.on("GET", "/fine_tuning/jobs/ftjob-1", Response(200, json=done))
+        service.on(
+            "GET",
+            "/fine_tuning/jobs/ftjob-1/events",
+            Response(200, json={"object": "list", "data": [], "has_more": False}),
+        )
+
+        result = make_tuner().follow("ftjob-1", on_progress=lambda _: None)
+
+        assert "ft:m:o::x" == result.model
 
     def test_metrics_events_carry_numbers(
         self, make_tuner: Callable[..., OpenAIFineTuner], service: Service

@@ -589,7 +589,7 @@ class OpenAIFineTuner:
         status = _status(str(job.status))
         info = JobInfo.from_api(job)
         if status is JobStatus.SUCCEEDED and report is not None:
-            for checkpoint in self.checkpoints(job.id):
+            for checkpoint in self._final_checkpoints(job.id):
                 shown = ", ".join(
                     f"{k}={v:g}" for k, v in checkpoint.metrics.items() if k != "step"
                 )
@@ -621,6 +621,16 @@ class OpenAIFineTuner:
             error_code=info.error_code if failed else None,
             error_message=info.error_message if failed else None,
         )
+
+    def _final_checkpoints(self, job_id: str) -> list[Checkpoint]:
+        """The checkpoints to report at the end (none where the service lists none)."""
+        try:
+            return self.checkpoints(job_id)
+        except FineTuneError as error:
+            if not isinstance(error.__cause__, openai.NotFoundError):
+                raise
+            logger.info("the service lists no checkpoints for %s", job_id)
+            return []
 
     @staticmethod
     def _progress(job_id: str, status: JobStatus, event: JobEvent) -> Progress:
@@ -695,7 +705,7 @@ class OpenAIFineTuner:
             lambda: self.client.fine_tuning.jobs.checkpoints.list(job_id, limit=50),
         )
         found = []
-        for item in page.data:
+        for item in page.data or []:
             metrics = {
                 k: float(v)
                 for k, v in item.metrics.model_dump().items()
