@@ -24,7 +24,6 @@ from typing import Any, Protocol, TypeVar, cast
 import attrs
 import openai
 from attrs import define, field
-from openai.types import FileObject
 from openai.types.fine_tuning import (
     FineTuningJob,
     SupervisedHyperparametersParam,
@@ -34,11 +33,12 @@ from openai.types.fine_tuning import (
 from persona_clone.clock import Clock, SystemClock, system_sleep
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 
-from ._retry import call_with_retries, translate
+from ._retry import call_with_retries
 from .base import JobStatus, Progress, ProgressCallback, TuningPlan, TuningResult
 from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .retirements import retirement_warnings
-from .state import RunState, StateFile, Upload
+from .state import RunState, StateFile
+from .uploads import Uploads, content_hash
 
 
 __all__ = ["Checkpoint", "Hyperparameters", "JobEvent", "JobInfo", "OpenAIFineTuner"]
@@ -47,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _RUN_METADATA_KEY = "persona_clone_run"
-_FILE_DONE = frozenset({"processed", "error", "deleted"})
 
 
 class _Validation(Protocol):
@@ -79,19 +78,6 @@ def _status(word: str) -> JobStatus:
         return JobStatus(word)
     except ValueError:
         return JobStatus.RUNNING
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _upload_name(path: Path, sha256: str) -> str:
-    """The name a file is uploaded under: its stem, a short hash and ``.jsonl``."""
-    return f"{path.stem}.{sha256[:12]}.jsonl"
 
 
 @define(kw_only=True)
@@ -207,8 +193,8 @@ class OpenAIFineTuner:
     def run_key(self, plan: TuningPlan) -> str:
         """Return the hash that identifies *plan*'s inputs and this tuner's options."""
         parts = {
-            "training": _sha256(plan.training_file),
-            "validation": _sha256(plan.validation_file)
+            "training": content_hash(plan.training_file),
+            "validation": content_hash(plan.validation_file)
             if plan.validation_file
             else None,
             "model": plan.model,
@@ -441,85 +427,26 @@ class OpenAIFineTuner:
         """
         Upload *path* for fine-tuning (or reuse an identical upload); return its id.
 
-        Waits until the service has processed the file.
+        The upload is recorded in the state file before waiting until the service
+        has processed it.
 
         Raises:
             FineTuneError: The service rejected the file (its message is kept).
         """
+        uploads = Uploads(
+            client=self.client,
+            clock=self.clock,
+            sleep=self.sleep,
+            retries=self.retries,
+            poll_interval=min(self.poll_interval, 5.0),
+            max_poll_interval=self.max_poll_interval,
+            backoff=self.backoff,
+            wait=self.file_wait,
+        )
         path = Path(path)
-        sha256 = _sha256(path)
-        name = _upload_name(path, sha256)
-        size = path.stat().st_size
-        stored = self._reusable(self.state.upload_for(sha256), name, size)
-        if stored is None:
-            once = self.client.with_options(max_retries=0).files
-
-            def send() -> FileObject:
-                return once.create(
-                    file=(name, path.read_bytes(), "application/jsonl"),
-                    purpose="fine-tune",
-                )
-
-            stored = self._call(
-                f"uploading {path.name}",
-                send,
-                recover=lambda: self._find_upload(name, size),
-            )
-            logger.info("uploaded %s as %s", path.name, stored.id)
-        self._save(
-            self.state.with_upload(
-                Upload(sha256=sha256, file_id=stored.id, filename=name, bytes=size)
-            )
-        )
-        return self._wait_processed(stored, path).id
-
-    def _reusable(
-        self, recorded: Upload | None, name: str, size: int
-    ) -> FileObject | None:
-        if recorded is not None:
-            try:
-                found = self.client.files.retrieve(recorded.file_id)
-            except openai.NotFoundError:
-                found = None
-            except openai.OpenAIError as error:
-                raise translate("checking a recorded upload", error) from error
-            if found is not None and found.status != "error":
-                return found
-        return self._find_upload(name, size)
-
-    def _find_upload(self, name: str, size: int) -> FileObject | None:
-        """Return an upload of the same name (which holds the content hash) and size."""
-        page = self._call(
-            "listing files", lambda: self.client.files.list(purpose="fine-tune")
-        )
-        for item in page:
-            if item.filename == name and item.bytes == size and item.status != "error":
-                return item
-        return None
-
-    def _wait_processed(self, stored: FileObject, path: Path) -> FileObject:
-        deadline = self.clock.now().add(seconds=self.file_wait)
-        interval = min(self.poll_interval, 5.0)
-        while stored.status not in _FILE_DONE:
-            if self.clock.now() >= deadline:
-                raise FineTuneError(
-                    f"{path.name}: the service did not process the upload {stored.id} "
-                    f"in time",
-                    None,
-                )
-            self.sleep(interval)
-            interval = min(interval * self.backoff, self.max_poll_interval)
-            file_id = stored.id
-            stored = self._call(
-                "checking an upload",
-                lambda file_id=file_id: self.client.files.retrieve(file_id),  # type: ignore[misc]
-            )
-        if stored.status != "processed":
-            detail = stored.status_details or f"its status is {stored.status!r}"
-            raise FineTuneError(
-                f"{path.name}: the service rejected the file: {detail}", "file_rejected"
-            )
-        return stored
+        stored, record = uploads.send(path, self.state.upload_for(content_hash(path)))
+        self._save(self.state.with_upload(record))
+        return uploads.wait_processed(stored, path).id
 
     # --- follow --------------------------------------------------------------
 
