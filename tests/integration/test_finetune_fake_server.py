@@ -327,6 +327,34 @@ class TestSpec:
         assert [] == problems
         assert 2 == len(fake.requests_to("POST", "/v1/files"))
 
+    def test_legacy_model_request_matches_the_spec(
+        self,
+        fake: FakeOpenAI,
+        make_tuner: Callable[..., OpenAIFineTuner],
+        tmp_path: Path,
+    ) -> None:
+        """A prompt/completion model gets top-level hyperparameters, not a method."""
+        legacy = tmp_path / "legacy.jsonl"
+        legacy.write_text(
+            "".join(
+                '{"prompt": "User: hi\\nAssistant:", "completion": " lol\\n"}\n'
+                for _ in range(10)
+            ),
+            encoding="utf-8",
+        )
+        tuner = make_tuner(model="babbage-002")
+
+        result = tuner.follow(tuner.start(tuner.prepare(legacy)))
+
+        body = fake.requests_to("POST", "/v1/fine_tuning/jobs")[0].json
+        assert (JobStatus.SUCCEEDED, None) == (result.status, body.get("method"))
+        assert {
+            "n_epochs": 2,
+            "batch_size": "auto",
+            "learning_rate_multiplier": "auto",
+        } == body["hyperparameters"]
+        assert [] == spec_errors("CreateFineTuningJobRequest", body)
+
     def test_spec_check_catches_bad_bodies(self) -> None:
         """The spec check itself rejects a body the service would refuse."""
         bad = {

@@ -80,6 +80,15 @@ def _status(word: str) -> JobStatus:
         return JobStatus.RUNNING
 
 
+_LEGACY_MODELS = frozenset({"babbage-002", "davinci-002"})
+
+
+def _is_legacy(model: str) -> bool:
+    """Whether *model* (or the base of an ``ft:`` model) trains on prompt/completion."""
+    base = model.split(":")[1] if model.startswith("ft:") else model
+    return base in _LEGACY_MODELS
+
+
 @define(kw_only=True)
 class OpenAIFineTuner:
     """
@@ -379,17 +388,21 @@ class OpenAIFineTuner:
             return found
         metadata = {**self.metadata, _RUN_METADATA_KEY: attempt}
         once = self.client.with_options(max_retries=0).fine_tuning.jobs
-        method: job_create_params.Method = {
-            "type": "supervised",
-            "supervised": {
-                "hyperparameters": cast(
-                    "SupervisedHyperparametersParam", self.hyperparameters.to_api()
-                )
-            },
-        }
+        hyper = self.hyperparameters.to_api()
 
         def create() -> FineTuningJob:
             optional: dict[str, Any] = {}
+            if _is_legacy(plan.model):
+                # prompt/completion models: the supervised method means chat data
+                optional["hyperparameters"] = hyper
+            else:
+                method: job_create_params.Method = {
+                    "type": "supervised",
+                    "supervised": {
+                        "hyperparameters": cast("SupervisedHyperparametersParam", hyper)
+                    },
+                }
+                optional["method"] = method
             if validation_id is not None:
                 optional["validation_file"] = validation_id
             if self.suffix is not None:
@@ -400,7 +413,6 @@ class OpenAIFineTuner:
                 model=plan.model,
                 training_file=training_id,
                 metadata=metadata,
-                method=method,
                 **optional,
             )
 
