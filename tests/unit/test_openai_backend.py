@@ -17,7 +17,7 @@ from attrs import define, field
 from helpers_finetune import estimate, validate, write_dataset
 from helpers_http import Request, Response, mock_openai
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
-from persona_clone.finetune import JobStatus, Progress
+from persona_clone.finetune import FineTuner, JobStatus, Progress
 from persona_clone.finetune.jobs import Hyperparameters
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import StateFile
@@ -892,6 +892,12 @@ class TestManage:
             (10, {"step": 10.0, "train_loss": 0.1}),
             (20, {"step": 20.0, "train_loss": 0.05}),
         ] == [(c.step, dict(c.metrics)) for c in found]
+
+
+class TestProtocol:
+    def test_is_a_fine_tuner(self, make_tuner: Callable[..., OpenAIFineTuner]) -> None:
+        """OpenAIFineTuner implements the FineTuner protocol."""
+        assert isinstance(make_tuner(), FineTuner)
 
 
 class TestHyperparameters:
