@@ -112,13 +112,21 @@ def _report(result: TuningResult) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Validation dataset (JSONL).",
 )
-@click.option("--suffix", help="Up to 64 characters in the fine-tuned model's name.")
-@click.option("--max-cost", type=click.FloatRange(min=0), help="Refuse runs above USD.")
+@click.option(
+    "--suffix", metavar="S", help="Up to 64 characters in the fine-tuned model's name."
+)
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0),
+    metavar="USD",
+    help="Refuse runs estimated above this many US dollars.",
+)
 @click.option("--yes", is_flag=True, help="Start even above --max-cost.")
 @click.option("--dry-run", is_flag=True, help="Validate and estimate only.")
 @click.option(
     "--poll-interval",
     type=click.FloatRange(min=0),
+    metavar="SECONDS",
     default=10.0,
     show_default=True,
     help="Seconds between status checks (grows while nothing changes).",
@@ -127,21 +135,31 @@ def _report(result: TuningResult) -> None:
     "--state",
     "state_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
     default=DEFAULT_STATE_PATH,
     show_default=True,
     help="State file that makes the run resumable.",
 )
-@click.option("--epochs", type=click.IntRange(1, 50), help="Epochs (default: auto).")
 @click.option(
-    "--batch-size", type=click.IntRange(1, 256), help="Batch size (default: auto)."
+    "--epochs", type=click.IntRange(1, 50), metavar="N", help="Epochs (default: auto)."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 256),
+    metavar="N",
+    help="Batch size (default: auto).",
 )
 @click.option(
     "--learning-rate-multiplier",
     type=click.FloatRange(min=0, min_open=True),
+    metavar="X",
     help="Learning-rate multiplier (default: auto).",
 )
 @click.option(
-    "--seed", type=click.IntRange(0, 2_147_483_647), help="Seed for a repeatable job."
+    "--seed",
+    type=click.IntRange(0, 2_147_483_647),
+    metavar="N",
+    help="Seed for a repeatable job.",
 )
 @click.pass_context
 def finetune(
