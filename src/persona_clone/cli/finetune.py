@@ -105,7 +105,10 @@ def _report(result: TuningResult) -> None:
 @click.command("finetune")
 @click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--model", required=True, help="Base model, e.g. gpt-4.1-mini-2025-04-14."
+    "--model",
+    required=True,
+    metavar="MODEL",
+    help="Base model, e.g. gpt-4.1-mini-2025-04-14.",
 )
 @click.option(
     "--validation",
