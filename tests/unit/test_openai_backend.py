@@ -950,6 +950,37 @@ class TestStateResume:
         assert ("ftjob-1", requests) == (job_id, len(service.seen))
         assert "ftjob-1" == StateFile(path=tmp_path / "state.json").load().job_id
 
+    def test_replacing_a_running_job_warns(
+        self,
+        make_tuner: Callable[..., OpenAIFineTuner],
+        service: Service,
+        tmp_path: Path,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Starting other inputs over a job that may still run logs a warning naming it."""
+        service.on(
+            "GET",
+            "/files",
+            Response(200, json={"object": "list", "data": [], "has_more": False}),
+        )
+        service.on("POST", "/files", Response(200, json=_file()))
+        service.on(
+            "GET",
+            "/fine_tuning/jobs",
+            Response(200, json={"object": "list", "data": [], "has_more": False}),
+        )
+        service.on("POST", "/fine_tuning/jobs", Response(200, json=_job("queued")))
+        tuner = make_tuner()
+        tuner._save(
+            tuner.state.__class__(run_key="old", job_id="ftjob-0", status="running")
+        )
+
+        tuner.start(tuner.prepare(write_dataset(tmp_path / "t.jsonl")))
+
+        assert ["ftjob-0"] == [
+            r.args[0] for r in caplog.records if r.levelname == "WARNING"
+        ]
+
     def test_changed_options_start_a_new_run(
         self, make_tuner: Callable[..., OpenAIFineTuner], tmp_path: Path
     ) -> None:

@@ -349,6 +349,16 @@ class OpenAIFineTuner:
             JobStatus.FAILED.value,
             JobStatus.CANCELLED.value,
         ):
+            if (
+                state.job_id
+                and state.run_key != key
+                and not _status(state.status or "").is_final
+            ):
+                logger.warning(
+                    "the state file's job %s belongs to other inputs or options and "
+                    "may still run; starting a new job (see `persona-clone jobs`)",
+                    state.job_id,
+                )
             state = attrs.evolve(
                 state,
                 run_key=key,
