@@ -957,7 +957,7 @@ class TestStateResume:
         tmp_path: Path,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """Starting other inputs over a job that may still run logs a warning naming it."""
+        """Starting other inputs over a job that may still run warns, naming it."""
         service.on(
             "GET",
             "/files",
