@@ -26,6 +26,11 @@ __all__ = [
 ]
 
 
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    """Return *values* as a tuple (a typed ``converter=tuple`` for mypy's attrs plugin)."""
+    return tuple(values)
+
+
 class JobStatus(enum.Enum):
     """Where a fine-tuning job stands (the service's own status words)."""
 
@@ -44,10 +49,6 @@ class JobStatus(enum.Enum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-def _strings(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
-
-
 @frozen(kw_only=True)
 class TuningPlan:
     """
@@ -58,8 +59,8 @@ class TuningPlan:
         validation_file: The validation dataset, if any.
         model: The base model (a service model id, or a hub id / local folder).
         examples: Number of training examples.
-        trained_tokens: Tokens billed per epoch (estimated or exact: *exact_tokens*).
-        epochs: Epochs the run will do (resolved from "auto" where the backend can).
+        trained_tokens: Tokens billed per epoch (estimated or exact, see *exact_tokens*).
+        epochs: Epochs the run will do (resolved from "auto" where the backend knows how).
         estimated_cost_usd: Estimated price of the run, ``None`` when there is no price
             (local training).
         exact_tokens: Whether token counts are exact (tokenizer available) or estimated.
