@@ -62,12 +62,14 @@ class StatusLine:
             self.width = 0
 
 
+def _usd(amount: float | None) -> str:
+    if amount is None:
+        return "unknown"
+    return f"${amount:.2f}" if amount >= 0.01 else f"${amount:.4f}"  # noqa: PLR2004
+
+
 def _show_plan(plan: TuningPlan) -> None:
-    cost = (
-        f"${plan.estimated_cost_usd:.2f}"
-        if plan.estimated_cost_usd is not None
-        else "unknown"
-    )
+    cost = _usd(plan.estimated_cost_usd)
     tokens = "" if plan.exact_tokens else " (estimated)"
     click.echo(
         f"{plan.training_file}: {plan.examples} examples, {plan.trained_tokens} tokens "

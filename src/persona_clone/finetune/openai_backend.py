@@ -66,7 +66,10 @@ class _Estimate(Protocol):
 
 
 Validate = Callable[..., _Validation]
-"""``validate_file(path, *, model=...)``, as in ``persona_clone.dataset.validation``."""
+"""
+``validate_file(path, *, model=..., min_examples=...)``, as in
+``persona_clone.dataset.validation`` (*min_examples* is 1 for validation files).
+"""
 
 Estimate = Callable[..., _Estimate]
 """``estimate_cost(*, model, billed_tokens_per_epoch, examples, epochs)``."""
@@ -270,7 +273,11 @@ class OpenAIFineTuner:
         checked = validate(training_file, model=self.model)
         problems = list(checked.problems)
         if validation_file is not None:
-            problems.extend(validate(validation_file, model=self.model).problems)
+            # the service has no minimum for validation files; one example will do
+            checked_validation = validate(
+                validation_file, model=self.model, min_examples=1
+            )
+            problems.extend(checked_validation.problems)
         if problems:
             raise DatasetError(problems)
         epochs = self.hyperparameters.n_epochs
