@@ -501,6 +501,21 @@ class TestInference:
 
         assert "model_not_found" == caught.value.code
 
+    def test_any_fine_tuned_model_by_default(self, client: openai.OpenAI) -> None:
+        """A well-formed ft: name on a known base is served, unless strict."""
+        name = "ft:gpt-4o-mini-2024-07-18:acme:ada:x1"
+        message = [{"role": "user", "content": "x"}]
+
+        answer = client.chat.completions.create(model=name, messages=message)
+        with (
+            FakeOpenAI(any_fine_tuned=False) as strict,
+            openai.OpenAI(api_key="test", base_url=strict.base_url) as other,
+            pytest.raises(openai.NotFoundError),
+        ):
+            other.chat.completions.create(model=name, messages=message)
+
+        assert "lol" == answer.choices[0].message.content
+
     def test_wrong_endpoint_is_404(self, client: openai.OpenAI) -> None:
         """A chat model on the completions endpoint is a 404 naming the model."""
         with pytest.raises(openai.NotFoundError) as caught:

@@ -199,6 +199,9 @@ class FakeOpenAI:
         organization: The org slug in fine-tuned model names.
         model_loading_requests: Inference requests answered 404 right after a model
             appears, as the real service does while a new model loads.
+        any_fine_tuned: Serve any ``ft:<base>:<org>:<suffix>:<id>`` model whose base
+            the fake knows (chat or completions by its base), not only models its
+            own jobs made; ``False`` answers 404 ``model_not_found`` for those.
         seed: Seeds the random ids.
     """
 
@@ -211,6 +214,7 @@ class FakeOpenAI:
     file_polls: int = 1
     organization: str = "fake-org"
     model_loading_requests: int = 0
+    any_fine_tuned: bool = True
     seed: int = 0
     service: FakeService = field(init=False, repr=False)
     requests: list[RecordedRequest] = field(factory=list, init=False, repr=False)
@@ -367,7 +371,7 @@ class FakeOpenAI:
             raise ApiError.bad_request(
                 "Missing required parameter: 'model'.", param="model"
             )
-        kind = self.service.model_kind(model)
+        kind = self.service.model_kind(model, any_fine_tuned=self.any_fine_tuned)
         if kind is None:
             raise ApiError.not_found(
                 f"The model `{model}` does not exist or you do not have access to it.",

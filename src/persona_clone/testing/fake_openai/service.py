@@ -617,10 +617,18 @@ class FakeService:
             self._event(job, "Fine-tuning job resumed")
             return self._render(job)
 
-    def model_kind(self, model: str) -> str | None:
-        """Return ``"chat"`` or ``"completion"`` for a known model, else ``None``."""
+    def model_kind(self, model: str, *, any_fine_tuned: bool = False) -> str | None:
+        """
+        Return ``"chat"`` or ``"completion"`` for a known model, else ``None``.
+
+        With *any_fine_tuned*, any ``ft:<base>:...`` name whose base the fake knows
+        counts as known, even if no job here created it.
+        """
         with self.lock:
             base = self.models.get(model) or BASE_MODELS.get(model)
+        parts = model.split(":")
+        if base is None and any_fine_tuned and parts[0] == "ft" and len(parts) >= 3:  # noqa: PLR2004
+            base = BASE_MODELS.get(parts[1])
         if base is None:
             return None
         return "completion" if base in LEGACY_MODELS else "chat"
