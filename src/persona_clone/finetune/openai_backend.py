@@ -392,7 +392,7 @@ class OpenAIFineTuner:
             )
         )
         job = self._create_job(plan, training_id, validation_id)
-        self._save(attrs.evolve(self.state, job_id=job.id, status=str(job.status)))
+        self._save(attrs.evolve(self.state, job_id=job.id))  # follow reports its status
         logger.info("created job %s", job.id)
         return job.id
 
