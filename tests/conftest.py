@@ -32,9 +32,7 @@ PEERS = SHARED / "fixtures" / "peers"
 def _peers() -> Path:
     """The peer samples read in place from ../shared (skipped where absent)."""
     if not PEERS.is_dir():
-        pytest.skip(
-            "../shared/fixtures/peers is absent (it ships beside the repository in CI)"
-        )
+        pytest.skip("../shared/fixtures/peers is absent (it ships beside the repository in CI)")
     return PEERS
 
 

@@ -28,9 +28,7 @@ def iter_json_lines(lines: Iterable[str], *, name: str) -> Iterator[tuple[int, A
             value = json.loads(line)
         except json.JSONDecodeError as error:
             raise ParseError(
-                f"{name}:{number}",
-                f"one JSON value per line ({error.msg})",
-                excerpt(line),
+                f"{name}:{number}", f"one JSON value per line ({error.msg})", excerpt(line)
             ) from None
         yield number, value
 

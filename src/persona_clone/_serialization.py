@@ -72,7 +72,9 @@ def make_converter() -> cattrs.Converter:
         conv.register_unstructure_hook(
             cls, make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True)
         )
-    conv.register_unstructure_hook(Session, make_dict_unstructure_fn(Session, conv))
+    conv.register_unstructure_hook(
+        Session, make_dict_unstructure_fn(Session, conv)
+    )
     conv.register_unstructure_hook(Turn, make_dict_unstructure_fn(Turn, conv))
     return conv
 

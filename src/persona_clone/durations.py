@@ -51,6 +51,4 @@ def as_timedelta(value: dt.timedelta) -> dt.timedelta:
     Hot loops compare plain timedeltas: pendulum's arithmetic is many times slower
     than the standard library's on the same values.
     """
-    return dt.timedelta(
-        days=value.days, seconds=value.seconds, microseconds=value.microseconds
-    )
+    return dt.timedelta(days=value.days, seconds=value.seconds, microseconds=value.microseconds)

@@ -50,10 +50,7 @@ _RECORDS: Final = {cls: record for record, cls in _TYPES.items()}
 
 
 def write_jsonl(
-    items: Iterable[T],
-    file: str | os.PathLike[str] | IO[str],
-    *,
-    record: Record | None = None,
+    items: Iterable[T], file: str | os.PathLike[str] | IO[str], *, record: Record | None = None
 ) -> int:
     """
     Write *items* (all of one type) to *file* as interchange JSON Lines.
@@ -117,11 +114,9 @@ def read_jsonl(
         try:
             yield converter.structure(value, cls)
         except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
-            detail = (
-                "; ".join(cattrs.transform_error(error))
-                if isinstance(error, cattrs.BaseValidationError)
-                else str(error)
-            )
+            detail = "; ".join(cattrs.transform_error(error)) if isinstance(
+                error, cattrs.BaseValidationError
+            ) else str(error)
             raise ParseError(
                 f"{name}:{number}",
                 f"a {cls.__name__} record ({detail})",

@@ -63,9 +63,7 @@ class Merger:
             return False
         if self.within is None:
             return True
-        return _sub(message.sent_at, turn.messages[-1].sent_at) <= as_timedelta(
-            self.within
-        )
+        return _sub(message.sent_at, turn.messages[-1].sent_at) <= as_timedelta(self.within)
 
     def start(self, message: Message) -> Turn:
         """Return a new turn holding only *message*."""
@@ -87,10 +85,7 @@ class Merger:
         for message in messages:
             if run and (
                 _speaker(run[-1]) != _speaker(message)
-                or (
-                    within is not None
-                    and _sub(message.sent_at, run[-1].sent_at) > within
-                )
+                or (within is not None and _sub(message.sent_at, run[-1].sent_at) > within)
             ):
                 yield self._turn(run, joiner)
                 run = []

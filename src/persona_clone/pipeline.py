@@ -17,9 +17,7 @@ MessageStep: TypeAlias = Callable[[Iterable[Message]], Iterator[Message]]
 """A step that reads messages and yields messages (filter, redact, normalise)."""
 
 
-def apply(
-    messages: Iterable[Message], steps: Iterable[MessageStep]
-) -> Iterator[Message]:
+def apply(messages: Iterable[Message], steps: Iterable[MessageStep]) -> Iterator[Message]:
     """Run *messages* through *steps* in order, lazily."""
     stream: Iterable[Message] = messages
     for step in steps:

@@ -83,9 +83,7 @@ class Sessionizer:
     def __call__(self, messages: Iterable[Message]) -> Iterator[Session]:
         """Yield the sessions of *messages*, lazily, in order."""
         gap = as_timedelta(self.gap)
-        max_duration = (
-            None if self.max_duration is None else as_timedelta(self.max_duration)
-        )
+        max_duration = None if self.max_duration is None else as_timedelta(self.max_duration)
         max_messages = self.max_messages
         cut_on_system = self.cut_on_system
         system = MessageKind.SYSTEM

@@ -21,6 +21,4 @@ class TestPipeline:
 
         turns = list(Merger()(Sessionizer()(chat)))
 
-        assert [("selam\nnaber?",), ("?",)] == [
-            tuple(t.text for t in ts) for ts in turns
-        ]
+        assert [("selam\nnaber?",), ("?",)] == [tuple(t.text for t in ts) for ts in turns]

@@ -64,9 +64,7 @@ class ParseIssue:
 
     def __str__(self) -> str:
         found = f", found {self.found}" if self.found else ""
-        return (
-            f"{self.location}: {self.severity.value}: expected {self.expected}{found}"
-        )
+        return f"{self.location}: {self.severity.value}: expected {self.expected}{found}"
 
     def to_error(self) -> ParseError:
         """Return this issue as a `persona_clone.errors.ParseError`."""
@@ -131,9 +129,7 @@ class ParseContext:
     issues: IssueSink = field(factory=CollectingIssueSink)
     tz: pendulum.Timezone | pendulum.FixedTimezone = field(
         factory=lambda: pendulum.timezone("UTC"),
-        converter=lambda zone: (
-            pendulum.timezone(zone) if isinstance(zone, str) else zone
-        ),
+        converter=lambda zone: pendulum.timezone(zone) if isinstance(zone, str) else zone,
     )
 
     def report(

@@ -90,7 +90,9 @@ class ParserRegistry:
         return cls(entries=entries)
 
     @classmethod
-    def default(cls, *, strict: bool = False, override: bool = False) -> ParserRegistry:
+    def default(
+        cls, *, strict: bool = False, override: bool = False
+    ) -> ParserRegistry:
         """
         Return the built-in parsers plus every plugin in ``persona_clone.parsers``.
 
@@ -121,10 +123,7 @@ class ParserRegistry:
                     "uninstall one or pass override=True"
                 )
             entries[point.name] = _Entry(
-                point.name,
-                point.value,
-                dist,
-                _plugin_loader(point, dist, strict=strict),
+                point.name, point.value, dist, _plugin_loader(point, dist, strict=strict)
             )
         return cls(entries=entries)
 

@@ -123,11 +123,7 @@ class Source:
         if self.is_zip:
             with zipfile.ZipFile(self.path) as archive:
                 return tuple(
-                    sorted(
-                        info.filename
-                        for info in archive.infolist()
-                        if not info.is_dir()
-                    )
+                    sorted(info.filename for info in archive.infolist() if not info.is_dir())
                 )
         return ()
 
@@ -154,9 +150,7 @@ class Source:
             handle = archive.open(member)
             return _ClosingWith(handle, archive)
         except (OSError, KeyError, zipfile.BadZipFile) as error:
-            raise ParseError(
-                self.display(member), "a readable file", str(error)
-            ) from error
+            raise ParseError(self.display(member), "a readable file", str(error)) from error
 
     def open_text(self, member: str = "") -> IO[str]:
         """

@@ -81,18 +81,14 @@ class FakeClock:
         """Return the current fake time."""
         return self.current
 
-    def advance(
-        self, delta: dt.timedelta | None = None, **duration: float
-    ) -> pendulum.DateTime:
+    def advance(self, delta: dt.timedelta | None = None, **duration: float) -> pendulum.DateTime:
         """
         Move the clock forward by *delta* or by keyword units (``seconds=30``).
 
         Returns:
             The new time.
         """
-        step = (
-            to_duration(delta) if delta is not None else pendulum.duration(**duration)
-        )  # type: ignore[arg-type]
+        step = to_duration(delta) if delta is not None else pendulum.duration(**duration)  # type: ignore[arg-type]
         self.current = self.current + step
         return self.current
 

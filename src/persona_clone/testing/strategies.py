@@ -81,9 +81,7 @@ def zones() -> st.SearchStrategy[pendulum.Timezone]:
     return st.sampled_from(_ZONES).map(pendulum.timezone)  # type: ignore[arg-type]
 
 
-def timestamps(
-    *, tz: st.SearchStrategy[Any] | None = None
-) -> st.SearchStrategy[pendulum.DateTime]:
+def timestamps(*, tz: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[pendulum.DateTime]:
     """
     An aware `pendulum.DateTime` between 2009 and 2035, in any zone.
 
@@ -92,9 +90,7 @@ def timestamps(
     """
     _require("tz", tz)
     return st.builds(
-        lambda naive, zone: pendulum.instance(
-            naive.replace(tzinfo=dt.timezone.utc)
-        ).in_timezone(zone),
+        lambda naive, zone: pendulum.instance(naive.replace(tzinfo=dt.timezone.utc)).in_timezone(zone),
         st.datetimes(min_value=_START, max_value=_END),
         tz if tz is not None else zones(),
     )
@@ -105,11 +101,9 @@ def gaps(
 ) -> st.SearchStrategy[pendulum.Duration]:
     """A positive `pendulum.Duration`, by default between one second and six hours."""
     return st.floats(min_value=min_seconds, max_value=max_seconds).map(
-        lambda seconds: (
-            pendulum.duration(seconds=round(seconds))
-            if seconds >= 1
-            else pendulum.duration(seconds=seconds)
-        )
+        lambda seconds: pendulum.duration(seconds=round(seconds))
+        if seconds >= 1
+        else pendulum.duration(seconds=seconds)
     )
 
 
@@ -123,19 +117,14 @@ def participants(
         names: Strategy for display names (default: short names with Turkish letters).
     """
     _require("names", names)
-    name_strategy = (
-        names
-        if names is not None
-        else st.text(_NAME_CHARS, min_size=1, max_size=12).filter(str.strip)
-    )
+    name_strategy = names if names is not None else st.text(_NAME_CHARS, min_size=1, max_size=12).filter(str.strip)
     return name_strategy.map(lambda name: Participant(id=name.casefold(), name=name))
 
 
 def message_texts() -> st.SearchStrategy[str]:
     """Message text: mixed Turkish and English, emoji, several lines, in NFC."""
     alphabet = st.sampled_from(
-        list(string.ascii_letters + string.digits + " .,!?:'\n" + _TURKISH)
-        + ["😂", "👍🏽", "🇹🇷"]
+        list(string.ascii_letters + string.digits + " .,!?:'\n" + _TURKISH) + ["😂", "👍🏽", "🇹🇷"]
     )
     return st.text(alphabet, min_size=1, max_size=80)
 
@@ -158,20 +147,12 @@ def messages(
         kinds: Strategy for the kind (default mostly text, some media, deleted, system).
         ids: Strategy for the id (default a short random token).
     """
-    for name, value in (
-        ("authors", authors),
-        ("sent_at", sent_at),
-        ("texts", texts),
-        ("kinds", kinds),
-        ("ids", ids),
-    ):
+    for name, value in (("authors", authors), ("sent_at", sent_at), ("texts", texts), ("kinds", kinds), ("ids", ids)):
         _require(name, value)
     kind_strategy = kinds if kinds is not None else _kinds()
     return st.builds(
         _build_message,
-        id=ids
-        if ids is not None
-        else st.text(string.ascii_lowercase + string.digits, min_size=6, max_size=10),
+        id=ids if ids is not None else st.text(string.ascii_lowercase + string.digits, min_size=6, max_size=10),
         sent_at=sent_at if sent_at is not None else timestamps(),
         author=authors if authors is not None else participants(),
         text=texts if texts is not None else message_texts(),
@@ -183,8 +164,7 @@ def messages(
 
 def _kinds() -> st.SearchStrategy[MessageKind]:
     return st.sampled_from(
-        [MessageKind.TEXT] * 6
-        + [MessageKind.MEDIA, MessageKind.DELETED, MessageKind.SYSTEM]
+        [MessageKind.TEXT] * 6 + [MessageKind.MEDIA, MessageKind.DELETED, MessageKind.SYSTEM]
     )
 
 
@@ -206,9 +186,7 @@ def _build_message(
         text=text,
         kind=kind,
         reply_to=None if system else reply,
-        attachments=(Attachment(name="IMG-0001.jpg"),)
-        if kind is MessageKind.MEDIA
-        else (),
+        attachments=(Attachment(name="IMG-0001.jpg"),) if kind is MessageKind.MEDIA else (),
         edited=edited and not system,
     )
 
@@ -239,9 +217,7 @@ def chats(
     _require("start", start)
     _require("kinds", kinds)
     if authors is None:
-        cast = draw(
-            st.lists(participants(), min_size=1, max_size=5, unique_by=lambda p: p.id)
-        )
+        cast = draw(st.lists(participants(), min_size=1, max_size=5, unique_by=lambda p: p.id))
         authors = st.sampled_from(cast)
     kind_strategy = kinds if kinds is not None else _kinds()
     count = draw(st.integers(min_value=min_size, max_value=max_size))
