@@ -9,6 +9,7 @@ from typing import Any
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from helpers_finetune import write_dataset
 from helpers_spec import spec_errors
@@ -504,7 +505,7 @@ class TestInference:
     def test_any_fine_tuned_model_by_default(self, client: openai.OpenAI) -> None:
         """A well-formed ft: name on a known base is served, unless strict."""
         name = "ft:gpt-4o-mini-2024-07-18:acme:ada:x1"
-        message = [{"role": "user", "content": "x"}]
+        message: list[ChatCompletionMessageParam] = [{"role": "user", "content": "x"}]
 
         answer = client.chat.completions.create(model=name, messages=message)
         with (
