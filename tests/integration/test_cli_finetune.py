@@ -12,6 +12,8 @@ from click.testing import CliRunner, Result
 
 from helpers_finetune import estimate, validate, write_dataset
 from persona_clone.cli import main
+from persona_clone.cli.finetune import StatusLine
+from persona_clone.finetune import JobStatus, Progress
 from persona_clone.finetune.state import StateFile
 from persona_clone.testing import FakeOpenAI, Fault
 
@@ -202,6 +204,29 @@ class TestFinetune:
 
         assert 0 == result.exit_code, result.output
         assert "12 examples" in result.stderr
+
+
+class TestStatusLine:
+    def test_live_line_is_rewritten(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """On a terminal each update rewrites one line, padded over the longer one."""
+        line = StatusLine(live=True)
+
+        line(Progress(job_id="j", status=JobStatus.RUNNING, message="a long message"))
+        line(
+            Progress(
+                job_id="j",
+                status=JobStatus.RUNNING,
+                message="short",
+                step=5,
+                total_steps=10,
+            )
+        )
+        line.close()
+
+        assert (
+            "\r[running] a long message\r[running] short (50%)    \n"
+            == capsys.readouterr().err
+        )
 
 
 class TestJobs:

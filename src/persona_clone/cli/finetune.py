@@ -39,8 +39,8 @@ def make_tuner(ctx: click.Context, **options: Any) -> OpenAIFineTuner:
 class StatusLine:
     """Shows progress on standard error: a live line on a terminal, else a line each."""
 
-    def __init__(self) -> None:
-        self.live = sys.stderr.isatty()
+    def __init__(self, *, live: bool | None = None) -> None:
+        self.live = sys.stderr.isatty() if live is None else live
         self.width = 0
 
     def __call__(self, progress: Progress) -> None:
