@@ -224,7 +224,7 @@ class TestStatusLine:
         line.close()
 
         assert (
-            "\r[running] a long message\r[running] short (50%)    \n"
+            "\r[running] a long message\r[running] short (50%)   \n"
             == capsys.readouterr().err
         )
 
