@@ -71,6 +71,17 @@ if TYPE_CHECKING:
     from .parsers.signal import SignalParser
     from .parsers.slack import SlackParser
     from .parsers.telegram import TelegramParser
+from .finetune import (
+    FineTuner,
+    Hyperparameters,
+    JobStatus,
+    OpenAIFineTuner,
+    Progress,
+    ProgressCallback,
+    TuningPlan,
+    TuningResult,
+)
+
 
 # Parser classes load on first use, so importing persona_clone imports no parser.
 _LAZY: Final = {
@@ -98,10 +109,13 @@ __all__ = [
     "DiscordCsvParser",
     "DiscordJsonParser",
     "FineTuneError",
+    "FineTuner",
+    "Hyperparameters",
     "Identity",
     "InstagramParser",
     "InterchangeParser",
     "IssueSink",
+    "JobStatus",
     "Merger",
     "Message",
     "MessageKind",
@@ -109,6 +123,7 @@ __all__ = [
     "MessengerParser",
     "NaiveTimestampError",
     "NameBook",
+    "OpenAIFineTuner",
     "OptOutPolicy",
     "OutOfOrderError",
     "ParseContext",
@@ -121,6 +136,8 @@ __all__ = [
     "PhraseStat",
     "PluginError",
     "PrivacyReport",
+    "Progress",
+    "ProgressCallback",
     "Record",
     "RedactionKind",
     "Redactor",
@@ -136,6 +153,8 @@ __all__ = [
     "StrictIssueSink",
     "SystemClock",
     "TelegramParser",
+    "TuningPlan",
+    "TuningResult",
     "Turn",
     "UnknownFormatError",
     "apply",

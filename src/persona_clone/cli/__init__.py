@@ -36,7 +36,10 @@ def main(verbose: int) -> None:
 
 
 # --- commands (one module each) -----------------------------------------------
+from .finetune import finetune  # noqa: E402
 from .finetune_local import finetune_local  # noqa: E402
+from .jobs import jobs  # noqa: E402
 
 
-main.add_command(finetune_local)
+for _command in (finetune, finetune_local, jobs):
+    main.add_command(_command)

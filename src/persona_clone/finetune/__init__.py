@@ -1,6 +1,4 @@
-"""
-Fine-tuning backends: the `FineTuner` protocol and its implementations.
-"""
+"""Fine-tuning backends: the `FineTuner` protocol and its implementations."""
 
 from __future__ import annotations
 
@@ -12,20 +10,32 @@ from .base import (
     TuningPlan,
     TuningResult,
 )
+from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .lora import LoraFineTuner
 from .lora_data import NameStyle
 from .lora_settings import LoraSettings, Precision
+from .openai_backend import OpenAIFineTuner
+from .retirements import retirement_warnings
+from .state import RunState, StateFile
 
 
 __all__ = [
+    "Checkpoint",
     "FineTuner",
+    "Hyperparameters",
+    "JobEvent",
+    "JobInfo",
     "JobStatus",
     "LoraFineTuner",
     "LoraSettings",
     "NameStyle",
+    "OpenAIFineTuner",
     "Precision",
     "Progress",
     "ProgressCallback",
+    "RunState",
+    "StateFile",
     "TuningPlan",
     "TuningResult",
+    "retirement_warnings",
 ]

@@ -37,6 +37,7 @@ class JobStatus(enum.Enum):
     VALIDATING_FILES = "validating_files"
     QUEUED = "queued"
     RUNNING = "running"
+    PAUSING = "pausing"
     PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"

@@ -1,0 +1,267 @@
+"""The finetune and jobs commands end to end, against FakeOpenAI."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from helpers_finetune import estimate, validate, write_dataset
+from persona_clone.cli import main
+from persona_clone.cli.finetune import StatusLine
+from persona_clone.finetune import JobStatus, Progress
+from persona_clone.finetune.state import StateFile
+from persona_clone.testing import FakeOpenAI, Fault
+
+
+@pytest.fixture(name="fake")
+def _fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture(name="workdir")
+def _workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    write_dataset(tmp_path / "train.jsonl", 12)
+    return tmp_path
+
+
+def _invoke(fake: FakeOpenAI, *args: str, obj: dict[str, Any] | None = None) -> Result:
+    env = {"OPENAI_API_KEY": "test", "OPENAI_BASE_URL": fake.base_url}
+    extra = {"finetune": {"validate": validate, "estimate": estimate}} if obj is None else obj
+    return CliRunner().invoke(main, list(args), env=env, obj=extra)
+
+
+FINETUNE = (
+    "finetune",
+    "train.jsonl",
+    "--model",
+    "gpt-4o-mini",
+    "--poll-interval",
+    "0",
+    "--epochs",
+    "2",
+)
+
+
+class TestFinetune:
+    def test_prints_the_model_last(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """On success the model id is the last line of standard output, exit 0."""
+        result = _invoke(fake, *FINETUNE, "--suffix", "ali")
+
+        assert 0 == result.exit_code, result.output
+        assert result.stdout.splitlines()[-1] == fake.jobs()[0]["fine_tuned_model"]
+        assert ":ali:" in result.stdout.splitlines()[-1]
+
+    def test_state_file_in_the_current_directory(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """The default state file, .persona-clone/finetune-state.json, holds the job."""
+        _invoke(fake, *FINETUNE)
+
+        state = StateFile(path=workdir / ".persona-clone" / "finetune-state.json").load()
+        assert (fake.jobs()[0]["id"], "succeeded") == (state.job_id, state.status)
+
+    def test_running_again_reports_the_finished_job(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """The same command after success reports the model; no new upload or job."""
+        first = _invoke(fake, *FINETUNE)
+
+        second = _invoke(fake, *FINETUNE)
+
+        assert first.stdout.splitlines()[-1] == second.stdout.splitlines()[-1]
+        assert "resuming job" in second.stderr
+        assert (1, 1) == (len(fake.uploads()), len(fake.jobs()))
+
+    def test_ctrl_c_then_resume(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """Ctrl-C mid-follow exits 130 and the same command resumes the recorded job."""
+        calls: list[float] = []
+
+        def sleep(seconds: float) -> None:
+            calls.append(seconds)
+            if len(calls) == 3:  # the upload wait, one poll, then Ctrl-C
+                raise KeyboardInterrupt
+
+        interrupted = _invoke(
+            fake,
+            *FINETUNE,
+            obj={"finetune": {"validate": validate, "estimate": estimate, "sleep": sleep}},
+        )
+        resumed = _invoke(fake, *FINETUNE)
+
+        assert 130 == interrupted.exit_code
+        assert "Run the same command again" in interrupted.stderr
+        assert 0 == resumed.exit_code, resumed.output
+        assert f"resuming job {fake.jobs()[0]['id']}" in resumed.stderr
+        assert (1, 1) == (len(fake.uploads()), len(fake.jobs()))
+
+    def test_failed_job_exits_non_zero(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """A failed job exits non-zero and shows the job's error code and message."""
+        write_dataset(workdir / "train.jsonl", 7)
+
+        result = _invoke(fake, *FINETUNE)
+
+        assert 1 == result.exit_code
+        assert "invalid_n_examples" in result.stderr
+        assert "must have at least 10 examples" in result.stderr
+        assert "" == result.stdout
+
+    def test_cancelled_job_exits_non_zero(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """A job cancelled elsewhere ends the command with a non-zero exit."""
+        fake.fail_next_job(code="cancelled_elsewhere", at="running")
+
+        result = _invoke(fake, *FINETUNE)
+
+        assert 0 != result.exit_code
+
+    def test_cost_limit_needs_yes(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """Above --max-cost the run is refused without --yes and nothing is uploaded."""
+        refused = _invoke(fake, *FINETUNE, "--max-cost", "0")
+        allowed = _invoke(fake, *FINETUNE, "--max-cost", "0", "--yes")
+
+        assert (1, 0) == (refused.exit_code, allowed.exit_code)
+        assert "--yes" in refused.stderr
+        assert 1 == len(fake.uploads())
+
+    def test_dry_run_spends_nothing(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """--dry-run validates and estimates only: no request reaches the service."""
+        result = _invoke(fake, *FINETUNE, "--dry-run")
+
+        assert 0 == result.exit_code
+        assert "12 examples" in result.stderr
+        assert [] == fake.requests
+
+    def test_dataset_problems_are_listed(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """A rejected dataset is reported with its problems, and nothing is sent."""
+        (workdir / "train.jsonl").write_text("oops\n", encoding="utf-8")
+
+        result = _invoke(fake, *FINETUNE)
+
+        assert 1 == result.exit_code
+        assert "train.jsonl:1: not a JSON object" in result.stderr
+
+    def test_broken_state_file(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """A state file that cannot be read is reported by name, without a traceback."""
+        state = workdir / ".persona-clone" / "finetune-state.json"
+        state.parent.mkdir()
+        state.write_text("{broken", encoding="utf-8")
+
+        result = _invoke(fake, *FINETUNE)
+
+        assert 1 == result.exit_code
+        assert "finetune-state.json: expected a persona-clone state file" in result.stderr
+        assert [] == fake.requests
+
+    def test_missing_key(self, workdir: Path) -> None:
+        """Without OPENAI_API_KEY the command says which variable to set."""
+        result = CliRunner().invoke(main, list(FINETUNE), env={"OPENAI_API_KEY": ""})
+
+        assert 1 == result.exit_code
+        assert "OPENAI_API_KEY" in result.stderr
+
+    def test_survives_faults(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """Rate limits and dropped answers do not duplicate uploads or jobs."""
+        fake.inject(Fault.rate_limit(retry_after_ms=1), path="/v1/fine_tuning/jobs*", times=3)
+        fake.inject(Fault.dropped(after=True), method="POST", path="/v1/files")
+        fake.inject(Fault.dropped(after=True), method="POST", path="/v1/fine_tuning/jobs")
+
+        result = _invoke(fake, *FINETUNE)
+
+        assert 0 == result.exit_code, result.output
+        assert (1, 1) == (len(fake.uploads()), len(fake.jobs()))
+
+    @pytest.mark.skipif(
+        importlib.util.find_spec("persona_clone.dataset") is None,
+        reason="needs persona_clone.dataset.validation and persona_clone.cost",
+    )
+    def test_default_validator_and_estimator(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """Without injected helpers the library's validator and estimate are used."""
+        result = _invoke(fake, *FINETUNE, "--dry-run", obj={})
+
+        assert 0 == result.exit_code, result.output
+        assert "12 examples" in result.stderr
+
+
+class TestStatusLine:
+    def test_live_line_is_rewritten(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """On a terminal each update rewrites one line, padded over the longer one."""
+        line = StatusLine(live=True)
+
+        line(Progress(job_id="j", status=JobStatus.RUNNING, message="a long message"))
+        line(
+            Progress(
+                job_id="j",
+                status=JobStatus.RUNNING,
+                message="short",
+                step=5,
+                total_steps=10,
+            )
+        )
+        line.close()
+
+        assert "\r[running] a long message\r[running] short (50%)   \n" == capsys.readouterr().err
+
+
+class TestJobs:
+    @pytest.fixture(name="finished")
+    def _finished(self, fake: FakeOpenAI, workdir: Path) -> str:
+        _invoke(fake, *FINETUNE)
+        return str(fake.jobs()[0]["id"])
+
+    def test_list(self, fake: FakeOpenAI, finished: str) -> None:
+        """Jobs list shows the job with its status and model."""
+        result = _invoke(fake, "jobs", "list")
+
+        assert finished in result.stdout
+        assert "succeeded" in result.stdout
+
+    def test_status_defaults_to_the_recorded_job(self, fake: FakeOpenAI, finished: str) -> None:
+        """Jobs status without JOB shows the state file's job and its checkpoints."""
+        result = _invoke(fake, "jobs", "status")
+
+        assert 0 == result.exit_code, result.output
+        assert finished in result.stdout
+        assert "checkpoint step" in result.stdout
+
+    def test_events_oldest_first(self, fake: FakeOpenAI, finished: str) -> None:
+        """Jobs events lists the newest events in the order they happened."""
+        result = _invoke(fake, "jobs", "events", finished, "--limit", "2")
+
+        assert 0 == result.exit_code
+        assert result.stdout.index("New fine-tuned model") < result.stdout.index(
+            "successfully completed"
+        )
+
+    def test_cancel_pause_resume(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """cancel, pause and resume act on the given job and print its new status."""
+        training = fake.service.upload(
+            filename="t.jsonl",
+            content=(workdir / "train.jsonl").read_bytes(),
+            purpose="fine-tune",
+        )
+        fake.service.retrieve_file(training["id"])
+        job = fake.service.create_job({"model": "gpt-4o-mini", "training_file": training["id"]})
+        fake.advance(job["id"], steps=2)
+
+        outputs = [
+            _invoke(fake, "jobs", action, job["id"]).stdout
+            for action in ("pause", "resume", "cancel")
+        ]
+
+        assert ["paused", "queued", "cancelled"] == [o.split()[1] for o in outputs]
+
+    def test_refused_action_is_an_error(self, fake: FakeOpenAI, finished: str) -> None:
+        """Cancelling a finished job exits 1 with the service's message."""
+        result = _invoke(fake, "jobs", "cancel", finished)
+
+        assert 1 == result.exit_code
+        assert "cannot be cancelled" in result.stderr
+
+    def test_no_job_anywhere(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """Without JOB and without a state file the command says what is missing."""
+        result = _invoke(fake, "jobs", "status")
+
+        assert 2 == result.exit_code
+        assert "no job recorded" in result.stderr
