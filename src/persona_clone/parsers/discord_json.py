@@ -116,9 +116,8 @@ class DiscordJsonParser:
     (from the ``[id]`` in the file name, or the file name without part suffix,
     when that is missing). The files of one channel (the parts of a partitioned
     export) are merged into one chronological stream; channels and threads come
-    one after another, in the order of their file names (thread files are read
-    after the channel they belong to only when their names sort so), so
-    `persona_clone.Sessionizer` starts a new session at each.
+    one after another, in the order of their file names (parts suffix aside),
+    so `persona_clone.Sessionizer` starts a new session at each.
 
     Args:
         order: How each file is stored. ``"auto"`` (default) compares the first
