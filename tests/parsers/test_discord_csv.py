@@ -17,6 +17,7 @@ from persona_clone import (
     ParseContext,
     ParseError,
     Participant,
+    Sessionizer,
     Source,
     parse,
 )
@@ -207,6 +208,44 @@ class TestBadInput:
             z.writestr("c [1] [part 2].csv", "\n".join([HEADER, EXAMPLE[0]]) + "\n")
 
         assert ["c [1] [part 2].csv#1", "c [1].csv#1"] == [m.id for m in parse(archive)]
+
+
+class TestChats:
+    def channels(self, folder: Path) -> Path:
+        """Two channels, the first in two parts, their times overlapping."""
+        folder.mkdir()
+        rows = [
+            row("1", "ada", f"2024-02-03T09:{minute:02d}:00+00:00", text, "", "")
+            for minute, text in [(0, "a0"), (1, "a1"), (3, "a3"), (2, "b2"), (4, "b4")]
+        ]
+        write(folder, [rows[0], rows[2]], name="G - T - alpha [11].csv")
+        write(folder, [rows[1]], name="G - T - alpha [11] [part 2].csv")
+        write(folder, [rows[3], rows[4]], name="G - T - beta [22].csv")
+        return folder
+
+    def test_chat_is_the_id_in_the_file_name(self, tmp_path: Path) -> None:
+        """Each channel's parts merge by time; channels come one after another."""
+        found, _ = read(self.channels(tmp_path / "e"))
+
+        assert [("11", "a0"), ("11", "a1"), ("11", "a3"), ("22", "b2"), ("22", "b4")] == [
+            (m.chat, m.text) for m in found
+        ]
+        assert len(found) == len({m.id for m in found})
+
+    def test_sessions_never_span_two_channels(self, tmp_path: Path) -> None:
+        """A folder of channels sessionizes although time starts again at each."""
+        sessions = list(Sessionizer()(parse(self.channels(tmp_path / "e"))))
+
+        assert [["a0", "a1", "a3"], ["b2", "b4"]] == [
+            [m.text for m in s.messages] for s in sessions
+        ]
+        assert [{"11"}, {"22"}] == [{m.chat for m in s.messages} for s in sessions]
+
+    def test_file_name_without_id(self, tmp_path: Path) -> None:
+        """A file named without an id has its base name as chat."""
+        found, _ = read(write(tmp_path, EXAMPLE, name="dm with chen [part 2].csv"))
+
+        assert {"dm with chen"} == {m.chat for m in found}
 
 
 def render(chat: list[Message]) -> str:

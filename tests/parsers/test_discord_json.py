@@ -23,6 +23,7 @@ from persona_clone import (
     ParseContext,
     ParseError,
     Participant,
+    Sessionizer,
     Severity,
     Source,
     parse,
@@ -80,11 +81,16 @@ def record(
     return found
 
 
-def export(messages: list[Any], *, channel_type: str = "GuildTextChat") -> str:
+def export(
+    messages: list[Any],
+    *,
+    channel_type: str = "GuildTextChat",
+    channel_id: str | None = "9010",
+) -> str:
     document = {
         "guild": {"id": "9001", "name": "Study Hall", "iconUrl": ""},
         "channel": {
-            "id": "9010",
+            "id": channel_id,
             "type": channel_type,
             "categoryId": None,
             "category": None,
@@ -103,9 +109,11 @@ def write(
     tmp_path: Path,
     messages: list[Any],
     name: str = "Study Hall - general [9010].json",
+    *,
+    channel_id: str | None = "9010",
 ) -> Path:
     path = tmp_path / name
-    path.write_text(export(messages), encoding="utf-8")
+    path.write_text(export(messages, channel_id=channel_id), encoding="utf-8")
     return path
 
 
@@ -469,14 +477,16 @@ class TestParts:
 
         assert ["a", "b", "c", "d"] == [m.text for m in found]
 
-    def test_thread_and_channel(self, tmp_path: Path) -> None:
-        """A channel and its thread merge; the thread starter is a system event."""
+    def thread_export(self, folder: Path) -> Path:
+        """A channel (id 1, two parts) and one of its threads (id 2), overlapping in time."""
         parent = record("soru?", at=at(0))
         write(
-            tmp_path,
+            folder,
             [parent, record("Started a thread.", kind="ThreadCreated", at=at(1))],
             "G - general [1].json",
+            channel_id="1",
         )
+        write(folder, [record("sonra", at=at(5))], "G - general [1] [part 2].json", channel_id="1")
         thread = [
             record(
                 "",
@@ -486,17 +496,57 @@ class TestParts:
             ),
             record("cevap", at=at(2)),
         ]
-        (tmp_path / "G - general - soru [2].json").write_text(
-            export(thread, channel_type="GuildPublicThread"), encoding="utf-8"
+        (folder / "G - general - soru [2].json").write_text(
+            export(thread, channel_type="GuildPublicThread", channel_id="2"), encoding="utf-8"
         )
-        found, _ = read(tmp_path)
+        return folder
+
+    def test_thread_and_channel(self, tmp_path: Path) -> None:
+        """A thread and its channel come one after the other, by file name, each whole."""
+        found, _ = read(self.thread_export(tmp_path))
 
         assert [
-            (MessageKind.TEXT, "soru?"),
-            (MessageKind.SYSTEM, "Started a thread."),
-            (MessageKind.SYSTEM, ""),
-            (MessageKind.TEXT, "cevap"),
-        ] == [(m.kind, m.text) for m in found]
+            ("2", MessageKind.SYSTEM, ""),
+            ("2", MessageKind.TEXT, "cevap"),
+            ("1", MessageKind.TEXT, "soru?"),
+            ("1", MessageKind.SYSTEM, "Started a thread."),
+            ("1", MessageKind.TEXT, "sonra"),
+        ] == [(m.chat, m.kind, m.text) for m in found]
+
+    def test_sessions_never_span_two_channels(self, tmp_path: Path) -> None:
+        """A channel and its thread sessionize apart, though their times overlap."""
+        folder = self.thread_export(tmp_path)
+
+        sessions = list(Sessionizer()(parse(folder)))
+
+        assert [["", "cevap"], ["soru?", "Started a thread.", "sonra"]] == [
+            [m.text for m in s.messages] for s in sessions
+        ]
+        assert [{"2"}, {"1"}] == [{m.chat for m in s.messages} for s in sessions]
+
+    def test_single_file_chat_is_the_channel_id(self, tmp_path: Path) -> None:
+        """A one-file export gives every message its channel's id as chat."""
+        found, _ = read(write(tmp_path, [record("a", at=at(0)), record("b", at=at(1))]))
+
+        assert ["9010", "9010"] == [m.chat for m in found]
+
+    def test_several_files_of_one_channel_merge(self, tmp_path: Path) -> None:
+        """Files of one channel merge by time although named differently."""
+        write(tmp_path, [record("a", at=at(0)), record("c", at=at(2))], "first.json")
+        write(tmp_path, [record("b", at=at(1))], "second.json")
+
+        found, _ = read(tmp_path)
+
+        assert [("9010", "a"), ("9010", "b"), ("9010", "c")] == [(m.chat, m.text) for m in found]
+
+    def test_chat_from_file_name_without_channel_id(self, tmp_path: Path) -> None:
+        """Without channel.id the chat is the id in the file name, else its base name."""
+        write(tmp_path, [record("a", at=at(3))], "G - c [77] [part 2].json", channel_id=None)
+        write(tmp_path, [record("b", at=at(0))], "notes.json", channel_id=None)
+
+        found, _ = read(tmp_path)
+
+        assert [("77", "a"), ("notes", "b")] == [(m.chat, m.text) for m in found]
 
     def test_foreign_json_in_folder_is_warned(self, tmp_path: Path) -> None:
         """A JSON file of another shape beside the export is skipped with a warning."""

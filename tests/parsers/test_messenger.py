@@ -21,6 +21,7 @@ from persona_clone import (
     MessengerParser,
     ParseError,
     ParserRegistry,
+    Sessionizer,
     Severity,
     Source,
     parse,
@@ -336,6 +337,41 @@ class TestThreads:
 
         assert "instagram" == ParserRegistry.default().detect(Source(path=tmp_path)).name
         assert isinstance(InstagramParser(), MessengerParser)
+
+    def test_chat_is_the_thread_folder(self, tmp_path: Path) -> None:
+        """Each message of a whole export carries its thread's folder as its chat."""
+        root = self.export(tmp_path / "export")
+
+        messages, _ = read(root)
+
+        inbox = "your_facebook_activity/messages/inbox"
+        assert [f"{inbox}/ada_456"] + [f"{inbox}/kitapkulubu_123"] * 3 == [m.chat for m in messages]
+
+    def test_sessions_never_span_two_threads(self, tmp_path: Path) -> None:
+        """A whole export sessionizes although time starts again at each thread."""
+        root = self.export(tmp_path / "export")
+        inbox = root / "your_facebook_activity" / "messages" / "inbox"
+        write(
+            inbox / "zeki_789" / "message_1.json",
+            thread(entry("Zeki", 1, content="merhaba"), title="Zeki"),
+        )
+
+        sessions = list(Sessionizer()(parse(root)))
+
+        assert [["selam"], ["oldest", "middle", "newest"], ["merhaba"]] == [
+            [m.text for m in s.messages] for s in sessions
+        ]
+        assert [1, 1, 1] == [len({m.chat for m in s.messages}) for s in sessions]
+
+    def test_single_thread_chat_is_its_thread_path(self, tmp_path: Path) -> None:
+        """A single thread folder takes its chat from the file's thread_path."""
+        root = self.export(tmp_path / "export")
+        folder = next(root.rglob("kitapkulubu_123"))
+
+        messages, _ = read(folder)
+
+        assert {"inbox/kitapkulubu_123"} == {m.chat for m in messages}
+        assert ["1", "2", "3"] == [m.id for m in messages]
 
     def test_single_part_warns_about_siblings(self, tmp_path: Path) -> None:
         """Reading one part of a split thread warns that other parts exist."""

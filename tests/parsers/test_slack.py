@@ -17,6 +17,7 @@ from persona_clone import (
     ParseContext,
     ParseError,
     Participant,
+    Sessionizer,
     Severity,
     SlackParser,
     Source,
@@ -129,8 +130,23 @@ class TestPeerSample:
             users[-1].kind,
         )
         assert [] == sink.issues
-        assert sorted(m.sent_at for m in found) == [m.sent_at for m in found]
+        chats = {m.chat for m in found}
+        assert {"C0JGLMMNX", "C0JL6CGQ2"} == chats
+        for chat in chats:
+            times = [m.sent_at for m in found if m.chat == chat]
+            assert sorted(times) == times
         assert len(found) == len({m.id for m in found})
+
+    def test_channels_one_after_another(self, peers: Path) -> None:
+        """The peer archive's two channels come whole, one after the other, by name."""
+        found = list(parse(peers / "slack-export-viewer" / "testarchive.zip"))
+        runs = [
+            chat
+            for index, chat in enumerate(m.chat for m in found)
+            if index == 0 or chat != found[index - 1].chat
+        ]
+
+        assert ["C0JGLMMNX", "C0JL6CGQ2"] == runs
 
     def test_file_comment_author(self, peers: Path) -> None:
         """A file comment is a text message by the commenter."""
@@ -482,19 +498,29 @@ class TestConversations:
             },
         )
 
-    def test_all_conversations_merge_chronologically(self, tmp_path: Path) -> None:
-        """Channels, groups, DMs, group DMs and unlisted folders merge by time."""
+    def test_conversations_one_after_another(self, tmp_path: Path) -> None:
+        """Channels, groups, DMs, group DMs and unlisted folders come whole, by name."""
         found, _ = read(self._workspace(tmp_path / "w"))
 
-        assert ["g1", "s1", "d1", "m1", "x1", "g3"] == [m.text for m in found]
+        assert ["d1", "g1", "g3", "m1", "s1", "x1"] == [m.text for m in found]
         assert [
-            "C01GENERAL",
-            "G0SECRET",
             "D0DM01",
-            "G0MPIM",
-            "stray",
             "C01GENERAL",
-        ] == [m.id.split("/")[0] for m in found]
+            "C01GENERAL",
+            "G0MPIM",
+            "G0SECRET",
+            "stray",
+        ] == [m.chat for m in found]
+        assert [m.chat for m in found] == [m.id.split("/")[0] for m in found]
+
+    def test_sessions_never_span_two_conversations(self, tmp_path: Path) -> None:
+        """The workspace sessionizes although time starts again at each conversation."""
+        sessions = list(Sessionizer()(parse(self._workspace(tmp_path / "w"))))
+
+        assert [["d1"], ["g1"], ["g3"], ["m1"], ["s1"], ["x1"]] == [
+            [m.text for m in s.messages] for s in sessions
+        ]
+        assert all(len({m.chat for m in s.messages}) == 1 for s in sessions)
 
     def test_choose_channels(self, tmp_path: Path) -> None:
         """channels= keeps only the named (or id-given) conversations."""
@@ -502,7 +528,7 @@ class TestConversations:
             self._workspace(tmp_path / "w"), SlackParser(channels=["general", "D0DM01"])
         )
 
-        assert ["g1", "d1", "g3"] == [m.text for m in found]
+        assert ["d1", "g1", "g3"] == [m.text for m in found]
 
     def test_unknown_channel(self, tmp_path: Path) -> None:
         """Asking for a conversation that is not there names the ones that are."""

@@ -21,6 +21,7 @@ from persona_clone import (
     MessageKind,
     ParseError,
     ParserRegistry,
+    Sessionizer,
     Severity,
     parse,
 )
@@ -474,6 +475,53 @@ class TestAccountExport:
         from_zip = [m.id for m in parse(archive)]
 
         assert ["502/1", "502/2", "777/1", "9/5"] == from_folder == from_zip
+
+    def test_chat_is_the_chat_id(self, tmp_path: Path) -> None:
+        """Every message of an account export carries its chat's id as its chat."""
+        path = write(tmp_path / "result.json", self.account())
+
+        messages, _ = read(path)
+
+        assert ["502", "502", "777", "9"] == [m.chat for m in messages]
+
+    def test_sessions_never_span_two_chats(self, tmp_path: Path) -> None:
+        """The whole account sessionizes although time starts again at each chat."""
+        path = write(tmp_path / "result.json", self.account())
+
+        sessions = list(Sessionizer()(parse(path)))
+
+        assert [["502", "502"], ["777"], ["9"]] == [[m.chat for m in s.messages] for s in sessions]
+
+    def test_chat_without_id_is_named_by_its_place(self, tmp_path: Path) -> None:
+        """A chat that has no id is told apart by its place in the export."""
+        document = self.account()
+        del document["chats"]["list"][1]["id"]
+        path = write(tmp_path / "result.json", document)
+
+        messages, _ = read(path)
+
+        assert ["502", "502", "chats.list[1]", "9"] == [m.chat for m in messages]
+        assert "chats.list[1]/1" == messages[2].id
+
+
+class TestSingleChat:
+    def test_chat_is_the_chat_id(self, tmp_path: Path) -> None:
+        """A one-chat export gives its messages the chat's id, ids stay unqualified."""
+        path = write(tmp_path / "result.json", chat(record(1), record(2)))
+
+        messages, _ = read(path)
+
+        assert [("1", "42"), ("2", "42")] == [(m.id, m.chat) for m in messages]
+
+    def test_chat_without_id(self, tmp_path: Path) -> None:
+        """A one-chat export without an id leaves chat unset."""
+        document = chat(record(1))
+        del document["id"]
+        path = write(tmp_path / "result.json", document)
+
+        messages, _ = read(path)
+
+        assert [None] == [m.chat for m in messages]
 
 
 class TestBadInput:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+import attrs
 import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
@@ -71,3 +72,44 @@ class TestSessionizingLaws:
         """No session spans more than max_duration."""
         for session in Sessionizer(gap=gap, max_duration=span)(chat):
             assert session.duration <= span
+
+
+def _tagged(chats: list[list[Message]]) -> list[Message]:
+    """Concatenate *chats*, each message's chat set to its chat's number."""
+    return [attrs.evolve(m, chat=f"chat-{n}") for n, chat in enumerate(chats) for m in chat]
+
+
+class TestMultiChatLaws:
+    @given(st.lists(chats(max_size=15), max_size=5), gaps())
+    def test_sessions_partition_the_stream_in_order(
+        self, several: list[list[Message]], gap: pendulum.Duration
+    ) -> None:
+        """Chats one after another, time starting again at each, partition in order."""
+        stream = _tagged(several)
+
+        sessions = list(Sessionizer(gap=gap)(stream))
+
+        assert stream == [m for s in sessions for m in s.messages]
+
+    @given(st.lists(chats(max_size=15), max_size=5), gaps())
+    def test_every_session_has_exactly_one_chat(
+        self, several: list[list[Message]], gap: pendulum.Duration
+    ) -> None:
+        """No session mixes two chats."""
+        for session in Sessionizer(gap=gap)(_tagged(several)):
+            assert 1 == len({m.chat for m in session.messages})
+
+    @given(st.lists(chats(max_size=15), max_size=5), gaps(), st.integers(1, 8))
+    def test_same_as_sessionizing_each_chat_alone(
+        self, several: list[list[Message]], gap: pendulum.Duration, limit: int
+    ) -> None:
+        """The sessions of the stream are the sessions of each chat, chat after chat."""
+        stream = _tagged(several)
+        sessionizer = Sessionizer(gap=gap, max_messages=limit)
+        alone = [
+            session
+            for chat in {m.chat: None for m in stream}
+            for session in sessionizer([m for m in stream if m.chat == chat])
+        ]
+
+        assert alone == list(sessionizer(stream))

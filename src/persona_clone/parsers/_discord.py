@@ -18,6 +18,7 @@ __all__ = [
     "SYSTEM_TEXT",
     "SYSTEM_TYPES",
     "USER_TYPES",
+    "channel_of",
     "parse_timestamp",
     "part_number",
 ]
@@ -63,6 +64,8 @@ _ZONES: dict[str, pendulum.FixedTimezone] = {}
 _BY_ZONE: dict[dt.tzinfo, pendulum.FixedTimezone] = {}
 _FROM_ISO: Final = dt.datetime.fromisoformat
 _PART: Final = re.compile(r" \[part (\d+)\]\.[A-Za-z]+$")
+_CHANNEL_NAME: Final = re.compile(r"^(.*?)(?: \[part \d+\])?(?:\.[A-Za-z]+)?$", re.DOTALL)
+_CHANNEL_ID: Final = re.compile(r"\[(\d+)\]$")
 
 
 def _zone(offset: str) -> pendulum.FixedTimezone:
@@ -136,3 +139,25 @@ def part_number(name: str) -> int:
     """Return the *n* of a partitioned export's `` [part n]`` name (1 for part one)."""
     match = _PART.search(name)
     return int(match.group(1)) if match else 1
+
+
+def channel_of(name: str) -> str:
+    """
+    Return the channel an export file belongs to, from its name alone.
+
+    DiscordChatExporter names files ``Guild - Category - channel [channel id].ext``
+    (`` [part n]`` before the extension for the parts of a partitioned export):
+    the id in brackets when the name ends with one, else the name without its
+    part suffix and extension (folders kept), so the parts of one export agree.
+
+    Example:
+        >>> channel_of("Study Hall - Text - general [9010] [part 2].csv")
+        '9010'
+        >>> channel_of("exports/general.csv")
+        'exports/general'
+
+    """
+    match = _CHANNEL_NAME.match(name)
+    stem = match.group(1) if match else name
+    found = _CHANNEL_ID.search(stem)
+    return found.group(1) if found else stem

@@ -20,7 +20,7 @@ from persona_clone.message import (
     Participant,
     SourceRef,
 )
-from persona_clone.parsers._discord import SYSTEM_TEXT, parse_timestamp, part_number
+from persona_clone.parsers._discord import SYSTEM_TEXT, channel_of, parse_timestamp, part_number
 from persona_clone.parsers._ordering import ORDERS, Order, chronological
 from persona_clone.parsers.base import ParseContext
 from persona_clone.parsers.source import Sample, Source
@@ -68,6 +68,15 @@ class DiscordCsvParser:
     ``Attachments`` (URLs) become `Attachment`s, making the message media.
     ``Reactions`` are ignored.
 
+    The CSV holds no channel id either, so `Message.chat` comes from the file
+    name: DiscordChatExporter names files ``Guild - Category - channel [id].csv``,
+    and the id in brackets is the chat (a thread's own id for a thread export);
+    a file named otherwise has its name without the `` [part n]`` suffix and the
+    extension (``"exports/general"``) as chat. The parts of one channel in a
+    folder or zip are merged into one chronological stream; channels come one
+    after another in the order of their file names, so
+    `persona_clone.Sessionizer` starts a new session at each.
+
     Args:
         detect_system: Read rows whose whole content is one of the English texts
             DiscordChatExporter writes for system notifications (``Joined the
@@ -100,7 +109,7 @@ class DiscordCsvParser:
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
         """
-        Yield the messages of the CSV export at *source*, oldest first.
+        Yield the messages of the CSV export at *source*, channel by channel, oldest first.
 
         *source* is a file, or a folder or zip of CSV files.
 
@@ -115,15 +124,20 @@ class DiscordCsvParser:
             )
             if not members:
                 raise ParseError(source.display(), _SHAPE, "no .csv file inside")
-            streams = [
-                self._file(source, member, context, prefix=f"{member}#") for member in members
-            ]
-            yield from heapq.merge(*streams, key=lambda message: message.sent_at)
+            channels: dict[str, list[str]] = {}
+            for member in members:
+                channels.setdefault(channel_of(member), []).append(member)
+            for chat, files in channels.items():
+                streams = [
+                    self._file(source, member, context, prefix=f"{member}#", chat=chat)
+                    for member in files
+                ]
+                yield from heapq.merge(*streams, key=lambda message: message.sent_at)
         else:
-            yield from self._file(source, "", context, prefix="")
+            yield from self._file(source, "", context, prefix="", chat=channel_of(source.name))
 
     def _file(
-        self, source: Source, member: str, context: ParseContext, *, prefix: str
+        self, source: Source, member: str, context: ParseContext, *, prefix: str, chat: str
     ) -> Iterator[Message]:
         where = source.display(member)
 
@@ -141,11 +155,11 @@ class DiscordCsvParser:
                 raise ParseError(where, _SHAPE, f"undecodable bytes ({error.reason})") from None
             if first.rstrip("\n").replace('"', "") != _HEADER_LINE:
                 raise ParseError(where, _SHAPE, first[:60] if first else "an empty file")
-            rows = self._rows(handle, where, context, prefix)
+            rows = self._rows(handle, where, context, prefix, chat)
             yield from chronological(rows, order=self.order, late=late)
 
     def _rows(
-        self, handle: Iterator[str], where: str, context: ParseContext, prefix: str
+        self, handle: Iterator[str], where: str, context: ParseContext, prefix: str, chat: str
     ) -> Iterator[Message]:
         reader = csv.reader(handle, strict=True)
         authors: dict[tuple[str, str], Participant] = {}
@@ -188,6 +202,7 @@ class DiscordCsvParser:
                     text=content,
                     kind=MessageKind.SYSTEM,
                     source=source,
+                    chat=chat,
                 )
                 continue
             key = (author_id, author_name)
@@ -205,4 +220,5 @@ class DiscordCsvParser:
                 kind=MessageKind.MEDIA if attachments else MessageKind.TEXT,
                 attachments=attachments,  # attrs converter=tuple
                 source=source,
+                chat=chat,
             )

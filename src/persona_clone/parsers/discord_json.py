@@ -2,8 +2,9 @@
 `DiscordJsonParser`: DiscordChatExporter's JSON exports, streamed.
 
 One file, a partitioned export (``… [part 2].json``, as a folder, a zip or
-several paths), thread exports and ``--reverse`` exports all come out as one
-chronological stream of `Message`s; memory does not grow with the file.
+several paths), thread exports and ``--reverse`` exports all come out as
+chronological streams of `Message`s, one channel (or thread) after another;
+memory does not grow with the file.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from persona_clone.message import (
 from persona_clone.parsers._discord import (
     SYSTEM_TYPES,
     USER_TYPES,
+    channel_of,
     parse_timestamp,
     part_number,
 )
@@ -109,7 +111,13 @@ class DiscordJsonParser:
 
     The input may be one file, a folder or zip holding several (the parts of a
     partitioned export, or a channel and its threads), or several files given to
-    `parse_files`; they are merged into one chronological stream.
+    `parse_files`. Every message's `Message.chat` is its channel's id (a thread
+    export's channel is the thread: its id), read from the file's ``channel.id``
+    (from the ``[id]`` in the file name, or the file name without part suffix,
+    when that is missing). The files of one channel (the parts of a partitioned
+    export) are merged into one chronological stream; channels and threads come
+    one after another, in the order of their file names (parts suffix aside),
+    so `persona_clone.Sessionizer` starts a new session at each.
 
     Args:
         order: How each file is stored. ``"auto"`` (default) compares the first
@@ -143,7 +151,7 @@ class DiscordJsonParser:
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
         """
-        Yield the messages of the export at *source*, oldest first.
+        Yield the messages of the export at *source*, channel by channel, oldest first.
 
         *source* is a file, or a folder or zip of files (parts, threads).
 
@@ -166,7 +174,7 @@ class DiscordJsonParser:
         context: ParseContext,
     ) -> Iterator[Message]:
         """
-        Yield the messages of several exports (the parts of one), oldest first.
+        Yield the messages of several exports, channel by channel, oldest first.
 
         Raises:
             ParseError: none of *paths* holds a readable export.
@@ -181,34 +189,33 @@ class DiscordJsonParser:
     def _merge(self, targets: list[tuple[Source, str]], context: ParseContext) -> Iterator[Message]:
         if len(targets) == 1:
             source, member = targets[0]
-            yield from self._file(source, member, context, alone=True)
+            problem, chat = _check_shape(source, member)
+            if problem is not None:
+                raise ParseError(source.display(member), _SHAPE, problem)
+            yield from self._file(source, member, context, chat=chat)
             return
-        readable = []
-        exports = 0
+        channels: dict[str, list[tuple[Source, str]]] = {}
         for source, member in targets:
-            problem = _check_shape(source, member)
+            problem, chat = _check_shape(source, member)
             if problem is not None:
                 where = source.display(member)
                 context.report(where, _SHAPE, problem, severity=Severity.WARNING, lines=0)
                 continue
-            exports += 1
-            stream = self._file(source, member, context, alone=False)
-            first = next(stream, None)
-            if first is not None:
-                readable.append(_prepend(first, stream))
-        if not exports:
+            channels.setdefault(chat, []).append((source, member))
+        if not channels:
             where = ", ".join(s.display(m) for s, m in targets[:3])
             raise ParseError(where, _SHAPE, "no such file among them")
-        yield from heapq.merge(*readable, key=lambda message: message.sent_at)
+        for chat, files in channels.items():
+            streams = [self._file(source, member, context, chat=chat) for source, member in files]
+            if len(streams) == 1:
+                yield from streams[0]
+            else:
+                yield from heapq.merge(*streams, key=lambda message: message.sent_at)
 
     def _file(
-        self, source: Source, member: str, context: ParseContext, *, alone: bool
+        self, source: Source, member: str, context: ParseContext, *, chat: str
     ) -> Iterator[Message]:
         where = source.display(member)
-        if alone:
-            problem = _check_shape(source, member)
-            if problem is not None:
-                raise ParseError(where, _SHAPE, problem)
 
         def late(message: Message, previous: Message) -> None:
             context.report(
@@ -217,7 +224,7 @@ class DiscordJsonParser:
                 f"{message.sent_at.isoformat()} after {previous.sent_at.isoformat()}",
             )
 
-        records = _Records(where, context)
+        records = _Records(where, context, chat)
         with JsonInput(source.open_binary(member)) as stream:
             messages = records.messages(iter_array_items(stream, "messages.item"))
             yield from chronological(messages, order=self.order, spill_at=self.spill_at, late=late)
@@ -233,34 +240,40 @@ class DiscordJsonParser:
                     )
 
 
-def _prepend(first: Message, rest: Iterator[Message]) -> Iterator[Message]:
-    yield first
-    yield from rest
+def _check_shape(source: Source, member: str) -> tuple[str | None, str]:
+    """
+    Look at the start of *member*.
 
-
-def _check_shape(source: Source, member: str) -> str | None:
-    """Return why *member* is not a DiscordChatExporter export, or None when it is."""
+    Returns:
+        Why it is not a DiscordChatExporter export (None when it is), and its
+        channel: ``channel.id``, else what the file name tells (`channel_of`).
+    """
+    fallback = channel_of(member or source.name)
     with JsonInput(source.open_binary(member)) as stream:
         if stream.empty:
-            return "an empty file"
+            return "an empty file", fallback
         try:
-            kind, keys, _ = top_level_keys(stream, stop_at="messages")
+            kind, keys, scalars = top_level_keys(stream, stop_at="messages")
         except JsonStreamError as error:
-            return f"no JSON ({error.reason})"
+            return f"no JSON ({error.reason})", fallback
     if kind is None:
-        return "a truncated JSON document"
+        return "a truncated JSON document", fallback
     if kind != "map" or "messages" not in keys:
         shown = ", ".join(keys[:6]) if kind == "map" else f"a JSON {kind}"
-        return excerpt(f"keys {shown}" if kind == "map" else shown, 80)
-    return None
+        return excerpt(f"keys {shown}" if kind == "map" else shown, 80), fallback
+    channel = scalars.get("channel.id")
+    if type(channel) is int or (type(channel) is str and channel):
+        return None, str(channel)
+    return None, fallback
 
 
 class _Records:
     """Turns the records of one file into messages, reporting the rest."""
 
-    def __init__(self, where: str, context: ParseContext) -> None:
+    def __init__(self, where: str, context: ParseContext, chat: str) -> None:
         self.where = where
         self.context = context
+        self.chat = chat
         self.count = 0
         self.broken = False
         self._authors: dict[tuple[Any, Any, Any], Participant] = {}
@@ -314,7 +327,7 @@ class _Records:
         if kind_name in SYSTEM_TYPES:
             return Message(
                 id=message_id, sent_at=sent_at, author=None, text=content,
-                kind=_SYSTEM, source=source,
+                kind=_SYSTEM, source=source, chat=self.chat,
             )  # fmt: skip
         if kind_name not in USER_TYPES and kind_name not in self._unknown_types:
             self._unknown_types.add(kind_name)
@@ -357,6 +370,7 @@ class _Records:
             attachments=attachments,  # attrs converter=tuple
             edited=record.get("timestampEdited") is not None,
             source=source,
+            chat=self.chat,
         )
 
     def _author(self, author: Any) -> Participant | None:

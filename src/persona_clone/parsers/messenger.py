@@ -104,6 +104,12 @@ class MessengerParser:
     prefixed by the thread's folder (``"inbox/ada_123/7"``) when the input holds
     folders.
 
+    Every message's `Message.chat` names its thread, so that
+    `persona_clone.Sessionizer` starts a new session at each thread: the thread's
+    folder in the input (the prefix of its ids, ``"messages/inbox/ada_123"``) when
+    the input holds folders; for a single thread file or folder, the file's own
+    ``thread_path`` (``"inbox/ada_123"``), or ``None`` when it has none.
+
     Strings are repaired from Meta's Latin-1/UTF-8 mojibake. ``Call``,
     ``Subscribe`` and ``Unsubscribe`` entries become system events, unsent messages
     become deleted ones, photos, videos, GIFs, audio, files and stickers without
@@ -256,6 +262,7 @@ class _Thread:
     key: str
     parts: list[str]
     _count: int = field(init=False, default=0)
+    _chat: str | None = field(init=False, default=None)
 
     def matches(self, selection: frozenset[str]) -> bool:
         """Whether this thread's folder, path or title is in *selection*."""
@@ -268,10 +275,13 @@ class _Thread:
     def read(self) -> Iterator[Message]:
         if not self.key and self.parts == [""]:
             self._warn_siblings()
+        self._chat = self.key or None
         for member in self.parts:
             document = self._load(member)
             if document is None:
                 continue
+            if self._chat is None and isinstance(document.get("thread_path"), str):
+                self._chat = unmojibake(document["thread_path"])
             yield from self._messages(member, document)
 
     def _warn_siblings(self) -> None:
@@ -329,7 +339,9 @@ class _Thread:
         for _, _, partial in built:
             self._count += 1
             local = str(self._count)
-            yield attrs.evolve(partial, id=f"{self.key}/{local}" if self.key else local)
+            yield attrs.evolve(
+                partial, id=f"{self.key}/{local}" if self.key else local, chat=self._chat
+            )
 
     def _message(self, record: Any, path: str, where: str) -> tuple[int, Message] | None:
         at = f"{where} {path}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import re
@@ -143,7 +142,12 @@ class SlackParser:
 
     Public channels (``channels.json``), private channels (``groups.json``), group
     DMs (``mpims.json``) and DMs (``dms.json``) are read, each from its folder of
-    ``YYYY-MM-DD.json`` day files, and merged into one chronological stream.
+    ``YYYY-MM-DD.json`` day files. Conversations come one after another, sorted
+    by name (a DM's name is its id), then id; each is chronological, thread
+    replies in place by time. Every message's `Message.chat` is its
+    conversation's id (``"C0123ABC"``; the folder name for a folder no list
+    names), so `persona_clone.Sessionizer` starts a new session at each
+    conversation.
     Authors are the ``real_name`` of ``users.json`` (then ``profile.real_name``,
     then the handle ``name``; then the message's own ``user_profile``; then the
     raw id), with the user id as participant id. A message id is
@@ -185,7 +189,9 @@ class SlackParser:
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
         """
-        Yield the messages of the workspace export at *source*, oldest first.
+        Yield the messages of the export at *source*, conversation by conversation.
+
+        Conversations are sorted by name, then id; each is oldest first.
 
         Raises:
             ParseError: *source* is not a Slack export, a chosen channel does not
@@ -214,15 +220,10 @@ class SlackParser:
                 )
             conversations = chosen
         days = _day_files(members, root)
-        streams = [
-            self._conversation(
-                source, conversation, days.get(conversation.folder, []), users, context
-            )
-            for conversation in conversations
-        ]
-        merged = heapq.merge(*streams, key=lambda pair: pair[0])
-        for _, message in merged:
-            yield message
+        for conversation in sorted(conversations, key=lambda c: (c.name, c.id)):
+            files = days.get(conversation.folder, [])
+            for _, message in self._conversation(source, conversation, files, users, context):
+                yield message
 
     def _read_json(self, source: Source, member: str, context: ParseContext) -> Any:
         where = source.display(member)
@@ -389,7 +390,7 @@ class SlackParser:
                 )
             return key, Message(
                 id=message_id, sent_at=sent_at, author=None, text=text,
-                kind=MessageKind.SYSTEM, source=source,
+                kind=MessageKind.SYSTEM, source=source, chat=conversation.id,
             )  # fmt: skip
         if subtype is not None and subtype not in _USER_SUBTYPES:
             context.report(
@@ -422,6 +423,7 @@ class SlackParser:
             attachments=attachments,  # attrs converter=tuple
             edited=isinstance(record.get("edited"), dict),
             source=source,
+            chat=conversation.id,
         )
 
     def _author(

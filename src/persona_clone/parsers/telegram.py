@@ -94,6 +94,12 @@ class TelegramParser:
     chronological order; message ids are then ``"<chat id>/<message id>"`` so they
     stay unique. Select chats with *chats* to read only those.
 
+    Every message's `Message.chat` is its chat's id as text, for a one-chat
+    ``result.json`` too, so `persona_clone.Sessionizer` starts a new session at
+    each chat and ids stay the same whichever way the chat was exported. A chat
+    without an id (rare, damaged exports) is named by its place instead
+    (``"chats.list[3]"``; ``None`` for a one-chat export without an id).
+
     Args:
         chats: Names or ids of the chats to read from a whole-account export
             (compared with each chat's ``name`` and its ``id`` as text); ``None``
@@ -254,6 +260,13 @@ class _Chat:
     selected: bool = True
     count: int = 0
 
+    @property
+    def key(self) -> str | None:
+        """The chat's `Message.chat`: its id, else its place in an account export."""
+        if self.id is not None:
+            return self.id
+        return self.path.removeprefix("$.") if self.qualify else None
+
 
 @define(kw_only=True)
 class _Reader:
@@ -401,7 +414,8 @@ class _Reader:
             return None
         raw_id = record.get("id")
         local_id = str(raw_id) if raw_id is not None else f"#{chat.count}"
-        message_id = f"{chat.id}/{local_id}" if chat.qualify else local_id
+        key = chat.key
+        message_id = f"{key}/{local_id}" if chat.qualify else local_id
         source = SourceRef(file=self.where, path=self._path)
         edited = "edited" in record or "edited_unixtime" in record
         if record_type == "service":
@@ -414,6 +428,7 @@ class _Reader:
                 kind=MessageKind.SYSTEM,
                 edited=edited,
                 source=source,
+                chat=key,
             )
         attachments = _attachments(record)
         return Message(
@@ -426,6 +441,7 @@ class _Reader:
             attachments=attachments,
             edited=edited,
             source=source,
+            chat=key,
         )
 
     def _check(self, record: Any, where: str) -> str | None:
@@ -538,7 +554,7 @@ def _reply(record: dict[str, Any], chat: _Chat) -> str | None:
     peer = record.get("reply_to_peer_id")
     if peer is not None:
         return f"{peer}/{target}"
-    return f"{chat.id}/{target}" if chat.qualify else str(target)
+    return f"{chat.key}/{target}" if chat.qualify else str(target)
 
 
 def _is_notice(value: str) -> bool:
