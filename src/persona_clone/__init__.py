@@ -49,6 +49,24 @@ from .parsers import (
 )
 
 # --- datasets ---------------------------------------------------------------
+from .cost import CostEstimate, PriceTable, default_epochs, estimate_cost
+from .dataset import (
+    ChatDatasetBuilder,
+    DatasetBuilder,
+    DatasetFormat,
+    DatasetPipeline,
+    DatasetReport,
+    Example,
+    LegacyDatasetBuilder,
+    MessagesDatasetBuilder,
+    ShareGPTDatasetBuilder,
+    ValidationResult,
+    WeightPolicy,
+    build_dataset,
+    validate_file,
+)
+from .rendering import ChatRenderer, LegacyRenderer, renderable
+from .tokens import EstimatingCounter, TokenCounter, counter_for
 
 # --- fine-tuning ------------------------------------------------------------
 
@@ -58,16 +76,28 @@ from .parsers import (
 __all__ = [
     "AmbiguousFormatError",
     "Attachment",
+    "ChatDatasetBuilder",
+    "ChatRenderer",
     "Clock",
     "CollectingIssueSink",
     "ConfigError",
+    "CostEstimate",
+    "DatasetBuilder",
     "DatasetError",
+    "DatasetFormat",
+    "DatasetPipeline",
+    "DatasetReport",
+    "EstimatingCounter",
+    "Example",
     "FineTuneError",
     "IssueSink",
+    "LegacyDatasetBuilder",
+    "LegacyRenderer",
     "Merger",
     "Message",
     "MessageKind",
     "MessageStep",
+    "MessagesDatasetBuilder",
     "NaiveTimestampError",
     "OutOfOrderError",
     "ParseContext",
@@ -78,21 +108,32 @@ __all__ = [
     "Participant",
     "PersonaCloneError",
     "PluginError",
+    "PriceTable",
     "Record",
     "Sample",
     "Session",
     "Sessionizer",
     "Severity",
+    "ShareGPTDatasetBuilder",
     "Source",
     "SourceRef",
     "StrictIssueSink",
     "SystemClock",
+    "TokenCounter",
     "Turn",
     "UnknownFormatError",
+    "ValidationResult",
+    "WeightPolicy",
     "apply",
+    "build_dataset",
+    "counter_for",
+    "default_epochs",
+    "estimate_cost",
     "merge_chronological",
     "parse",
     "read_jsonl",
+    "renderable",
+    "validate_file",
     "write_jsonl",
 ]
 

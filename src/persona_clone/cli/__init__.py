@@ -34,3 +34,11 @@ def main(verbose: int) -> None:
 
 
 # --- commands (one module each) -----------------------------------------------
+from persona_clone.cli.build import build  # noqa: E402  (datasets)
+from persona_clone.cli.inspect_export import inspect_export  # noqa: E402  (datasets)
+from persona_clone.cli.validate import validate  # noqa: E402  (datasets)
+
+
+main.add_command(inspect_export)  # datasets
+main.add_command(build)  # datasets
+main.add_command(validate)  # datasets
