@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, ParamSpec, TypeVar
@@ -73,7 +74,7 @@ class Progress:
         self._bar: Any = click.progressbar(
             length=max(total_bytes, 1),
             label=label,
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,
             show_eta=True,
             show_percent=True,
         )
