@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pendulum
 from attrs import define, evolve, field, frozen
@@ -26,6 +26,7 @@ from persona_clone import Message, MessageKind, Participant, write_jsonl
 from persona_clone.errors import ConfigError
 from persona_clone.parsers import ParseContext, Sample, Source
 from persona_clone.session import Session
+from typing import ClassVar
 from persona_clone.testing import make_participant
 
 
@@ -119,7 +120,7 @@ def write_export(path: Path, messages: Iterable[Message]) -> Path:
 class InterchangeParser:
     """A test parser for interchange JSONL files (the real one lives on another branch)."""
 
-    name = "interchange-test"
+    name: ClassVar[str] = "interchange-test"
 
     def sniff(self, sample: Sample) -> float:
         return 1.0 if sample.head.startswith(b'{"persona_clone"') else 0.0
@@ -272,7 +273,7 @@ def _standin_consent() -> types.ModuleType:
                         report.messages_replaced += 1
                         m = evolve(m, text=self.placeholder)
                     messages.append(m)
-                yield Session(messages=messages)
+                yield cast(Any, Session)(messages=messages)  # converter typing, see report
 
     module.Consent = Consent  # type: ignore[attr-defined]
     return module
@@ -329,7 +330,7 @@ _EDITED = " <This message was edited>"
 class SampleWhatsAppParser:
     """A test double reading only the bundled sample's dialect (the real parser lives elsewhere)."""
 
-    name = "whatsapp"
+    name: ClassVar[str] = "whatsapp"
 
     def sniff(self, sample: Sample) -> float:
         return (

@@ -20,7 +20,7 @@ from persona_clone.dataset import (
     make_builder,
     validate_file,
 )
-from persona_clone.rendering import ChatRenderer, renderable
+from persona_clone.rendering import ChatRenderer, NameRenderer, renderable
 from persona_clone.testing.strategies import chats, participants
 from persona_clone.tokens import EstimatingCounter, chat_tokens
 
@@ -36,10 +36,11 @@ def cast_and_chat(draw: st.DrawFn, max_size: int = 40) -> tuple[Participant, lis
     return cast[0], chat
 
 
-def names() -> object:
+def names() -> NameRenderer:
     from persona_clone.identity import NameBook
 
-    return NameBook()
+    book: NameRenderer = NameBook()
+    return book
 
 
 class TestRenderingLaws:
@@ -67,9 +68,9 @@ class TestRenderingLaws:
 
 def run(persona: Participant, chat: list[Message], fmt: DatasetFormat, **options: object) -> DatasetPipeline:
     builder = make_builder(fmt, persona=persona, names=PlainNames(), aliases=NoAliases())
-    values: dict = {"builder": builder, "counter": EstimatingCounter(), "sessionizer": Sessionizer(gap=pendulum.duration(minutes=5))}
+    values: dict[str, object] = {"builder": builder, "counter": EstimatingCounter(), "sessionizer": Sessionizer(gap=pendulum.duration(minutes=5))}
     values.update(options)
-    return DatasetPipeline(**values)
+    return DatasetPipeline(**values)  # type: ignore[arg-type]
 
 
 class TestPipelineLaws:

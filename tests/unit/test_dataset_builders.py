@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataset_support import NoAliases, PlainNames, chat
 
-from persona_clone import Merger, Participant, Session
+from persona_clone import Merger, Participant
 from persona_clone.dataset import (
     ChatDatasetBuilder,
     Example,
@@ -24,7 +24,7 @@ def renderer(system_prompt: str | None = None) -> ChatRenderer:
 
 
 def example(*lines: tuple[str, str], trained: tuple[bool, ...] | None = None) -> Example:
-    turns = Merger().turns(Session(messages=chat(*lines)))
+    turns = tuple(Merger().merge(chat(*lines)))
     persona = tuple(t.author is not None and t.author.name == "Deniz" for t in turns)
     return Example(
         session="s",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from dataset_support import chat
 
-from persona_clone import Merger, Session
+from persona_clone import Merger
 from persona_clone.dataset import Example, Slicer, Slot, WeightPolicy
 
 
 def slots(*lines: tuple[str, str], cost: int = 10, persona: str = "Deniz") -> list[Slot]:
-    found = Merger().turns(Session(messages=chat(*lines)))
+    found = tuple(Merger().merge(chat(*lines)))
     return [Slot(turn=t, persona=t.author is not None and t.author.name == persona, cost=cost) for t in found]
 
 

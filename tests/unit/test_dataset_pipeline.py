@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from attrs import evolve
-from dataset_support import NoAliases, PlainNames, chat, conversation
+from dataset_support import START, NoAliases, PlainNames, chat, conversation
 
 from persona_clone import Participant
 from persona_clone.dataset import (
@@ -31,9 +32,9 @@ def pipeline(**overrides: object) -> DatasetPipeline:
     builder = ChatDatasetBuilder(
         renderer=ChatRenderer(persona=DENIZ, names=PlainNames(), aliases=NoAliases())
     )
-    values: dict = {"builder": builder}
+    values: dict[str, object] = {"builder": builder}
     values.update(overrides)
-    return DatasetPipeline(**values)
+    return DatasetPipeline(**values)  # type: ignore[arg-type]
 
 
 class TestDatasetPipeline:
@@ -41,7 +42,7 @@ class TestDatasetPipeline:
         """Sessions where the persona is silent are skipped and counted."""
         messages = [
             *chat(("Ayşe", "a"), ("Deniz", "b")),
-            *chat(("Ayşe", "c"), ("Mert", "d"), start=chat(("x", ""))[0].sent_at.add(hours=2)),
+            *chat(("Ayşe", "c"), ("Mert", "d"), start=START.add(hours=2)),
         ]
         messages = [evolve(m, id=str(i)) for i, m in enumerate(messages)]
         run = pipeline()
@@ -55,7 +56,7 @@ class TestDatasetPipeline:
     def test_a_reply_to_an_earlier_session_brings_the_question_in(self) -> None:
         """A late answer gets the message it answers as untrained context before it."""
         question = chat(("Mert", "podcast neydi?"))
-        answer = chat(("Deniz", "Kulak Misafiri"), start=question[0].sent_at.add(hours=3))
+        answer = chat(("Deniz", "Kulak Misafiri"), start=START.add(hours=3))
         messages = [question[0], evolve(answer[0], id="late", reply_to=question[0].id)]
         run = pipeline()
 
@@ -68,7 +69,7 @@ class TestDatasetPipeline:
     def test_several_exports_merge_chronologically(self) -> None:
         """Sessions of several exports come out in time order, each sessionized alone."""
         early = conversation(2)
-        late = [evolve(m, id=f"b{m.id}", sent_at=m.sent_at.add(minutes=30)) for m in conversation(2)]
+        late = [evolve(m, id=f"b{m.id}", sent_at=m.sent_at + dt.timedelta(minutes=30)) for m in conversation(2)]
         run = pipeline()
 
         starts = [e.turns[0].start for _, e in run.examples([late, early])]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from dataset_support import chat
 
-from persona_clone import Merger, Session
+from persona_clone import Merger
 from persona_clone.dataset import DuplicateCap, Example, SessionSplit, near_duplicate_key
 
 
 def example(*persona_texts: str) -> Example:
-    turns = Merger().turns(Session(messages=chat(*[(("Deniz" if i % 2 else "Ayşe"), t) for i, t in enumerate(
+    turns = tuple(Merger().merge(chat(*[(("Deniz" if i % 2 else "Ayşe"), t) for i, t in enumerate(
         x for text in persona_texts for x in ("?", text))])))
     flags = tuple(t.author is not None and t.author.name == "Deniz" for t in turns)
     return Example(session="s", turns=turns, persona=flags, trained=flags, quoted=(False,) * len(turns))

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from dataset_support import NoAliases, PlainNames, chat
 
-from persona_clone import Merger, Participant, Session
+from persona_clone import Merger, Participant, Turn
 from persona_clone.message import MessageKind
 from persona_clone.rendering import (
     MEDIA_PLACEHOLDER,
@@ -21,14 +21,14 @@ from persona_clone.testing import make_message, make_participant
 DENIZ = Participant.from_name("Deniz")
 
 
-def turns(*lines: tuple[str, str]) -> tuple:
-    return Merger().turns(Session(messages=chat(*lines)))
+def turns(*lines: tuple[str, str]) -> tuple[Turn, ...]:
+    return tuple(Merger().merge(chat(*lines)))
 
 
 def chat_renderer(**overrides: object) -> ChatRenderer:
-    values: dict = {"persona": DENIZ, "names": PlainNames(), "aliases": NoAliases()}
+    values: dict[str, object] = {"persona": DENIZ, "names": PlainNames(), "aliases": NoAliases()}
     values.update(overrides)
-    return ChatRenderer(**values)
+    return ChatRenderer(**values)  # type: ignore[arg-type]
 
 
 class TestRenderable:

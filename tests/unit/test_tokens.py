@@ -17,7 +17,7 @@ from persona_clone.tokens import (
 class FakeEncoding:
     name = "fake"
 
-    def encode(self, text: str, disallowed_special: tuple = ()) -> list[int]:
+    def encode(self, text: str, disallowed_special: tuple[str, ...] = ()) -> list[int]:
         return [0] * len(text.split())
 
 
@@ -75,7 +75,7 @@ class TestChatTokens:
     def test_cookbook_formula(self) -> None:
         """3 per example, 3 per message, the values of role/content/name, 1 more per name."""
         counter = TiktokenCounter(encoding=FakeEncoding())
-        messages = [
+        messages: list[dict[str, object]] = [
             {"role": "user", "name": "Ayse", "content": "selam nasılsın"},
             {"role": "assistant", "content": "iyi", "weight": 0},
         ]
