@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import pendulum
 from attrs import define, evolve, field, frozen
@@ -26,7 +26,6 @@ from persona_clone import Message, MessageKind, Participant, write_jsonl
 from persona_clone.errors import ConfigError
 from persona_clone.parsers import ParseContext, Sample, Source
 from persona_clone.session import Session
-from typing import ClassVar
 from persona_clone.testing import make_participant
 
 
@@ -273,7 +272,9 @@ def _standin_consent() -> types.ModuleType:
                         report.messages_replaced += 1
                         m = evolve(m, text=self.placeholder)
                     messages.append(m)
-                yield cast(Any, Session)(messages=messages)  # converter typing, see report
+                yield cast(Any, Session)(
+                    messages=messages
+                )  # converter typing, see report
 
     module.Consent = Consent  # type: ignore[attr-defined]
     return module

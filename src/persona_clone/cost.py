@@ -1,6 +1,8 @@
 """
-What a fine-tuning job will cost: the service's default-epochs rule and a price
-table that carries the date it was checked.
+What a fine-tuning job will cost.
+
+The service's default-epochs rule and a price table that carries the date it
+was checked.
 
 Prices change; the table below is a dated snapshot. Pass your own `PriceTable`
 (for example loaded from a JSON file with `PriceTable.load`) when it is stale.
@@ -188,8 +190,8 @@ def estimate_cost(
         prices: The price table (default `DEFAULT_PRICES`).
 
     Example:
-        >>> estimate_cost(model="gpt-4o-mini-2024-07-18", billed_tokens_per_epoch=100_000,
-        ...               examples=100).usd
+        >>> estimate_cost(model="gpt-4o-mini-2024-07-18",
+        ...               billed_tokens_per_epoch=100_000, examples=100).usd
         0.9
 
     """

@@ -1,7 +1,8 @@
 """
-The one rendering path from conversations to model input, shared by the dataset
-builders and the live chat bot, so a clone sees at serving time exactly the shape
-it was trained on.
+The one rendering path from conversations to model input.
+
+The dataset builders and the live chat bot share it, so a clone sees at serving
+time exactly the shape it was trained on.
 
 - `renderable` decides which messages a model ever sees: system events never,
   deleted messages never, media as the placeholder ``<media>``, and no
@@ -45,7 +46,7 @@ class NameRenderer(Protocol):
     """Renders participants' names for outputs (`persona_clone.NameBook` is one)."""
 
     def openai_name(self, participant: Participant) -> str:
-        """Return a name matching ``[A-Za-z0-9_-]{1,64}`` for the chat format's ``name``."""
+        """Return a name matching ``[A-Za-z0-9_-]{1,64}`` for the ``name`` field."""
         ...
 
     def display_name(self, participant: Participant) -> str:
@@ -55,7 +56,7 @@ class NameRenderer(Protocol):
 
 @runtime_checkable
 class ParticipantResolver(Protocol):
-    """Maps a participant to its canonical identity (`persona_clone.AliasMap` is one)."""
+    """Maps a participant to its identity (`persona_clone.AliasMap` is one)."""
 
     def resolve(self, participant: Participant) -> Participant:
         """Return the canonical participant, or *participant* itself if unknown."""
@@ -83,7 +84,7 @@ def scrub_special_tokens(text: str) -> str:
     return _SPECIAL_TOKEN.sub("", text) if "<|" in text else text
 
 
-def renderable(
+def renderable(  # noqa: C901  (one decision per message kind)
     messages: Iterable[Message],
     *,
     media: str | None = MEDIA_PLACEHOLDER,
@@ -216,7 +217,7 @@ class ChatRenderer:
 
 @frozen(kw_only=True)
 class LegacyRenderer:
-    """
+    r"""
     Render turns as a prompt/completion pair for completion models.
 
     With ``named=False`` the prompt reads ``"User: ...\\nAssistant:"`` (every other
@@ -248,7 +249,8 @@ class LegacyRenderer:
         >>> ada, bob = Participant.from_name("Ada"), Participant.from_name("Bob")
         >>> r = LegacyRenderer(persona=bob, names=Names(), aliases=NoAliases())
         >>> ask = Turn(author=ada, text="tea?", messages=[make_message(author=ada)])
-        >>> yes = Turn(author=bob, text="yes\\nnow", messages=[make_message(author=bob)])
+        >>> yes = Turn(author=bob, text="yes\nnow",
+        ...            messages=[make_message(author=bob)])
         >>> r.prompt([ask]), r.completion(yes), r.stop
         ('User: tea?\\nAssistant:', ' yes\\nnow\\n###\\n', '\\n###')
 
@@ -308,5 +310,5 @@ class LegacyRenderer:
 
     @property
     def stop(self) -> str:
-        """The stop sequence to pass when calling the model (the end marker, trimmed)."""
+        """The stop sequence to pass when calling the model (the trimmed end marker)."""
         return self.end_marker.rstrip() or self.end_marker

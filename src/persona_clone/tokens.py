@@ -1,6 +1,7 @@
 """
-Token counting: the `TokenCounter` protocol, an exact counter backed by tiktoken,
-a clearly labelled estimate, and the chat format's per-message overhead.
+Token counting: `TokenCounter`, exact (tiktoken) or a labelled estimate.
+
+Also the chat format's per-message overhead and each model's example limit.
 
 The fine-tuning service bills and limits examples in tokens. persona_clone counts
 them exactly when the optional ``tiktoken`` extra is installed and knows the
@@ -40,7 +41,7 @@ DEFAULT_MODEL: Final = "gpt-4o-mini-2024-07-18"
 TRAINING_LIMITS: Final[Mapping[str, int]] = {
     # Training-example context length per base model, from OpenAI's fine-tuning
     # guide (late 2024) as recorded in docs/openai-finetuning-contract.md §4.2.
-    # Keys match a model name by longest prefix; these values change: keep them here only.
+    # Keys match a model name by longest prefix; the values change: keep them here only.
     "gpt-4o-2024-08-06": 65_536,
     "gpt-4o-mini-2024-07-18": 65_536,
     "gpt-4o-mini": 65_536,
@@ -134,9 +135,7 @@ class TiktokenCounter:
 
 
 def base_model(model: str) -> str:
-    """
-    Return the base model of *model*: ``ft:gpt-4o-mini-2024-07-18:org::id`` -> ``gpt-4o-mini-2024-07-18``.
-    """
+    """Return the base model of *model* (``ft:<base>:org::id`` -> ``<base>``)."""
     if model.startswith("ft:"):
         return model.split(":")[1]
     return model

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from dataset_support import InterchangeParser, SampleWhatsAppParser, conversation, write_export
 
+from dataset_support import (
+    InterchangeParser,
+    SampleWhatsAppParser,
+    conversation,
+    write_export,
+)
 from persona_clone.cli import main
 from persona_clone.parsers import ParserRegistry
 
@@ -27,11 +32,21 @@ def _export(tmp_path: Path) -> Path:
 
 
 class TestBuild:
-    def test_builds_a_chat_dataset_with_a_report(self, export: Path, tmp_path: Path) -> None:
-        """build writes train.jsonl, report.json and report.txt, and exits 0."""
+    def test_builds_a_chat_dataset_with_a_report(
+        self, export: Path, tmp_path: Path
+    ) -> None:
+        """Build writes train.jsonl, report.json and report.txt, and exits 0."""
         out = tmp_path / "out"
 
-        result = invoke("build", str(export), "--persona", "Deniz", "--attest-consent", "-o", str(out))
+        result = invoke(
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+        )
 
         assert 0 == result.exit_code, result.output
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -45,8 +60,19 @@ class TestBuild:
         out = tmp_path / "out"
 
         result = invoke(
-            "build", str(export), "--persona", "Deniz", "--attest-consent", "-o", str(out),
-            "--format", "sharegpt", "--validation-share", "0.25", "--seed", "3",
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+            "--format",
+            "sharegpt",
+            "--validation-share",
+            "0.25",
+            "--seed",
+            "3",
         )
 
         assert 0 == result.exit_code, result.output
@@ -60,10 +86,24 @@ class TestBuild:
         second = write_export(tmp_path / "b.jsonl", conversation(6)[::1])
         out = tmp_path / "out"
 
-        result = invoke("build", str(first), str(second), "--persona", "Deniz", "--attest-consent", "-o", str(out))
+        result = invoke(
+            "build",
+            str(first),
+            str(second),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+        )
 
         assert 0 == result.exit_code, result.output
-        assert 12 == json.loads((out / "report.json").read_text(encoding="utf-8"))["examples"]["train"]
+        assert (
+            12
+            == json.loads((out / "report.json").read_text(encoding="utf-8"))[
+                "examples"
+            ]["train"]
+        )
 
     @pytest.mark.parametrize(
         ("args", "message"),
@@ -72,14 +112,18 @@ class TestBuild:
             (["--persona", "Nobody", "--attest-consent"], "found no message by them"),
         ],
     )
-    def test_user_errors_are_one_line(self, export: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    def test_user_errors_are_one_line(
+        self, export: Path, tmp_path: Path, args: list[str], message: str
+    ) -> None:
         """A user error exits 1 with one line and no traceback."""
         result = invoke("build", str(export), "-o", str(tmp_path / "out"), *args)
 
         assert 1 == result.exit_code
         assert message in result.output
         assert "Traceback" not in result.output
-        assert 1 == len([line for line in result.output.splitlines() if line.startswith("Error:")])
+        assert 1 == len(
+            [line for line in result.output.splitlines() if line.startswith("Error:")]
+        )
 
     def test_exports_or_sample_are_required(self, tmp_path: Path) -> None:
         """Without EXPORT or --sample the command explains its usage."""
@@ -92,15 +136,29 @@ class TestBuild:
         """The help names the main options and shows examples."""
         result = invoke("build", "--help")
 
-        for text in ("--persona", "--exclude", "--no-redact", "--validation-share", "--sample", "Examples:"):
+        for text in (
+            "--persona",
+            "--exclude",
+            "--no-redact",
+            "--validation-share",
+            "--sample",
+            "Examples:",
+        ):
             assert text in result.output
 
     def test_bundled_sample_with_a_whatsapp_reader(self, tmp_path: Path) -> None:
         """The README's main job works when a WhatsApp parser is available."""
         out = tmp_path / "out"
 
-        result = invoke("build", "--sample", "--persona", "Deniz", "-o", str(out),
-                        registry=ParserRegistry.of(SampleWhatsAppParser))
+        result = invoke(
+            "build",
+            "--sample",
+            "--persona",
+            "Deniz",
+            "-o",
+            str(out),
+            registry=ParserRegistry.of(SampleWhatsAppParser),
+        )
 
         assert 0 == result.exit_code, result.output
         assert "Validation: accepted" in result.output
@@ -111,11 +169,21 @@ def _has_whatsapp() -> bool:
     return "whatsapp" in ParserRegistry.default().names
 
 
-@pytest.mark.skipif(not _has_whatsapp(), reason="no 'whatsapp' parser is registered on this branch")
+@pytest.mark.skipif(
+    not _has_whatsapp(), reason="no 'whatsapp' parser is registered on this branch"
+)
 class TestBundledSampleWithRealParser:
     def test_readme_main_job(self, tmp_path: Path) -> None:
         """persona-clone build --sample --persona Deniz -o out succeeds with the real parser."""
-        result = invoke("build", "--sample", "--persona", "Deniz", "-o", str(tmp_path / "out"), registry=None)
+        result = invoke(
+            "build",
+            "--sample",
+            "--persona",
+            "Deniz",
+            "-o",
+            str(tmp_path / "out"),
+            registry=None,
+        )
 
         assert 0 == result.exit_code, result.output
         assert "Validation: accepted" in result.output
@@ -123,7 +191,7 @@ class TestBundledSampleWithRealParser:
 
 class TestInspect:
     def test_lists_participants_and_sessions(self, export: Path) -> None:
-        """inspect shows the format, participants with counts and sessions."""
+        """Inspect shows the format, participants with counts and sessions."""
         result = invoke("inspect", str(export))
 
         assert 0 == result.exit_code, result.output
@@ -135,7 +203,7 @@ class TestInspect:
         """--json prints machine-readable summaries."""
         result = invoke("inspect", str(export), "--json")
 
-        summary = json.loads(result.output[result.output.index("["):])[0]
+        summary = json.loads(result.output[result.output.index("[") :])[0]
         assert {"Deniz": 40, "Ayşe": 20, "Mert": 20} == summary["participants"]
 
 
@@ -143,7 +211,15 @@ class TestValidate:
     def test_accepted_file(self, export: Path, tmp_path: Path) -> None:
         """A file build wrote is accepted with a summary and exit 0."""
         out = tmp_path / "out"
-        invoke("build", str(export), "--persona", "Deniz", "--attest-consent", "-o", str(out))
+        invoke(
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+        )
 
         result = invoke("validate", str(out / "train.jsonl"))
 

@@ -8,10 +8,10 @@ import tempfile
 from pathlib import Path
 
 import pendulum
-from dataset_support import NoAliases, PlainNames
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dataset_support import NoAliases, PlainNames
 from persona_clone import Merger, Message, Participant, Sessionizer
 from persona_clone.dataset import (
     DatasetFormat,
@@ -30,7 +30,9 @@ CAST = st.lists(participants(), min_size=2, max_size=4, unique_by=lambda p: p.id
 
 
 @st.composite
-def cast_and_chat(draw: st.DrawFn, max_size: int = 40) -> tuple[Participant, list[Message]]:
+def cast_and_chat(
+    draw: st.DrawFn, max_size: int = 40
+) -> tuple[Participant, list[Message]]:
     cast = draw(CAST)
     chat = draw(chats(authors=st.sampled_from(cast), max_size=max_size))
     return cast[0], chat
@@ -66,9 +68,17 @@ class TestRenderingLaws:
         assert all(not (a == b == "assistant") for a, b in zip(roles, roles[1:]))
 
 
-def run(persona: Participant, chat: list[Message], fmt: DatasetFormat, **options: object) -> DatasetPipeline:
-    builder = make_builder(fmt, persona=persona, names=PlainNames(), aliases=NoAliases())
-    values: dict[str, object] = {"builder": builder, "counter": EstimatingCounter(), "sessionizer": Sessionizer(gap=pendulum.duration(minutes=5))}
+def run(
+    persona: Participant, chat: list[Message], fmt: DatasetFormat, **options: object
+) -> DatasetPipeline:
+    builder = make_builder(
+        fmt, persona=persona, names=PlainNames(), aliases=NoAliases()
+    )
+    values: dict[str, object] = {
+        "builder": builder,
+        "counter": EstimatingCounter(),
+        "sessionizer": Sessionizer(gap=pendulum.duration(minutes=5)),
+    }
     values.update(options)
     return DatasetPipeline(**values)  # type: ignore[arg-type]
 
@@ -80,7 +90,12 @@ class TestPipelineLaws:
     ) -> None:
         """Every session's examples go to one split only."""
         persona, chat = drawn
-        pipeline = run(persona, chat, DatasetFormat.CHAT, split=SessionSplit(validation_share=share, seed=seed))
+        pipeline = run(
+            persona,
+            chat,
+            DatasetFormat.CHAT,
+            split=SessionSplit(validation_share=share, seed=seed),
+        )
 
         where: dict[str, set[str]] = {}
         for split, example in pipeline.examples([chat]):
@@ -94,7 +109,9 @@ class TestPipelineLaws:
     ) -> None:
         """No chat example holds more tokens (as the validator counts) or turns than allowed."""
         persona, chat = drawn
-        pipeline = run(persona, chat, DatasetFormat.CHAT, budget=budget, max_entries=entries)
+        pipeline = run(
+            persona, chat, DatasetFormat.CHAT, budget=budget, max_entries=entries
+        )
         counter = EstimatingCounter()
 
         for _, example in pipeline.examples([chat]):
@@ -112,7 +129,10 @@ class TestPipelineLaws:
         with tempfile.TemporaryDirectory() as folder:
             paths = run(persona, chat, fmt).write([chat], folder)
             result = validate_file(
-                paths["train"], format=fmt, counter=EstimatingCounter(), min_examples=0,
+                paths["train"],
+                format=fmt,
+                counter=EstimatingCounter(),
+                min_examples=0,
                 model="davinci-002" if fmt is DatasetFormat.LEGACY else None,
             )
 
@@ -132,7 +152,17 @@ class TestPipelineLaws:
                 return
             index = data.draw(st.integers(0, len(lines) - 1))
             value = json.loads(lines[index])
-            mutation = data.draw(st.sampled_from(["no messages", "extra key", "user weight", "bad role", "empty content"]))
+            mutation = data.draw(
+                st.sampled_from(
+                    [
+                        "no messages",
+                        "extra key",
+                        "user weight",
+                        "bad role",
+                        "empty content",
+                    ]
+                )
+            )
             first = value["messages"][0]
             if mutation == "no messages":
                 value = {"messages": []}
@@ -147,7 +177,9 @@ class TestPipelineLaws:
             lines[index] = json.dumps(value, ensure_ascii=False)
             Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-            problems = validate_file(path, counter=EstimatingCounter(), min_examples=0).problems
+            problems = validate_file(
+                path, counter=EstimatingCounter(), min_examples=0
+            ).problems
 
         assert problems
         assert all(p.startswith(f"{path}:{index + 1}: ") for p in problems)

@@ -15,7 +15,18 @@ from persona_clone.errors import ConfigError
 class TestDefaultEpochs:
     @pytest.mark.parametrize(
         ("examples", "epochs"),
-        [(1, 25), (4, 25), (5, 20), (10, 10), (20, 5), (30, 3), (8_333, 3), (8_334, 2), (12_500, 2), (12_501, 1)],
+        [
+            (1, 25),
+            (4, 25),
+            (5, 20),
+            (10, 10),
+            (20, 5),
+            (30, 3),
+            (8_333, 3),
+            (8_334, 2),
+            (12_500, 2),
+            (12_501, 1),
+        ],
     )
     def test_the_services_auto_rule(self, examples: int, epochs: int) -> None:
         """The epochs match the contract's worked values."""
@@ -26,7 +37,9 @@ class TestEstimateCost:
     def test_guide_figure(self) -> None:
         """100,000 tokens x 3 epochs on gpt-4o-mini cost about $0.90."""
         estimate = estimate_cost(
-            model="gpt-4o-mini-2024-07-18", billed_tokens_per_epoch=100_000, examples=1_000
+            model="gpt-4o-mini-2024-07-18",
+            billed_tokens_per_epoch=100_000,
+            examples=1_000,
         )
 
         assert (3, 300_000, 0.9, DEFAULT_PRICES.checked) == (
@@ -49,11 +62,16 @@ class TestPriceTable:
     def test_load(self, tmp_path: Path) -> None:
         """A JSON table loads with its date and prices."""
         path = tmp_path / "prices.json"
-        path.write_text(json.dumps({"checked": "2026-11-01", "per_million": {"gpt-4o-mini": 5}}))
+        path.write_text(
+            json.dumps({"checked": "2026-11-01", "per_million": {"gpt-4o-mini": 5}})
+        )
 
         table = PriceTable.load(path)
 
-        assert (dt.date(2026, 11, 1), 5.0) == (table.checked, table.price("gpt-4o-mini-2024-07-18"))
+        assert (dt.date(2026, 11, 1), 5.0) == (
+            table.checked,
+            table.price("gpt-4o-mini-2024-07-18"),
+        )
 
     def test_bad_table_names_the_key(self, tmp_path: Path) -> None:
         """A table without a valid date is refused with the key named."""

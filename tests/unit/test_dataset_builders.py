@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataset_support import NoAliases, PlainNames, chat
-
 from persona_clone import Merger, Participant
 from persona_clone.dataset import (
     ChatDatasetBuilder,
@@ -20,10 +19,17 @@ DENIZ = Participant.from_name("Deniz")
 
 
 def renderer(system_prompt: str | None = None) -> ChatRenderer:
-    return ChatRenderer(persona=DENIZ, names=PlainNames(), aliases=NoAliases(), system_prompt=system_prompt)
+    return ChatRenderer(
+        persona=DENIZ,
+        names=PlainNames(),
+        aliases=NoAliases(),
+        system_prompt=system_prompt,
+    )
 
 
-def example(*lines: tuple[str, str], trained: tuple[bool, ...] | None = None) -> Example:
+def example(
+    *lines: tuple[str, str], trained: tuple[bool, ...] | None = None
+) -> Example:
     turns = tuple(Merger().merge(chat(*lines)))
     persona = tuple(t.author is not None and t.author.name == "Deniz" for t in turns)
     return Example(
@@ -38,20 +44,33 @@ def example(*lines: tuple[str, str], trained: tuple[bool, ...] | None = None) ->
 class TestChatDatasetBuilder:
     def test_no_weights_when_every_persona_turn_is_trained(self) -> None:
         """A missing weight means 1, so fully trained examples carry none."""
-        line = ChatDatasetBuilder(renderer=renderer()).lines(example(("Ayşe", "a"), ("Deniz", "b")))
+        line = ChatDatasetBuilder(renderer=renderer()).lines(
+            example(("Ayşe", "a"), ("Deniz", "b"))
+        )
 
-        assert [{"messages": [
-            {"role": "user", "name": "Ayse", "content": "a"},
-            {"role": "assistant", "content": "b"},
-        ]}] == line
+        assert [
+            {
+                "messages": [
+                    {"role": "user", "name": "Ayse", "content": "a"},
+                    {"role": "assistant", "content": "b"},
+                ]
+            }
+        ] == line
 
     def test_weights_when_some_persona_turn_is_context(self) -> None:
         """When a persona turn is not trained, every assistant message carries its weight."""
         line = ChatDatasetBuilder(renderer=renderer()).lines(
-            example(("Deniz", "a"), ("Ayşe", "b"), ("Deniz", "c"), trained=(False, False, True))
+            example(
+                ("Deniz", "a"),
+                ("Ayşe", "b"),
+                ("Deniz", "c"),
+                trained=(False, False, True),
+            )
         )
 
-        assert [0, 1] == [m["weight"] for m in line[0]["messages"] if m["role"] == "assistant"]
+        assert [0, 1] == [
+            m["weight"] for m in line[0]["messages"] if m["role"] == "assistant"
+        ]
 
     def test_costs_add_up_to_the_cookbook_count(self) -> None:
         """Overhead plus turn costs equal the validator's count of the rendered line."""
@@ -60,7 +79,8 @@ class TestChatDatasetBuilder:
         ex = example(("Çağrı Öztürk", "naber"), ("Deniz", "iyi\nsen?"))
 
         total = builder.overhead(counter) + sum(
-            builder.turn_cost(t, counter, persona=p) for t, p in zip(ex.turns, ex.persona, strict=True)
+            builder.turn_cost(t, counter, persona=p)
+            for t, p in zip(ex.turns, ex.persona, strict=True)
         )
 
         assert chat_tokens(builder.lines(ex)[0]["messages"], counter) == total
@@ -70,14 +90,21 @@ class TestLegacyDatasetBuilder:
     def test_one_line_per_trained_turn(self) -> None:
         """Each trained persona turn is a completion whose prompt is what came before."""
         builder = LegacyDatasetBuilder(
-            renderer=LegacyRenderer(persona=DENIZ, names=PlainNames(), aliases=NoAliases())
+            renderer=LegacyRenderer(
+                persona=DENIZ, names=PlainNames(), aliases=NoAliases()
+            )
         )
 
-        lines = builder.lines(example(("Ayşe", "a"), ("Deniz", "b"), ("Mert", "c"), ("Deniz", "d")))
+        lines = builder.lines(
+            example(("Ayşe", "a"), ("Deniz", "b"), ("Mert", "c"), ("Deniz", "d"))
+        )
 
         assert [
             {"prompt": "User: a\nAssistant:", "completion": " b\n###\n"},
-            {"prompt": "User: a\nAssistant: b\nUser: c\nAssistant:", "completion": " d\n###\n"},
+            {
+                "prompt": "User: a\nAssistant: b\nUser: c\nAssistant:",
+                "completion": " d\n###\n",
+            },
         ] == lines
 
 
@@ -86,21 +113,33 @@ class TestOpenSourceBuilders:
         """Other speakers are merged into one labelled human message; an opener precedes the persona."""
         builder = ShareGPTDatasetBuilder(renderer=renderer("sys"))
 
-        line = builder.lines(example(("Deniz", "a"), ("Ayşe", "b"), ("Mert", "c"), ("Deniz", "d")))
+        line = builder.lines(
+            example(("Deniz", "a"), ("Ayşe", "b"), ("Mert", "c"), ("Deniz", "d"))
+        )
 
-        assert [{"conversations": [
-            {"from": "human", "value": "<conversation starts>"},
-            {"from": "gpt", "value": "a"},
-            {"from": "human", "value": "Ayşe: b\nMert: c"},
-            {"from": "gpt", "value": "d"},
-        ], "system": "sys"}] == line
+        assert [
+            {
+                "conversations": [
+                    {"from": "human", "value": "<conversation starts>"},
+                    {"from": "gpt", "value": "a"},
+                    {"from": "human", "value": "Ayşe: b\nMert: c"},
+                    {"from": "gpt", "value": "d"},
+                ],
+                "system": "sys",
+            }
+        ] == line
 
     def test_sharegpt_untrained_persona_turns_join_the_human_side(self) -> None:
         """ShareGPT trains every gpt message, so untrained persona turns become context lines."""
         builder = ShareGPTDatasetBuilder(renderer=renderer())
 
         line = builder.lines(
-            example(("Deniz", "a"), ("Ayşe", "b"), ("Deniz", "c"), trained=(False, False, True))
+            example(
+                ("Deniz", "a"),
+                ("Ayşe", "b"),
+                ("Deniz", "c"),
+                trained=(False, False, True),
+            )
         )
 
         assert [
@@ -112,22 +151,37 @@ class TestOpenSourceBuilders:
         """dataset_info.json registers each split file in the ShareGPT layout."""
         builder = ShareGPTDatasetBuilder(renderer=renderer(), dataset_name="deniz")
 
-        info = builder.extra_files({"train": "train.jsonl", "validation": "validation.jsonl"})
+        info = builder.extra_files(
+            {"train": "train.jsonl", "validation": "validation.jsonl"}
+        )
 
         entry = info["dataset_info.json"]
         assert {"deniz", "deniz_validation"} == set(entry)
         assert "sharegpt" == entry["deniz"]["formatting"]
-        assert {"role_tag": "from", "content_tag": "value", "user_tag": "human",
-                "assistant_tag": "gpt"} == entry["deniz"]["tags"]
+        assert {
+            "role_tag": "from",
+            "content_tag": "value",
+            "user_tag": "human",
+            "assistant_tag": "gpt",
+        } == entry["deniz"]["tags"]
 
     def test_messages_carry_training_flags(self) -> None:
         """Every message says whether it is trained; only trained persona turns are."""
         builder = MessagesDatasetBuilder(renderer=renderer())
 
         line = builder.lines(
-            example(("Ayşe", "a"), ("Deniz", "b"), ("Mert", "c"), ("Deniz", "d"), trained=(False, False, False, True))
+            example(
+                ("Ayşe", "a"),
+                ("Deniz", "b"),
+                ("Mert", "c"),
+                ("Deniz", "d"),
+                trained=(False, False, False, True),
+            )
         )
 
-        assert [("user", False), ("assistant", False), ("user", False), ("assistant", True)] == [
-            (m["role"], m["training"]) for m in line[0]["messages"]
-        ]
+        assert [
+            ("user", False),
+            ("assistant", False),
+            ("user", False),
+            ("assistant", True),
+        ] == [(m["role"], m["training"]) for m in line[0]["messages"]]

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from dataset_support import chat
 
+from dataset_support import chat
 from persona_clone import Merger
 from persona_clone.dataset import Example, Slicer, Slot, WeightPolicy
 
 
-def slots(*lines: tuple[str, str], cost: int = 10, persona: str = "Deniz") -> list[Slot]:
+def slots(
+    *lines: tuple[str, str], cost: int = 10, persona: str = "Deniz"
+) -> list[Slot]:
     found = tuple(Merger().merge(chat(*lines)))
-    return [Slot(turn=t, persona=t.author is not None and t.author.name == persona, cost=cost) for t in found]
+    return [
+        Slot(
+            turn=t, persona=t.author is not None and t.author.name == persona, cost=cost
+        )
+        for t in found
+    ]
 
 
 def texts(example: Example) -> list[str]:
@@ -21,7 +28,9 @@ def texts(example: Example) -> list[str]:
 class TestSlicer:
     def test_one_example_per_session_when_it_fits(self) -> None:
         """A session under the budget is one example training every persona turn."""
-        session = slots(("Ayşe", "a"), ("Deniz", "b"), ("Mert", "c"), ("Deniz", "d"), ("Mert", "e"))
+        session = slots(
+            ("Ayşe", "a"), ("Deniz", "b"), ("Mert", "c"), ("Deniz", "d"), ("Mert", "e")
+        )
 
         examples = list(Slicer(budget=1_000)(session, session="s"))
 
@@ -30,12 +39,19 @@ class TestSlicer:
 
     def test_long_sessions_split_under_the_budget(self) -> None:
         """Every example stays under the budget and every persona turn is trained once."""
-        session = slots(*[("Ayşe" if i % 2 == 0 else "Deniz", str(i)) for i in range(12)])
+        session = slots(
+            *[("Ayşe" if i % 2 == 0 else "Deniz", str(i)) for i in range(12)]
+        )
 
         examples = list(Slicer(budget=45, overhead=5, overlap=1)(session, session="s"))
 
         assert all(e.tokens <= 45 for e in examples)
-        trained = [t.text for e in examples for t, f in zip(e.turns, e.trained, strict=True) if f]
+        trained = [
+            t.text
+            for e in examples
+            for t, f in zip(e.turns, e.trained, strict=True)
+            if f
+        ]
         assert [str(i) for i in range(1, 12, 2)] == trained
 
     def test_overlap_repeats_context_untrained(self) -> None:
@@ -49,7 +65,9 @@ class TestSlicer:
 
     def test_max_entries_caps_the_context(self) -> None:
         """No example holds more turns than max_entries; old context goes first."""
-        session = slots(*[(("Ayşe", "Mert")[i % 2], f"x{i}") for i in range(5)], ("Deniz", "y"))
+        session = slots(
+            *[(("Ayşe", "Mert")[i % 2], f"x{i}") for i in range(5)], ("Deniz", "y")
+        )
 
         examples = list(Slicer(budget=1_000, max_entries=3)(session, session="s"))
 
@@ -61,7 +79,9 @@ class TestSlicer:
         session[1] = Slot(turn=session[1].turn, persona=True, cost=500)
         skipped: list[Slot] = []
 
-        examples = list(Slicer(budget=100)(session, session="s", on_skip=skipped.append))
+        examples = list(
+            Slicer(budget=100)(session, session="s", on_skip=skipped.append)
+        )
 
         assert [] == examples
         assert ["b"] == [s.turn.text for s in skipped]
@@ -70,13 +90,17 @@ class TestSlicer:
         """Under LAST only the example's last persona turn is trained."""
         session = slots(("Deniz", "a"), ("Ayşe", "b"), ("Deniz", "c"))
 
-        examples = list(Slicer(budget=1_000, policy=WeightPolicy.LAST)(session, session="s"))
+        examples = list(
+            Slicer(budget=1_000, policy=WeightPolicy.LAST)(session, session="s")
+        )
 
         assert [(False, False, True)] == [e.trained for e in examples]
 
     def test_quoted_turns_are_context_only(self) -> None:
         """A turn brought in as the message a reply answers is never trained."""
-        session = slots(("Deniz", "old question"), ("Ayşe", "answer"), ("Deniz", "thanks"))
+        session = slots(
+            ("Deniz", "old question"), ("Ayşe", "answer"), ("Deniz", "thanks")
+        )
         session[0] = Slot(turn=session[0].turn, persona=True, quoted=True, cost=10)
 
         examples = list(Slicer(budget=1_000)(session, session="s"))
@@ -96,4 +120,10 @@ class TestExample:
         """An example that trains someone else's turn is refused."""
         turn = slots(("Ayşe", "a"))[0].turn
         with pytest.raises(ValueError, match="persona"):
-            Example(session="s", turns=(turn,), persona=(False,), trained=(True,), quoted=(False,))
+            Example(
+                session="s",
+                turns=(turn,),
+                persona=(False,),
+                trained=(True,),
+                quoted=(False,),
+            )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from attrs import evolve
-from dataset_support import START, NoAliases, PlainNames, chat, conversation
 
+from dataset_support import START, NoAliases, PlainNames, chat, conversation
 from persona_clone import Participant
 from persona_clone.dataset import (
     ChatDatasetBuilder,
@@ -60,7 +60,7 @@ class TestDatasetPipeline:
         messages = [question[0], evolve(answer[0], id="late", reply_to=question[0].id)]
         run = pipeline()
 
-        (split, example), = run.examples([messages])
+        ((split, example),) = run.examples([messages])
 
         assert ["podcast neydi?", "Kulak Misafiri"] == [t.text for t in example.turns]
         assert (True, False) == example.quoted
@@ -69,7 +69,10 @@ class TestDatasetPipeline:
     def test_several_exports_merge_chronologically(self) -> None:
         """Sessions of several exports come out in time order, each sessionized alone."""
         early = conversation(2)
-        late = [evolve(m, id=f"b{m.id}", sent_at=m.sent_at + dt.timedelta(minutes=30)) for m in conversation(2)]
+        late = [
+            evolve(m, id=f"b{m.id}", sent_at=m.sent_at + dt.timedelta(minutes=30))
+            for m in conversation(2)
+        ]
         run = pipeline()
 
         starts = [e.turns[0].start for _, e in run.examples([late, early])]
@@ -84,7 +87,10 @@ class TestDatasetPipeline:
         paths = run.write([conversation(30)], tmp_path)
 
         def sessions(path: Path) -> set[str]:
-            return {json.loads(line)["messages"][0]["content"].split(":")[0] for line in path.read_text(encoding="utf-8").splitlines()}
+            return {
+                json.loads(line)["messages"][0]["content"].split(":")[0]
+                for line in path.read_text(encoding="utf-8").splitlines()
+            }
 
         assert sessions(paths["train"]).isdisjoint(sessions(paths["validation"]))
         assert 30 == sum(run.stats.examples.values())
@@ -106,7 +112,11 @@ class TestBuildDataset:
         messages[1] = evolve(messages[1], text="ara beni +90 532 555 01 47")
 
         report = build_dataset(
-            [messages], tmp_path, persona="Deniz", consenting=["Deniz"], counter=EstimatingCounter()
+            [messages],
+            tmp_path,
+            persona="Deniz",
+            consenting=["Deniz"],
+            counter=EstimatingCounter(),
         )
 
         assert report.ok, report.problems
@@ -122,20 +132,31 @@ class TestBuildDataset:
     def test_persona_without_consent_is_refused(self, tmp_path: Path) -> None:
         """Without consent nothing is built."""
         with pytest.raises(ConfigError):
-            build_dataset([conversation(1)], tmp_path, persona="Deniz", counter=EstimatingCounter())
+            build_dataset(
+                [conversation(1)],
+                tmp_path,
+                persona="Deniz",
+                counter=EstimatingCounter(),
+            )
 
     def test_persona_who_never_speaks(self, tmp_path: Path) -> None:
         """A persona absent from the input is an error naming who does speak."""
         with pytest.raises(ConfigError, match="Ayşe"):
             build_dataset(
-                [conversation(2)], tmp_path, persona="Zeynep", consenting=["Zeynep"],
+                [conversation(2)],
+                tmp_path,
+                persona="Zeynep",
+                consenting=["Zeynep"],
                 counter=EstimatingCounter(),
             )
 
     def test_too_few_examples_is_a_problem(self, tmp_path: Path) -> None:
         """A dataset the service would refuse says so in the report."""
         report = build_dataset(
-            [conversation(3)], tmp_path, persona="Deniz", consenting=["Deniz"],
+            [conversation(3)],
+            tmp_path,
+            persona="Deniz",
+            consenting=["Deniz"],
             counter=EstimatingCounter(),
         )
 
@@ -145,8 +166,12 @@ class TestBuildDataset:
     def test_legacy_defaults_to_a_completion_model(self, tmp_path: Path) -> None:
         """The legacy format is planned for davinci-002 and tells the stop sequence."""
         report = build_dataset(
-            [conversation(10)], tmp_path, persona="Deniz", consenting=["Deniz"],
-            format=DatasetFormat.LEGACY, counter=EstimatingCounter(),
+            [conversation(10)],
+            tmp_path,
+            persona="Deniz",
+            consenting=["Deniz"],
+            format=DatasetFormat.LEGACY,
+            counter=EstimatingCounter(),
         )
 
         assert report.ok, report.problems

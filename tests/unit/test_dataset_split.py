@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import pytest
-from dataset_support import chat
 
+from dataset_support import chat
 from persona_clone import Merger
-from persona_clone.dataset import DuplicateCap, Example, SessionSplit, near_duplicate_key
+from persona_clone.dataset import (
+    DuplicateCap,
+    Example,
+    SessionSplit,
+    near_duplicate_key,
+)
 
 
 def example(*persona_texts: str) -> Example:
-    turns = tuple(Merger().merge(chat(*[(("Deniz" if i % 2 else "Ayşe"), t) for i, t in enumerate(
-        x for text in persona_texts for x in ("?", text))])))
+    turns = tuple(
+        Merger().merge(
+            chat(
+                *[
+                    (("Deniz" if i % 2 else "Ayşe"), t)
+                    for i, t in enumerate(
+                        x for text in persona_texts for x in ("?", text)
+                    )
+                ]
+            )
+        )
+    )
     flags = tuple(t.author is not None and t.author.name == "Deniz" for t in turns)
-    return Example(session="s", turns=turns, persona=flags, trained=flags, quoted=(False,) * len(turns))
+    return Example(
+        session="s",
+        turns=turns,
+        persona=flags,
+        trained=flags,
+        quoted=(False,) * len(turns),
+    )
 
 
 class TestSessionSplit:
@@ -25,7 +46,11 @@ class TestSessionSplit:
         held = [k for k in keys if split.is_validation(k)]
 
         assert 300 < len(held) < 500
-        assert held == [k for k in keys if SessionSplit(validation_share=0.2, seed=3).is_validation(k)]
+        assert held == [
+            k
+            for k in keys
+            if SessionSplit(validation_share=0.2, seed=3).is_validation(k)
+        ]
 
     def test_seed_changes_the_split(self) -> None:
         """Another seed draws another split."""
@@ -57,6 +82,8 @@ class TestDuplicateCap:
 
         assert first is not None
         assert second is not None
-        assert [False, True] == [t for p, t in zip(second.persona, second.trained, strict=True) if p]
+        assert [False, True] == [
+            t for p, t in zip(second.persona, second.trained, strict=True) if p
+        ]
         assert third is None
         assert 2 == cap.capped

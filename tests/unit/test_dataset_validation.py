@@ -12,12 +12,20 @@ from persona_clone.dataset import DatasetFormat, validate_file
 from persona_clone.tokens import EstimatingCounter
 
 
-GOOD = {"messages": [{"role": "user", "name": "Ayse", "content": "selam"}, {"role": "assistant", "content": "naber"}]}
+GOOD = {
+    "messages": [
+        {"role": "user", "name": "Ayse", "content": "selam"},
+        {"role": "assistant", "content": "naber"},
+    ]
+}
 COUNTER = EstimatingCounter()
 
 
 def write(path: Path, lines: list[Any]) -> Path:
-    path.write_text("".join(json.dumps(v, ensure_ascii=False) + "\n" for v in lines), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(v, ensure_ascii=False) + "\n" for v in lines),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -34,7 +42,9 @@ def problems_of(tmp_path: Path, bad: Any, **options: Any) -> list[str]:
 class TestChatValidation:
     def test_good_file_is_accepted(self, tmp_path: Path) -> None:
         """Ten valid chat examples are accepted, with their tokens."""
-        result = validate_file(write(tmp_path / "d.jsonl", [GOOD] * 10), counter=COUNTER)
+        result = validate_file(
+            write(tmp_path / "d.jsonl", [GOOD] * 10), counter=COUNTER
+        )
 
         assert result.ok
         assert (10, DatasetFormat.CHAT) == (result.examples, result.format)
@@ -47,20 +57,64 @@ class TestChatValidation:
             ({}, "missing_messages_list"),
             ({"messages": []}, "missing_messages_list"),
             ({"messages": GOOD["messages"], "weight": 1}, "unrecognized key 'weight'"),
-            ({"messages": [{"role": "user", "content": "a"}]}, "example_missing_assistant_message"),
-            ({"messages": [{"role": "robot", "content": "a"}, {"role": "assistant", "content": "b"}]}, "unrecognized_role"),
+            (
+                {"messages": [{"role": "user", "content": "a"}]},
+                "example_missing_assistant_message",
+            ),
+            (
+                {
+                    "messages": [
+                        {"role": "robot", "content": "a"},
+                        {"role": "assistant", "content": "b"},
+                    ]
+                },
+                "unrecognized_role",
+            ),
             ({"messages": [{"role": "assistant", "content": ""}]}, "missing_content"),
             ({"messages": [{"role": "assistant"}]}, "message_missing_key 'content'"),
-            ({"messages": [{"role": "assistant", "content": "a", "mood": 1}]}, "message_unrecognized_key 'mood'"),
-            ({"messages": [{"role": "user", "content": "a", "weight": 0}, {"role": "assistant", "content": "b"}]}, "only on assistant"),
-            ({"messages": [{"role": "assistant", "content": "a", "weight": 2}]}, "0 or 1"),
-            ({"messages": [{"role": "assistant", "content": "a", "weight": True}]}, "0 or 1"),
-            ({"messages": [{"role": "assistant", "content": "a", "weight": 0}]}, "every weight 0"),
-            ({"messages": [{"role": "user", "name": "Çağrı", "content": "a"}, {"role": "assistant", "content": "b"}]}, "'name' matching"),
-            ({"messages": [{"role": "assistant", "content": "a<|endoftext|>"}]}, "special-token"),
+            (
+                {"messages": [{"role": "assistant", "content": "a", "mood": 1}]},
+                "message_unrecognized_key 'mood'",
+            ),
+            (
+                {
+                    "messages": [
+                        {"role": "user", "content": "a", "weight": 0},
+                        {"role": "assistant", "content": "b"},
+                    ]
+                },
+                "only on assistant",
+            ),
+            (
+                {"messages": [{"role": "assistant", "content": "a", "weight": 2}]},
+                "0 or 1",
+            ),
+            (
+                {"messages": [{"role": "assistant", "content": "a", "weight": True}]},
+                "0 or 1",
+            ),
+            (
+                {"messages": [{"role": "assistant", "content": "a", "weight": 0}]},
+                "every weight 0",
+            ),
+            (
+                {
+                    "messages": [
+                        {"role": "user", "name": "Çağrı", "content": "a"},
+                        {"role": "assistant", "content": "b"},
+                    ]
+                },
+                "'name' matching",
+            ),
+            (
+                {"messages": [{"role": "assistant", "content": "a<|endoftext|>"}]},
+                "special-token",
+            ),
         ],
     )
-    def test_each_mutation_is_reported_on_its_line(self, tmp_path: Path, bad: Any, expected: str) -> None:
+    def test_each_mutation_is_reported_on_its_line(
+        self, tmp_path: Path, bad: Any, expected: str
+    ) -> None:
         """A broken example is reported as FILE:11: problem."""
         problems = problems_of(tmp_path, bad)
 
@@ -71,7 +125,9 @@ class TestChatValidation:
     def test_invalid_json_and_blank_lines(self, tmp_path: Path) -> None:
         """A line that is not JSON and a blank line are problems on their lines."""
         path = tmp_path / "d.jsonl"
-        path.write_text("\n".join([json.dumps(GOOD)] * 10 + ["{oops", ""]) + "\n", encoding="utf-8")
+        path.write_text(
+            "\n".join([json.dumps(GOOD)] * 10 + ["{oops", ""]) + "\n", encoding="utf-8"
+        )
 
         problems = validate_file(path, counter=COUNTER).problems
 
@@ -86,7 +142,10 @@ class TestChatValidation:
 
         problems = validate_file(path, counter=COUNTER).problems
 
-        assert [f"{path}: expected a .jsonl file name, found '.json'", f"{path}: expected at least 10 examples, found 3"] == list(problems)
+        assert [
+            f"{path}: expected a .jsonl file name, found '.json'",
+            f"{path}: expected at least 10 examples, found 3",
+        ] == list(problems)
 
     def test_token_limit_of_the_model(self, tmp_path: Path) -> None:
         """An example over the model's limit is refused rather than silently cut."""
@@ -100,14 +159,23 @@ class TestChatValidation:
         """A chat file for davinci-002 is refused."""
         problems = problems_of(tmp_path, GOOD, model="davinci-002")
 
-        assert ["davinci-002 takes prompt/completion files"] == [p.split(": ", 1)[1][:41] for p in problems]
+        assert ["davinci-002 takes prompt/completion files"] == [
+            p.split(": ", 1)[1][:41] for p in problems
+        ]
 
 
 class TestOtherFormats:
     def test_legacy(self, tmp_path: Path) -> None:
         """Legacy lines need exactly prompt and a non-empty completion."""
         good = {"prompt": "User: a\nAssistant:", "completion": " b\n###\n"}
-        path = write(tmp_path / "l.jsonl", [good] * 10 + [{"prompt": "a", "completion": ""}, {"prompt": "a", "completion": "b", "x": 1}])
+        path = write(
+            tmp_path / "l.jsonl",
+            [good] * 10
+            + [
+                {"prompt": "a", "completion": ""},
+                {"prompt": "a", "completion": "b", "x": 1},
+            ],
+        )
 
         result = validate_file(path, counter=COUNTER)
 
@@ -119,7 +187,12 @@ class TestOtherFormats:
 
     def test_sharegpt_must_alternate(self, tmp_path: Path) -> None:
         """ShareGPT conversations alternate human and gpt, human first, gpt last."""
-        good = {"conversations": [{"from": "human", "value": "a"}, {"from": "gpt", "value": "b"}]}
+        good = {
+            "conversations": [
+                {"from": "human", "value": "a"},
+                {"from": "gpt", "value": "b"},
+            ]
+        }
         bad = {"conversations": [{"from": "gpt", "value": "a"}]}
         path = write(tmp_path / "s.jsonl", [good] * 10 + [bad])
 
@@ -131,11 +204,18 @@ class TestOtherFormats:
 
     def test_messages_need_a_trained_assistant(self, tmp_path: Path) -> None:
         """A messages example with nothing to train is refused."""
-        good = {"messages": [{"role": "user", "content": "a", "training": False}, {"role": "assistant", "content": "b", "training": True}]}
+        good = {
+            "messages": [
+                {"role": "user", "content": "a", "training": False},
+                {"role": "assistant", "content": "b", "training": True},
+            ]
+        }
         bad = {"messages": [{"role": "assistant", "content": "b", "training": False}]}
         path = write(tmp_path / "m.jsonl", [good] * 10 + [bad])
 
         result = validate_file(path, counter=COUNTER)
 
         assert DatasetFormat.MESSAGES == result.format
-        assert [f"{path}:11: expected at least one assistant message with training true"] == list(result.problems)
+        assert [
+            f"{path}:11: expected at least one assistant message with training true"
+        ] == list(result.problems)

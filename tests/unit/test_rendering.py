@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from dataset_support import NoAliases, PlainNames, chat
 
+from dataset_support import NoAliases, PlainNames, chat
 from persona_clone import Merger, Participant, Turn
 from persona_clone.message import MessageKind
 from persona_clone.rendering import (
@@ -26,7 +26,11 @@ def turns(*lines: tuple[str, str]) -> tuple[Turn, ...]:
 
 
 def chat_renderer(**overrides: object) -> ChatRenderer:
-    values: dict[str, object] = {"persona": DENIZ, "names": PlainNames(), "aliases": NoAliases()}
+    values: dict[str, object] = {
+        "persona": DENIZ,
+        "names": PlainNames(),
+        "aliases": NoAliases(),
+    }
     values.update(overrides)
     return ChatRenderer(**values)  # type: ignore[arg-type]
 
@@ -48,7 +52,9 @@ class TestRenderable:
 
     def test_media_becomes_the_placeholder(self) -> None:
         """A media message keeps its place with the text <media>."""
-        shown = list(renderable([make_message(kind=MessageKind.MEDIA, text="<Media omitted>")]))
+        shown = list(
+            renderable([make_message(kind=MessageKind.MEDIA, text="<Media omitted>")])
+        )
 
         assert [MEDIA_PLACEHOLDER] == [m.text for m in shown]
 
@@ -57,7 +63,9 @@ class TestRenderable:
         dropped: Counter[str] = Counter()
 
         shown = list(
-            renderable([make_message(kind=MessageKind.MEDIA)], media=None, dropped=dropped)
+            renderable(
+                [make_message(kind=MessageKind.MEDIA)], media=None, dropped=dropped
+            )
         )
 
         assert [] == shown
@@ -66,7 +74,12 @@ class TestRenderable:
     def test_special_tokens_are_scrubbed_and_empty_text_dropped(self) -> None:
         """Special-token text is removed; a message left empty is dropped."""
         shown = list(
-            renderable([make_message(text="a<|endoftext|>b"), make_message(text="<|im_start|>")])
+            renderable(
+                [
+                    make_message(text="a<|endoftext|>b"),
+                    make_message(text="<|im_start|>"),
+                ]
+            )
         )
 
         assert ["ab"] == [m.text for m in shown]
@@ -122,11 +135,16 @@ class TestChatRenderer:
 class TestLegacyRenderer:
     def test_unnamed_prompt_and_completion(self) -> None:
         """Prompts read User:/Assistant: and completions start with a space and end with the marker."""
-        renderer = LegacyRenderer(persona=DENIZ, names=PlainNames(), aliases=NoAliases())
-        context = turns(("Ayşe", "geliyor musun?"), ("Deniz", "evet"), ("Mert", "ben de"))
+        renderer = LegacyRenderer(
+            persona=DENIZ, names=PlainNames(), aliases=NoAliases()
+        )
+        context = turns(
+            ("Ayşe", "geliyor musun?"), ("Deniz", "evet"), ("Mert", "ben de")
+        )
 
-        assert "User: geliyor musun?\nAssistant: evet\nUser: ben de\nAssistant:" == renderer.prompt(
-            context
+        assert (
+            "User: geliyor musun?\nAssistant: evet\nUser: ben de\nAssistant:"
+            == renderer.prompt(context)
         )
         assert " tamam\nşimdi\n###\n" == renderer.completion(
             turns(("Deniz", "tamam"), ("Deniz", "şimdi"))[0]
@@ -136,14 +154,20 @@ class TestLegacyRenderer:
     def test_named_variant_uses_display_names(self) -> None:
         """The named variant labels each speaker and ends with the persona's name."""
         renderer = LegacyRenderer(
-            persona=DENIZ, names=PlainNames(), aliases=NoAliases(), named=True, separator="\n\n"
+            persona=DENIZ,
+            names=PlainNames(),
+            aliases=NoAliases(),
+            named=True,
+            separator="\n\n",
         )
 
         assert "Ayşe: selam\n\nDeniz:" == renderer.prompt(turns(("Ayşe", "selam")))
 
     def test_stop_sequence_inside_a_completion_is_defused(self) -> None:
         """A completion never contains the stop sequence before its end marker."""
-        renderer = LegacyRenderer(persona=DENIZ, names=PlainNames(), aliases=NoAliases())
+        renderer = LegacyRenderer(
+            persona=DENIZ, names=PlainNames(), aliases=NoAliases()
+        )
 
         completion = renderer.completion(turns(("Deniz", "başlık\n### not"))[0])
 
@@ -153,4 +177,6 @@ class TestLegacyRenderer:
     def test_empty_end_marker_is_refused(self) -> None:
         """An empty end marker would make completions unstoppable."""
         with pytest.raises(ValueError, match="end_marker"):
-            LegacyRenderer(persona=DENIZ, names=PlainNames(), aliases=NoAliases(), end_marker="")
+            LegacyRenderer(
+                persona=DENIZ, names=PlainNames(), aliases=NoAliases(), end_marker=""
+            )

@@ -6,11 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-from dataset_support import SampleWhatsAppParser
 
+from dataset_support import SampleWhatsAppParser
 from persona_clone.dataset import build_dataset
 from persona_clone.parsers import ParserRegistry, parse
-from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_PERSONA, SAMPLE_TZ, sample_path
+from persona_clone.samples import (
+    SAMPLE_PARTICIPANTS,
+    SAMPLE_PERSONA,
+    SAMPLE_TZ,
+    sample_path,
+)
 from persona_clone.tokens import EstimatingCounter
 
 
@@ -24,7 +29,9 @@ def _text() -> str:
 
 
 class TestSampleFile:
-    def test_it_is_a_few_hundred_messages_in_day_first_24_hour_form(self, text: str) -> None:
+    def test_it_is_a_few_hundred_messages_in_day_first_24_hour_form(
+        self, text: str
+    ) -> None:
         """A few hundred entries, days above 12 (so day-first is decidable), 24-hour times."""
         headers = HEADER.findall(text)
 
@@ -42,15 +49,22 @@ class TestSampleFile:
             "0532 555 19 82",
             "@rumelikahvalti.example.com",
             "changed the group name to",
-            "ı", "İ", "ş", "ğ",
+            "ı",
+            "İ",
+            "ş",
+            "ğ",
         ):
             assert feature in text
 
     def test_persona_laughs_too_much(self, text: str) -> None:
         """The suggested persona says haha and lol often, for the repetition report."""
-        persona_lines = [line for line in text.splitlines() if f" - {SAMPLE_PERSONA}: " in line]
+        persona_lines = [
+            line for line in text.splitlines() if f" - {SAMPLE_PERSONA}: " in line
+        ]
 
-        assert sum("haha" in line.lower() or "lol" in line for line in persona_lines) > 40
+        assert (
+            sum("haha" in line.lower() or "lol" in line for line in persona_lines) > 40
+        )
 
 
 class TestSampleDataset:
@@ -60,8 +74,13 @@ class TestSampleDataset:
         with sample_path() as path:
             messages = parse(path, format="whatsapp", tz=SAMPLE_TZ, registry=registry)
             report = build_dataset(
-                [messages], tmp_path, persona=SAMPLE_PERSONA, consenting=SAMPLE_PARTICIPANTS,
-                counter=EstimatingCounter(), validation_share=0.2, seed=1,
+                [messages],
+                tmp_path,
+                persona=SAMPLE_PERSONA,
+                consenting=SAMPLE_PARTICIPANTS,
+                counter=EstimatingCounter(),
+                validation_share=0.2,
+                seed=1,
             )
 
         written = (tmp_path / "train.jsonl").read_text(encoding="utf-8")

@@ -60,7 +60,9 @@ class TestModels:
 
     def test_base_model_of_a_fine_tuned_model(self) -> None:
         """A fine-tuned model's base is the second field of its name."""
-        assert "gpt-4o-mini-2024-07-18" == base_model("ft:gpt-4o-mini-2024-07-18:org::id")
+        assert "gpt-4o-mini-2024-07-18" == base_model(
+            "ft:gpt-4o-mini-2024-07-18:org::id"
+        )
 
     def test_encodings(self) -> None:
         """The gpt-4o family uses o200k_base, older models cl100k_base."""

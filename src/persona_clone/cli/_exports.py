@@ -1,6 +1,8 @@
 """
-What the dataset commands share: opening exports (or the bundled sample),
-counting progress, and turning library errors into one-line CLI errors.
+What the dataset commands share.
+
+Opening exports (or the bundled sample), counting progress, and turning library
+errors into one-line CLI errors.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ exports_option_help: Final = (
 
 
 def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn persona_clone's errors and file errors into a one-line message and exit 1."""
+    """Turn persona_clone's errors and file errors into one line and exit 1."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -80,7 +82,7 @@ class Progress:
         )
         self.messages = 0
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Progress:  # noqa: PYI034  (Self needs Python 3.11)
         self._bar.__enter__()
         return self
 

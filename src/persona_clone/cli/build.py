@@ -1,6 +1,4 @@
-"""
-``persona-clone build``: exports in, a validated dataset and its report out.
-"""
+"""``persona-clone build``: exports in, a validated dataset and its report out."""
 
 from __future__ import annotations
 
@@ -36,7 +34,8 @@ _MAX_ISSUES_SHOWN = 3
         "\b\nExamples:\n"
         "  persona-clone build --sample --persona Deniz -o out\n"
         "  persona-clone build chat.zip --persona Ada --attest-consent -o out \\\n"
-        "      --exclude Bob --validation-share 0.1 --system-prompt 'Ada, a chemist from Izmir'\n"
+        "      --exclude Bob --validation-share 0.1 \\\n"
+        "      --system-prompt 'Ada, a chemist from Izmir'\n"
         "  persona-clone build a.zip b.json --persona Ada --aliases people.toml "
         "--format sharegpt -o out"
     )
@@ -78,7 +77,7 @@ _MAX_ISSUES_SHOWN = 3
     "--exclude",
     multiple=True,
     metavar="NAME",
-    help="Someone who opted out: never in the dataset, their name redacted. Repeatable.",
+    help="Someone who opted out: never in the dataset, name redacted. Repeatable.",
 )
 @click.option(
     "--consenting",
@@ -129,12 +128,13 @@ _MAX_ISSUES_SHOWN = 3
     default="UTC",
     show_default=True,
     metavar="ZONE",
-    help="Time zone of exports that store local times (WhatsApp), e.g. Europe/Istanbul.",
+    help="Zone of exports that store local times (WhatsApp), e.g. Europe/Istanbul.",
 )
 @click.option(
     "--model",
     metavar="MODEL",
-    help="Target model: sets the per-example token budget and the cost estimate. [default: gpt-4o-mini-2024-07-18; davinci-002 for legacy]",
+    help="Target model: sets the per-example token budget and the cost estimate. "
+    "[default: gpt-4o-mini-2024-07-18; davinci-002 for legacy]",
 )
 @click.option(
     "--weights",
@@ -175,6 +175,7 @@ _MAX_ISSUES_SHOWN = 3
 @one_line_errors
 def build(
     ctx: click.Context,
+    *,
     exports: tuple[Path, ...],
     sample: bool,
     persona: str,

@@ -1,6 +1,4 @@
-"""
-``persona-clone inspect``: what is in an export, before building anything.
-"""
+"""``persona-clone inspect``: what is in an export, before building anything."""
 
 from __future__ import annotations
 
@@ -64,7 +62,10 @@ def _format_name(path: Path, given: str | None, registry: ParserRegistry | None)
 
 @click.command(
     "inspect",
-    epilog="\b\nExamples:\n  persona-clone inspect chat.zip --tz Europe/Istanbul\n  persona-clone inspect --sample",
+    epilog=(
+        "\b\nExamples:\n  persona-clone inspect chat.zip --tz Europe/Istanbul\n"
+        "  persona-clone inspect --sample"
+    ),
 )
 @click.argument("exports", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--sample", is_flag=True, help="Inspect the bundled sample group chat.")
@@ -93,6 +94,7 @@ def _format_name(path: Path, given: str | None, registry: ParserRegistry | None)
 @one_line_errors
 def inspect_export(
     ctx: click.Context,
+    *,
     exports: tuple[Path, ...],
     sample: bool,
     tz: str,
@@ -101,8 +103,9 @@ def inspect_export(
     as_json: bool,
 ) -> None:
     """
-    Show what is in each EXPORT: its format, participants with message counts,
-    date range and sessions.
+    Show what is in each EXPORT.
+
+    Prints its format, participants with message counts, date range and sessions.
 
     Use it to find the exact name to pass to `build --persona`, and the names of
     people to --exclude.
@@ -149,5 +152,6 @@ def inspect_export(
             click.echo(f"    {count:>8,}  {person}")
         if summary["problems"]:
             click.echo(
-                f"  {len(summary['problems']):,} line(s) could not be read; first: {summary['problems'][0]}"
+                f"  {len(summary['problems']):,} line(s) could not be read; "
+                f"first: {summary['problems'][0]}"
             )

@@ -1,6 +1,4 @@
-"""
-``persona-clone validate``: would the fine-tuning service accept this file?
-"""
+"""``persona-clone validate``: would the fine-tuning service accept this file?"""
 
 from __future__ import annotations
 
@@ -19,7 +17,10 @@ __all__ = ["validate"]
 
 
 @click.command(
-    epilog="\b\nExamples:\n  persona-clone validate out/train.jsonl\n  persona-clone validate data.jsonl --format legacy --model davinci-002",
+    epilog=(
+        "\b\nExamples:\n  persona-clone validate out/train.jsonl\n"
+        "  persona-clone validate data.jsonl --format legacy --model davinci-002"
+    ),
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -31,7 +32,8 @@ __all__ = ["validate"]
 @click.option(
     "--model",
     metavar="MODEL",
-    help="The model the file is for: its token limit applies. [default: gpt-4o-mini-2024-07-18; davinci-002 for legacy]",
+    help="The model the file is for: its token limit applies. "
+    "[default: gpt-4o-mini-2024-07-18; davinci-002 for legacy]",
 )
 @click.option(
     "--min-examples",
@@ -67,11 +69,13 @@ def validate(
     kind = "exact" if result.exact_tokens else "estimated"
     fmt = result.format.value if result.format else "?"
     click.echo(
-        f"{file}: accepted ({fmt} format, {result.examples:,} examples for {result.model})"
+        f"{file}: accepted ({fmt} format, {result.examples:,} examples "
+        f"for {result.model})"
     )
     click.echo(
         f"tokens per example ({kind}): min {stats.minimum:,}, median {stats.median:,}, "
-        f"p95 {stats.p95:,}, max {stats.maximum:,}; {result.billed_tokens:,} billed per epoch"
+        f"p95 {stats.p95:,}, max {stats.maximum:,}; "
+        f"{result.billed_tokens:,} billed per epoch"
     )
     if result.format in (DatasetFormat.CHAT, DatasetFormat.LEGACY):
         cost = estimate_cost(
@@ -81,5 +85,6 @@ def validate(
         )
         usd = "no price known" if cost.usd is None else f"about ${cost.usd:,.2f}"
         click.echo(
-            f"training cost: {usd} for {cost.epochs} epochs (prices checked {cost.prices_checked})"
+            f"training cost: {usd} for {cost.epochs} epochs "
+            f"(prices checked {cost.prices_checked})"
         )

@@ -1,7 +1,8 @@
 """
-Alternating conversations for open-source chat templates: one ``user`` message per
-run of other speakers (each line labelled with the speaker's name), then one
-``assistant`` message, starting with ``user``.
+Alternating conversations for open-source chat templates.
+
+One ``user`` message per run of other speakers (each line labelled with the
+speaker's name), then one ``assistant`` message, starting with ``user``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,4 @@
-"""
-What every dataset builder shares: `DatasetFormat` and the `DatasetBuilder` protocol.
-"""
+"""What every dataset builder shares: `DatasetFormat` and `DatasetBuilder`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """
-`build_dataset`: the one call from exports to validated dataset files and a report,
-with consent and redaction on by default. The CLI's ``build`` command calls it.
+`build_dataset`: the one call from exports to validated dataset files and a report.
+
+Consent and redaction are on by default. The CLI's ``build`` command calls it.
 """
 
 from __future__ import annotations
@@ -178,9 +179,10 @@ def build_dataset(  # noqa: PLR0915  (one linear recipe, kept in one place)
     Raises:
         ConfigError: the persona has not consented, or never speaks.
     """
-    from persona_clone.consent import Consent  # noqa: PLC0415  (privacy lives in its own modules)
+    # privacy lives in its own modules, imported when a dataset is built
+    from persona_clone.consent import Consent  # noqa: PLC0415
     from persona_clone.identity import AliasMap, NameBook  # noqa: PLC0415
-    from persona_clone.redaction import (
+    from persona_clone.redaction import (  # noqa: PLC0415
         BuiltinRedactor,
         PrivacyReport,
         RedactionKind,
@@ -231,7 +233,8 @@ def build_dataset(  # noqa: PLR0915  (one linear recipe, kept in one place)
         budget = limit or UNKNOWN_MODEL_LIMIT
         if limit is None:
             notes.append(
-                f"{model} has no known training limit; examples were kept under {budget:,} tokens"
+                f"{model} has no known training limit; "
+                f"examples were kept under {budget:,} tokens"
             )
     if not chosen_counter.exact:
         notes.append(
@@ -259,7 +262,8 @@ def build_dataset(  # noqa: PLR0915  (one linear recipe, kept in one place)
             for name, count in stats.speakers.most_common(_SPEAKERS_SHOWN)
         )
         raise ConfigError(
-            f"expected the persona {persona!r} to speak in the input, found no message by them; "
+            f"expected the persona {persona!r} to speak in the input, "
+            "found no message by them; "
             f"speakers: {speakers or 'none'}"
         )
 

@@ -1,6 +1,4 @@
-"""
-`ChatDatasetBuilder`: OpenAI chat-format JSONL, the persona as ``assistant``.
-"""
+"""`ChatDatasetBuilder`: OpenAI chat-format JSONL, the persona as ``assistant``."""
 
 from __future__ import annotations
 
@@ -75,6 +73,9 @@ class ChatDatasetBuilder:
             weights = [int(t) for t in example.trained]
         return [{"messages": self.renderer.messages(example.turns, weights=weights)}]
 
-    def extra_files(self, files: Mapping[str, str]) -> dict[str, Any]:
+    def extra_files(
+        self,
+        files: Mapping[str, str],  # noqa: ARG002  (the protocol's signature)
+    ) -> dict[str, Any]:
         """The chat format needs no extra files."""
         return {}

@@ -1,7 +1,9 @@
 """
-The model every dataset format shares: an `Example` is the turns of one window of
-a conversation and which of the persona's turns are trained; `Slicer` cuts a
-session's turns into examples under a token budget and a cap on entries.
+The model every dataset format shares: `Example` and `Slicer`.
+
+An `Example` is the turns of one window of a conversation and which of the
+persona's turns are trained; `Slicer` cuts a session's turns into examples under
+a token budget and a cap on entries.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class WeightPolicy(enum.Enum):
     ALL = "all"
     """Every persona turn that no earlier example trained."""
     LAST = "last"
-    """Only the example's last persona turn; earlier ones are context (``weight: 0``)."""
+    """Only the last persona turn of an example; earlier ones get ``weight: 0``."""
 
 
 @frozen(kw_only=True)
@@ -122,7 +124,7 @@ class Slicer:
             msg = f"expected overlap >= 0, found {self.overlap}"
             raise ValueError(msg)
 
-    def __call__(
+    def __call__(  # noqa: C901  (one window loop; splitting it hides the invariant)
         self,
         slots: Sequence[Slot],
         *,

@@ -1,6 +1,4 @@
-"""
-`LegacyDatasetBuilder`: prompt/completion JSONL for completion models.
-"""
+"""`LegacyDatasetBuilder`: prompt/completion JSONL for completion models."""
 
 from __future__ import annotations
 
@@ -23,12 +21,12 @@ __all__ = ["LegacyDatasetBuilder"]
 
 @frozen(kw_only=True)
 class LegacyDatasetBuilder:
-    """
+    r"""
     Write examples as ``{"prompt": ..., "completion": ...}`` lines.
 
     A completion holds one turn, so each trained persona turn of an example
     becomes one line: the example's turns before it are the prompt. Call the
-    fine-tuned model with ``stop=renderer.stop`` (``"\\n###"`` by default).
+    fine-tuned model with ``stop=renderer.stop`` (``"\n###"`` by default).
 
     Args:
         renderer: The `persona_clone.LegacyRenderer`.
@@ -50,7 +48,13 @@ class LegacyDatasetBuilder:
             + counter.count(r.end_marker)
         )
 
-    def turn_cost(self, turn: Turn, counter: TokenCounter, *, persona: bool) -> int:
+    def turn_cost(
+        self,
+        turn: Turn,
+        counter: TokenCounter,
+        *,
+        persona: bool,  # noqa: ARG002  (the protocol's signature)
+    ) -> int:
         """The turn's entry in a prompt (or its completion), with a separator."""
         assert turn.author is not None  # noqa: S101  (system turns are never sliced)
         label = self.renderer.label(turn.author)
@@ -70,6 +74,9 @@ class LegacyDatasetBuilder:
             if example.trained[index]
         ]
 
-    def extra_files(self, files: Mapping[str, str]) -> dict[str, Any]:
+    def extra_files(
+        self,
+        files: Mapping[str, str],  # noqa: ARG002  (the protocol's signature)
+    ) -> dict[str, Any]:
         """The legacy format needs no extra files."""
         return {}

@@ -1,7 +1,4 @@
-"""
-`MessagesDatasetBuilder`: ``messages`` JSONL with a train flag per message, for
-axolotl and Hugging Face TRL.
-"""
+"""`MessagesDatasetBuilder`: ``messages`` JSONL with per-message train flags."""
 
 from __future__ import annotations
 
@@ -55,7 +52,13 @@ class MessagesDatasetBuilder:
         system = 3 + counter.count("system") + counter.count(prompt) if prompt else 0
         return 3 + system + 3 + counter.count("user") + counter.count(self.opener)
 
-    def turn_cost(self, turn: Turn, counter: TokenCounter, *, persona: bool) -> int:
+    def turn_cost(
+        self,
+        turn: Turn,
+        counter: TokenCounter,
+        *,
+        persona: bool,  # noqa: ARG002  (the protocol's signature)
+    ) -> int:
         """The turn as a labelled line or its own message (an upper bound)."""
         assert turn.author is not None  # noqa: S101  (system turns are never sliced)
         label = self.renderer.names.display_name(
@@ -82,6 +85,9 @@ class MessagesDatasetBuilder:
         )
         return [{"messages": messages}]
 
-    def extra_files(self, files: Mapping[str, str]) -> dict[str, Any]:
+    def extra_files(
+        self,
+        files: Mapping[str, str],  # noqa: ARG002  (the protocol's signature)
+    ) -> dict[str, Any]:
         """The messages format needs no extra files."""
         return {}

@@ -162,7 +162,7 @@ class DatasetPipeline:
             else (streams[0] if streams else iter(()))
         )
         stats = self.stats
-        rng = random.Random(self.seed)
+        rng = random.Random(self.seed)  # noqa: S311  (sampling, not security)
         cap = self.duplicates
         on_skip = self._skipped
         for prepared in merged:
@@ -200,7 +200,9 @@ class DatasetPipeline:
             )
             self.stats.skipped_turn_locations.append(f"{where} ({slot.cost:,} tokens)")
 
-    def _prepare(self, messages: Iterable[Message], order: int) -> Iterator[_Prepared]:
+    def _prepare(  # noqa: C901  (the per-session recipe, in order)
+        self, messages: Iterable[Message], order: int
+    ) -> Iterator[_Prepared]:
         stats = self.stats
         builder, counter, merger = self.builder, self.counter, self.merger
         is_persona = builder.is_persona
@@ -269,7 +271,7 @@ class DatasetPipeline:
     def _quoted(
         turns: Sequence[Turn], shown: Sequence[Message], recent: dict[str, Message]
     ) -> dict[int, list[Message]]:
-        """Map turn index -> earlier messages its messages reply to (outside the session)."""
+        """Map turn index -> earlier messages (outside the session) it replies to."""
         if not recent or all(m.reply_to is None for m in shown):
             return {}
         inside = {m.id for m in shown}

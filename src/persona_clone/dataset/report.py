@@ -1,6 +1,4 @@
-"""
-`DatasetReport`: what a dataset build produced, as JSON and as text.
-"""
+"""`DatasetReport`: what a dataset build produced, as JSON and as text."""
 
 from __future__ import annotations
 
@@ -189,18 +187,27 @@ def report_text(report: DatasetReport) -> str:
         "Files: " + ", ".join(f"{role} {name}" for role, name in report.files.items()),
         "Examples: "
         + ", ".join(f"{split} {n:,}" for split, n in report.examples.items()),
-        f"Sessions: {report.sessions:,} read, {report.sessions_used:,} used; "
-        f"skipped: {_counts(report.skipped_sessions)}",
-        f"Messages: {report.messages:,} read, {report.persona_messages:,} by the persona; "
-        f"not rendered: {_counts(report.dropped_messages)}",
-        f"Persona share: {report.persona_share:.1%} of {report.turns:,} turns "
-        f"({report.trained_turns:,} trained, {report.quoted_turns:,} quoted replies brought in)",
+        (
+            f"Sessions: {report.sessions:,} read, {report.sessions_used:,} used; "
+            f"skipped: {_counts(report.skipped_sessions)}"
+        ),
+        (
+            f"Messages: {report.messages:,} read, "
+            f"{report.persona_messages:,} by the persona; "
+            f"not rendered: {_counts(report.dropped_messages)}"
+        ),
+        (
+            f"Persona share: {report.persona_share:.1%} of {report.turns:,} turns "
+            f"({report.trained_turns:,} trained, "
+            f"{report.quoted_turns:,} quoted replies brought in)"
+        ),
         f"Persona turns not trained: {_counts(report.skipped_turns)}",
     ]
     lines.extend(f"  over budget: {where}" for where in report.skipped_turn_locations)
     t = report.tokens
     lines.append(
-        f"Tokens per example ({estimate}, budget {report.budget:,}): min {t.minimum:,}, "
+        f"Tokens per example ({estimate}, budget {report.budget:,}): "
+        f"min {t.minimum:,}, "
         f"median {t.median:,}, p95 {t.p95:,}, max {t.maximum:,}; total {t.total:,}"
     )
     if report.cost is not None:

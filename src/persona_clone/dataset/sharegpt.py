@@ -1,7 +1,4 @@
-"""
-`ShareGPTDatasetBuilder`: LLaMA-Factory's ShareGPT format and its
-``dataset_info.json`` entry.
-"""
+"""`ShareGPTDatasetBuilder`: LLaMA-Factory's ShareGPT and its ``dataset_info.json``."""
 
 from __future__ import annotations
 
@@ -59,7 +56,13 @@ class ShareGPTDatasetBuilder:
         system = 3 + counter.count("system") + counter.count(prompt) if prompt else 0
         return 3 + system + 3 + counter.count("user") + counter.count(self.opener)
 
-    def turn_cost(self, turn: Turn, counter: TokenCounter, *, persona: bool) -> int:
+    def turn_cost(
+        self,
+        turn: Turn,
+        counter: TokenCounter,
+        *,
+        persona: bool,  # noqa: ARG002  (the protocol's signature)
+    ) -> int:
         """The turn as a labelled line or its own message (an upper bound)."""
         assert turn.author is not None  # noqa: S101  (system turns are never sliced)
         label = self.renderer.names.display_name(

@@ -1,6 +1,8 @@
 """
-`SessionSplit`: a deterministic, seedable train/validation split by session, and
-`DuplicateCap`: a limit on how often near-identical persona turns are trained.
+Splitting and capping: `SessionSplit` and `DuplicateCap`.
+
+`SessionSplit` is a deterministic, seedable train/validation split by session;
+`DuplicateCap` limits how often near-identical persona turns are trained.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def session_key(session: Session) -> str:
     return f"{source}|{first.id}|{first.sent_at.isoformat()}"
 
 
-def _share(_: object, attribute: object, value: float) -> None:
+def _share(_: object, __: object, value: float) -> None:
     if not 0.0 <= value < 1.0:
         msg = f"expected a validation share in [0, 1), found {value}"
         raise ValueError(msg)
@@ -55,8 +57,8 @@ class SessionSplit:
 
     Example:
         >>> split = SessionSplit(validation_share=0.5, seed=7)
-        >>> split.is_validation("chat.txt|12|2024-01-01T10:00:00+03:00") == split.is_validation(
-        ...     "chat.txt|12|2024-01-01T10:00:00+03:00")
+        >>> key = "chat.txt|12|2024-01-01T10:00:00+03:00"
+        >>> split.is_validation(key) == split.is_validation(key)
         True
 
     """
@@ -87,8 +89,8 @@ def near_duplicate_key(text: str) -> str | None:
     ``"haha"`` and ``"HA HA"`` share ``"ha"``; ``"lool"`` and ``"LOL"`` share ``"lol"``.
 
     Example:
-        >>> near_duplicate_key("Hahaha!!"), near_duplicate_key("looool"), near_duplicate_key("x" * 99)
-        ('ha', 'lol', None)
+        >>> [near_duplicate_key(t) for t in ("Hahaha!!", "looool", "x" * 99)]
+        ['ha', 'lol', None]
 
     """
     folded = _NOT_WORD.sub("", text.casefold())
@@ -123,7 +125,7 @@ class DuplicateCap:
     _seen: dict[str, int] = field(factory=dict, init=False)
 
     def __call__(self, example: Example) -> Example | None:
-        """Return *example* with turns over the cap untrained, or ``None`` if nothing is left."""
+        """Return *example* with turns over the cap untrained (None: nothing left)."""
         trained = list(example.trained)
         changed = False
         seen = self._seen

@@ -100,6 +100,11 @@ class ValidationResult:
         return not self.problems
 
 
+def _shown(value: Any) -> str:
+    """A short excerpt of a JSON value for a problem message."""
+    return excerpt(json.dumps(value, ensure_ascii=False))
+
+
 def _detect(value: Any) -> DatasetFormat | None:
     if not isinstance(value, dict):
         return None
@@ -115,21 +120,22 @@ def _detect(value: Any) -> DatasetFormat | None:
     return DatasetFormat.CHAT
 
 
+def _decode(raw: bytes) -> tuple[str | None, str]:
+    """Return ``(text, "")``, or ``(None, problem)`` when *raw* is not UTF-8."""
+    try:
+        return raw.decode("utf-8"), ""
+    except UnicodeDecodeError as error:
+        return None, f"expected UTF-8 text ({error.reason} at byte {error.start})"
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
     """Yield ``(number, text, error)`` per line; *text* is None when not UTF-8."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            try:
-                yield number, raw.decode("utf-8"), ""
-            except UnicodeDecodeError as error:
-                yield (
-                    number,
-                    None,
-                    f"expected UTF-8 text ({error.reason} at byte {error.start})",
-                )
+            yield (number, *_decode(raw))
 
 
-def validate_file(
+def validate_file(  # noqa: C901, PLR0912  (one pass over the file, checks in order)
     path: str | os.PathLike[str],
     *,
     format: DatasetFormat | None = None,  # noqa: A002
@@ -210,7 +216,8 @@ def validate_file(
         except json.JSONDecodeError as decode_error:
             problem(
                 number,
-                f"expected one JSON object per line ({decode_error.msg}), found {excerpt(text.strip())}",
+                f"expected one JSON object per line ({decode_error.msg}), "
+                f"found {excerpt(text.strip())}",
             )
             continue
         if checker is None:
@@ -219,7 +226,7 @@ def validate_file(
                 "davinci-002" if chosen is DatasetFormat.LEGACY else DEFAULT_MODEL
             )
             checker = _Checker(
-                format=chosen,
+                fmt=chosen,
                 model=used_model,
                 counter=counter if counter is not None else counter_for(used_model),
             )
@@ -234,7 +241,8 @@ def validate_file(
         if legacy_model and chosen is not DatasetFormat.LEGACY:
             problem(
                 None,
-                f"{model} takes prompt/completion files, found the {chosen.value} format",
+                f"{model} takes prompt/completion files, "
+                f"found the {chosen.value} format",
             )
         if chosen is DatasetFormat.LEGACY and not legacy_model:
             problem(
@@ -259,9 +267,9 @@ class _Checker:
     """The per-line checks of one format."""
 
     def __init__(
-        self, *, format: DatasetFormat, model: str, counter: TokenCounter
+        self, *, fmt: DatasetFormat, model: str, counter: TokenCounter
     ) -> None:
-        self.format = format
+        self.format = fmt
         self.model = model
         self.counter = counter
         self.limit = training_limit(model) or UNKNOWN_MODEL_LIMIT
@@ -270,7 +278,7 @@ class _Checker:
         """Return the problems of one line and its tokens."""
         if not isinstance(value, dict):
             return [
-                f"expected a JSON object, found {type(value).__name__} {excerpt(json.dumps(value, ensure_ascii=False))}"
+                f"expected a JSON object, found {type(value).__name__} {_shown(value)}"
             ], 0
         found: list[str] = []
         if self.format is DatasetFormat.LEGACY:
@@ -283,17 +291,20 @@ class _Checker:
             tokens = self._chat(value, found)
         if tokens > self.limit:
             found.append(
-                f"example has {tokens:,} tokens, over the {self.limit:,}-token limit of "
+                f"example has {tokens:,} tokens, "
+                f"over the {self.limit:,}-token limit of "
                 f"{self.model} (the service would cut it)"
             )
         return found, tokens
 
-    def _chat(self, value: Mapping[str, Any], found: list[str]) -> int:
-        for key in value:
-            if key not in _CHAT_TOP_KEYS:
-                found.append(
-                    f"unrecognized key {key!r} on the example (allowed: messages)"
-                )
+    def _chat(  # noqa: C901, PLR0912  (the service's checks, listed in order)
+        self, value: Mapping[str, Any], found: list[str]
+    ) -> int:
+        found.extend(
+            f"unrecognized key {key!r} on the example (allowed: messages)"
+            for key in value
+            if key not in _CHAT_TOP_KEYS
+        )
         messages = value.get("messages")
         if not isinstance(messages, list) or not messages:
             found.append("missing_messages_list: expected a non-empty 'messages' list")
@@ -307,9 +318,11 @@ class _Checker:
                 )
                 continue
             role = message.get("role")
-            for key in message:
-                if key not in _CHAT_MESSAGE_KEYS:
-                    found.append(f"{where}: message_unrecognized_key {key!r}")
+            found.extend(
+                f"{where}: message_unrecognized_key {key!r}"
+                for key in message
+                if key not in _CHAT_MESSAGE_KEYS
+            )
             if "role" not in message:
                 found.append(f"{where}: message_missing_key 'role'")
             elif role not in _CHAT_ROLES:
@@ -335,7 +348,7 @@ class _Checker:
                     )
                 elif isinstance(weight, bool) or weight not in (0, 1):
                     found.append(
-                        f"{where}: expected 'weight' 0 or 1, found {excerpt(json.dumps(weight))}"
+                        f"{where}: expected 'weight' 0 or 1, found {_shown(weight)}"
                     )
             if role == "assistant" and message.get("weight", 1) != 0:
                 trained = True
@@ -343,7 +356,8 @@ class _Checker:
             isinstance(m, dict) and m.get("role") == "assistant" for m in messages
         ):
             found.append(
-                "example_missing_assistant_message: expected at least one assistant message"
+                "example_missing_assistant_message: "
+                "expected at least one assistant message"
             )
         elif not trained:
             found.append(
@@ -355,27 +369,30 @@ class _Checker:
     def _content(content: Any, where: str, found: list[str]) -> None:
         if not isinstance(content, str) or not content:
             found.append(
-                f"{where}: missing_content: expected a non-empty string, found {excerpt(json.dumps(content, ensure_ascii=False))}"
+                f"{where}: missing_content: expected a non-empty string, "
+                f"found {_shown(content)}"
             )
         elif _SPECIAL_TOKEN.search(content):
             token = _SPECIAL_TOKEN.search(content)
             found.append(
-                f"{where}: special-token text {token.group() if token else ''!r} is not allowed in content"
+                f"{where}: special-token text {token.group() if token else ''!r} "
+                "is not allowed in content"
             )
 
     def _legacy(self, value: Mapping[str, Any], found: list[str]) -> int:
-        for key in value:
-            if key not in ("prompt", "completion"):
-                found.append(f"unrecognized key {key!r} (allowed: prompt, completion)")
+        found.extend(
+            f"unrecognized key {key!r} (allowed: prompt, completion)"
+            for key in value
+            if key not in ("prompt", "completion")
+        )
         prompt, completion = value.get("prompt"), value.get("completion")
         if not isinstance(prompt, str):
-            found.append(
-                f"expected 'prompt' as a string, found {excerpt(json.dumps(prompt, ensure_ascii=False))}"
-            )
+            found.append(f"expected 'prompt' as a string, found {_shown(prompt)}")
             prompt = ""
         if not isinstance(completion, str) or not completion:
             found.append(
-                f"expected 'completion' as a non-empty string, found {excerpt(json.dumps(completion, ensure_ascii=False))}"
+                "expected 'completion' as a non-empty string, "
+                f"found {_shown(completion)}"
             )
             completion = ""
         for key, text in (("prompt", prompt), ("completion", completion)):
@@ -387,11 +404,11 @@ class _Checker:
         return self.counter.count(prompt) + self.counter.count(completion)
 
     def _sharegpt(self, value: Mapping[str, Any], found: list[str]) -> int:
-        for key in value:
-            if key not in ("conversations", "system", "tools"):
-                found.append(
-                    f"unrecognized key {key!r} (allowed: conversations, system, tools)"
-                )
+        found.extend(
+            f"unrecognized key {key!r} (allowed: conversations, system, tools)"
+            for key in value
+            if key not in ("conversations", "system", "tools")
+        )
         system = value.get("system")
         if system is not None and not isinstance(system, str):
             found.append("expected 'system' as a string")
@@ -410,7 +427,8 @@ class _Checker:
             expected = "human" if index % 2 == 0 else "gpt"
             if turn.get("from") != expected:
                 found.append(
-                    f"{where}: expected 'from' {expected!r} (human and gpt alternate, human first), found {excerpt(str(turn.get('from')))}"
+                    f"{where}: expected 'from' {expected!r} (human and gpt "
+                    f"alternate, human first), found {_shown(turn.get('from'))}"
                 )
             self._content(turn.get("value"), where, found)
             messages.append(
@@ -436,7 +454,8 @@ class _Checker:
                 continue
             if message.get("role") not in ("system", "user", "assistant"):
                 found.append(
-                    f"{where}: expected 'role' system, user or assistant, found {excerpt(str(message.get('role')))}"
+                    f"{where}: expected 'role' system, user or assistant, "
+                    f"found {_shown(message.get('role'))}"
                 )
             self._content(message.get("content"), where, found)
             flag = message.get("training", message.get("role") == "assistant")
