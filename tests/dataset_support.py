@@ -1,10 +1,14 @@
 """
-Support for the dataset tests: simple names, aliases and message builders, and
-provisional stand-ins for the privacy modules where a branch lacks them.
+Support for the dataset tests.
+
+Simple names, aliases and message builders, and provisional stand-ins for the
+privacy modules where a branch lacks them.
 
 The stand-ins implement only the agreed interface (identity, consent, redaction,
 repetition) minimally; once the real modules exist they are used instead.
 """
+
+# ruff: noqa: RUF001  (Turkish test data: the dotless i is meant)
 
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ from typing import Any, ClassVar, cast
 import pendulum
 from attrs import define, evolve, field, frozen
 
-from persona_clone import Message, MessageKind, Participant, write_jsonl
+from persona_clone import Message, MessageKind, Participant, read_jsonl, write_jsonl
 from persona_clone.errors import ConfigError
+from persona_clone.message import SourceRef
 from persona_clone.parsers import ParseContext, Sample, Source
 from persona_clone.session import Session
 from persona_clone.testing import make_participant
@@ -71,9 +76,7 @@ def chat(
     step: int = 30,
     source: str = "chat.txt",
 ) -> list[Message]:
-    """Return messages ``(author, text)`` *step* seconds apart (author "" is a system event)."""
-    from persona_clone.message import SourceRef
-
+    """Return messages ``(author, text)`` *step* seconds apart ("": system event)."""
     messages = []
     for index, (author, text) in enumerate(lines):
         system = author == ""
@@ -117,7 +120,7 @@ def write_export(path: Path, messages: Iterable[Message]) -> Path:
 
 
 class InterchangeParser:
-    """A test parser for interchange JSONL files (the real one lives on another branch)."""
+    """A test parser for interchange JSONL files (the real one is another branch's)."""
 
     name: ClassVar[str] = "interchange-test"
 
@@ -125,8 +128,6 @@ class InterchangeParser:
         return 1.0 if sample.head.startswith(b'{"persona_clone"') else 0.0
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
-        from persona_clone import read_jsonl
-
         with source.open_text() as handle:
             yield from read_jsonl(handle)
 
@@ -236,8 +237,9 @@ def _standin_redaction() -> types.ModuleType:
             text, counts = redactor.redact(message.text)
             if counts.total():
                 report.redactions.update(counts)
-                message = evolve(message, text=text)
-            yield message
+                yield evolve(message, text=text)
+            else:
+                yield message
 
     module.RedactionKind = RedactionKind  # type: ignore[attr-defined]
     module.BuiltinRedactor = BuiltinRedactor  # type: ignore[attr-defined]
@@ -264,7 +266,8 @@ def _standin_consent() -> types.ModuleType:
         ) -> Iterator[Session]:
             for session in sessions:
                 messages = []
-                for m in session.messages:
+                for original in session.messages:
+                    m = original
                     if (
                         m.author is not None
                         and {m.author.id, m.author.name} & self.excluded
@@ -329,7 +332,7 @@ _EDITED = " <This message was edited>"
 
 
 class SampleWhatsAppParser:
-    """A test double reading only the bundled sample's dialect (the real parser lives elsewhere)."""
+    """A test double reading only the bundled sample's dialect."""
 
     name: ClassVar[str] = "whatsapp"
 
@@ -341,12 +344,10 @@ class SampleWhatsAppParser:
         )
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
-        from persona_clone.message import SourceRef
-
         entries: list[list[Any]] = []
         with source.open_text() as handle:
-            for number, line in enumerate(handle, start=1):
-                line = line.rstrip("\n")
+            for number, raw in enumerate(handle, start=1):
+                line = raw.rstrip("\n")
                 match = _HEADER.match(line)
                 if match:
                     entries.append([number, match, [match.group(6)]])

@@ -56,7 +56,7 @@ class TestBuild:
         assert 20 == len((out / "train.jsonl").read_text(encoding="utf-8").splitlines())
 
     def test_validation_share_and_sharegpt(self, export: Path, tmp_path: Path) -> None:
-        """A validation share writes validation.jsonl; sharegpt adds dataset_info.json."""
+        """A validation share adds validation.jsonl; sharegpt adds dataset_info.json."""
         out = tmp_path / "out"
 
         result = invoke(
@@ -174,7 +174,7 @@ def _has_whatsapp() -> bool:
 )
 class TestBundledSampleWithRealParser:
     def test_readme_main_job(self, tmp_path: Path) -> None:
-        """persona-clone build --sample --persona Deniz -o out succeeds with the real parser."""
+        """Build --sample --persona Deniz -o out succeeds with the real parser."""
         result = invoke(
             "build",
             "--sample",

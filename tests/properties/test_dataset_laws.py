@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import tempfile
@@ -20,6 +21,7 @@ from persona_clone.dataset import (
     make_builder,
     validate_file,
 )
+from persona_clone.identity import NameBook
 from persona_clone.rendering import ChatRenderer, NameRenderer, renderable
 from persona_clone.testing.strategies import chats, participants
 from persona_clone.tokens import EstimatingCounter, chat_tokens
@@ -39,8 +41,6 @@ def cast_and_chat(
 
 
 def names() -> NameRenderer:
-    from persona_clone.identity import NameBook
-
     book: NameRenderer = NameBook()
     return book
 
@@ -50,7 +50,7 @@ class TestRenderingLaws:
     def test_persona_turns_are_assistant_and_names_are_valid(
         self, drawn: tuple[Participant, list[Message]]
     ) -> None:
-        """Every persona turn is assistant, every other is a named user, and no two assistants touch."""
+        """Persona turns are assistant, others named users; no two assistants touch."""
         persona, chat = drawn
         renderer = ChatRenderer(persona=persona, names=names(), aliases=NoAliases())
         turns = list(Merger().merge(renderable(chat)))
@@ -65,7 +65,7 @@ class TestRenderingLaws:
             if expected == "user":
                 assert NAME.fullmatch(message["name"])
         roles = [m["role"] for m in rendered]
-        assert all(not (a == b == "assistant") for a, b in zip(roles, roles[1:]))
+        assert all(not (a == b == "assistant") for a, b in itertools.pairwise(roles))
 
 
 def run(
@@ -107,7 +107,7 @@ class TestPipelineLaws:
     def test_the_token_budget_is_never_exceeded(
         self, drawn: tuple[Participant, list[Message]], budget: int, entries: int
     ) -> None:
-        """No chat example holds more tokens (as the validator counts) or turns than allowed."""
+        """No chat example holds more tokens (as validated) or turns than allowed."""
         persona, chat = drawn
         pipeline = run(
             persona, chat, DatasetFormat.CHAT, budget=budget, max_entries=entries
@@ -143,7 +143,7 @@ class TestPipelineLaws:
     def test_validation_rejects_a_mutated_line_on_that_line(
         self, drawn: tuple[Participant, list[Message]], data: st.DataObject
     ) -> None:
-        """Breaking one line of a valid chat file gives a problem on exactly that line."""
+        """Breaking one line of a valid chat file gives problems on that line only."""
         persona, chat = drawn
         with tempfile.TemporaryDirectory() as folder:
             path = run(persona, chat, DatasetFormat.CHAT).write([chat], folder)["train"]

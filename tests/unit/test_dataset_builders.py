@@ -1,5 +1,7 @@
 """Tests for the dataset builders (chat, legacy, ShareGPT, messages)."""
 
+# ruff: noqa: RUF001  (Turkish test data: the dotless i is meant)
+
 from __future__ import annotations
 
 from dataset_support import NoAliases, PlainNames, chat
@@ -58,7 +60,7 @@ class TestChatDatasetBuilder:
         ] == line
 
     def test_weights_when_some_persona_turn_is_context(self) -> None:
-        """When a persona turn is not trained, every assistant message carries its weight."""
+        """When a persona turn is untrained, every assistant message has a weight."""
         line = ChatDatasetBuilder(renderer=renderer()).lines(
             example(
                 ("Deniz", "a"),
@@ -88,7 +90,7 @@ class TestChatDatasetBuilder:
 
 class TestLegacyDatasetBuilder:
     def test_one_line_per_trained_turn(self) -> None:
-        """Each trained persona turn is a completion whose prompt is what came before."""
+        """Each trained persona turn is a completion after what came before."""
         builder = LegacyDatasetBuilder(
             renderer=LegacyRenderer(
                 persona=DENIZ, names=PlainNames(), aliases=NoAliases()
@@ -110,7 +112,7 @@ class TestLegacyDatasetBuilder:
 
 class TestOpenSourceBuilders:
     def test_sharegpt_alternates_starting_with_human(self) -> None:
-        """Other speakers are merged into one labelled human message; an opener precedes the persona."""
+        """Others merge into one labelled human message; an opener comes first."""
         builder = ShareGPTDatasetBuilder(renderer=renderer("sys"))
 
         line = builder.lines(
@@ -130,7 +132,7 @@ class TestOpenSourceBuilders:
         ] == line
 
     def test_sharegpt_untrained_persona_turns_join_the_human_side(self) -> None:
-        """ShareGPT trains every gpt message, so untrained persona turns become context lines."""
+        """ShareGPT trains every gpt message, so untrained persona turns are context."""
         builder = ShareGPTDatasetBuilder(renderer=renderer())
 
         line = builder.lines(

@@ -38,7 +38,7 @@ class TestSlicer:
         assert (False, True, False, True) == examples[0].trained
 
     def test_long_sessions_split_under_the_budget(self) -> None:
-        """Every example stays under the budget and every persona turn is trained once."""
+        """Every example stays under the budget; every persona turn is trained once."""
         session = slots(
             *[("Ayşe" if i % 2 == 0 else "Deniz", str(i)) for i in range(12)]
         )
@@ -55,7 +55,7 @@ class TestSlicer:
         assert [str(i) for i in range(1, 12, 2)] == trained
 
     def test_overlap_repeats_context_untrained(self) -> None:
-        """A new example may repeat the previous one's last turns, without training them again."""
+        """A new example may repeat the previous one's last turns, untrained."""
         session = slots(("Ayşe", "a"), ("Deniz", "b"), ("Mert", "c"), ("Deniz", "d"))
 
         examples = list(Slicer(budget=30, overlap=1)(session, session="s"))

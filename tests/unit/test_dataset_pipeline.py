@@ -54,20 +54,20 @@ class TestDatasetPipeline:
         assert {"persona silent": 1} == dict(run.stats.skipped_sessions)
 
     def test_a_reply_to_an_earlier_session_brings_the_question_in(self) -> None:
-        """A late answer gets the message it answers as untrained context before it."""
+        """A late answer gets the message it answers as untrained context."""
         question = chat(("Mert", "podcast neydi?"))
         answer = chat(("Deniz", "Kulak Misafiri"), start=START.add(hours=3))
         messages = [question[0], evolve(answer[0], id="late", reply_to=question[0].id)]
         run = pipeline()
 
-        ((split, example),) = run.examples([messages])
+        ((_, example),) = run.examples([messages])
 
         assert ["podcast neydi?", "Kulak Misafiri"] == [t.text for t in example.turns]
         assert (True, False) == example.quoted
         assert 1 == run.stats.quoted_turns
 
     def test_several_exports_merge_chronologically(self) -> None:
-        """Sessions of several exports come out in time order, each sessionized alone."""
+        """Sessions of several exports come out in time order."""
         early = conversation(2)
         late = [
             evolve(m, id=f"b{m.id}", sent_at=m.sent_at + dt.timedelta(minutes=30))

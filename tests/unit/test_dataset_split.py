@@ -73,7 +73,7 @@ class TestDuplicateCap:
         assert "lol" == near_duplicate_key("looool")
 
     def test_turns_over_the_cap_become_context(self) -> None:
-        """The third 'haha' is untrained; an example left with nothing to train is dropped."""
+        """The third 'haha' is untrained; an example with nothing left is dropped."""
         cap = DuplicateCap(max_repeats=2)
 
         first = cap(example("haha", "hahaha"))

@@ -1,5 +1,7 @@
 """Tests for persona_clone.dataset.validation."""
 
+# ruff: noqa: RUF001  (Turkish test data: the dotless i is meant)
+
 from __future__ import annotations
 
 import json

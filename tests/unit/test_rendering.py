@@ -1,5 +1,7 @@
 """Tests for persona_clone.rendering."""
 
+# ruff: noqa: RUF001  (Turkish test data: the dotless i is meant)
+
 from __future__ import annotations
 
 from collections import Counter
@@ -87,7 +89,7 @@ class TestRenderable:
 
 class TestChatRenderer:
     def test_persona_is_assistant_and_others_are_named_users(self) -> None:
-        """The persona's turns are assistant messages; others are user messages with a name."""
+        """The persona's turns are assistant messages; others are named users."""
         rendered = chat_renderer(system_prompt="Deniz, 29").messages(
             turns(("Çağrı Öztürk", "naber"), ("Deniz", "iyi"), ("Deniz", "sen?"))
         )
@@ -134,7 +136,7 @@ class TestChatRenderer:
 
 class TestLegacyRenderer:
     def test_unnamed_prompt_and_completion(self) -> None:
-        """Prompts read User:/Assistant: and completions start with a space and end with the marker."""
+        """Prompts read User:/Assistant:; completions are a space, text, end marker."""
         renderer = LegacyRenderer(
             persona=DENIZ, names=PlainNames(), aliases=NoAliases()
         )

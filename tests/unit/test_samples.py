@@ -1,5 +1,7 @@
 """Tests for the bundled sample chat (persona_clone.samples)."""
 
+# ruff: noqa: RUF001  (Turkish test data: the dotless i is meant)
+
 from __future__ import annotations
 
 import re
@@ -32,7 +34,7 @@ class TestSampleFile:
     def test_it_is_a_few_hundred_messages_in_day_first_24_hour_form(
         self, text: str
     ) -> None:
-        """A few hundred entries, days above 12 (so day-first is decidable), 24-hour times."""
+        """A few hundred entries, days above 12 (day first is decidable), 24 h."""
         headers = HEADER.findall(text)
 
         assert 250 <= len(headers) <= 400
@@ -40,7 +42,7 @@ class TestSampleFile:
         assert any(int(hour) > 12 for _, _, _, hour, _ in headers)
 
     def test_it_holds_every_feature_the_pipeline_must_handle(self, text: str) -> None:
-        """Media, deletion, an edit, a phone author, a phone number, an e-mail and Turkish letters."""
+        """Media, deletion, edit, phone author, phone, e-mail and Turkish letters."""
         for feature in (
             "<Media omitted>",
             "This message was deleted",
@@ -69,7 +71,7 @@ class TestSampleFile:
 
 class TestSampleDataset:
     def test_the_sample_builds_a_valid_dataset(self, tmp_path: Path) -> None:
-        """Read with a WhatsApp reader, the sample gives an accepted dataset for Deniz."""
+        """Read with a WhatsApp reader, the sample gives an accepted dataset."""
         registry = ParserRegistry.of(SampleWhatsAppParser)
         with sample_path() as path:
             messages = parse(path, format="whatsapp", tz=SAMPLE_TZ, registry=registry)

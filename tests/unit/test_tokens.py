@@ -1,5 +1,7 @@
 """Tests for persona_clone.tokens."""
 
+# ruff: noqa: RUF001  (Turkish test data: the dotless i is meant)
+
 from __future__ import annotations
 
 from persona_clone.tokens import (
@@ -75,7 +77,7 @@ class TestModels:
 
 class TestChatTokens:
     def test_cookbook_formula(self) -> None:
-        """3 per example, 3 per message, the values of role/content/name, 1 more per name."""
+        """3 per example, 3 per message, role/content/name values, 1 more per name."""
         counter = TiktokenCounter(encoding=FakeEncoding())
         messages: list[dict[str, object]] = [
             {"role": "user", "name": "Ayse", "content": "selam nasılsın"},
