@@ -208,6 +208,9 @@ _PATTERNS = {
 }
 
 
+_ANY = re.compile(r"@|\d{5}|\d \d|https?:")
+
+
 def _standin_redaction() -> types.ModuleType:
     module = types.ModuleType("persona_clone.redaction")
 
@@ -218,6 +221,8 @@ def _standin_redaction() -> types.ModuleType:
 
         def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
             counts: Counter[RedactionKind] = Counter()
+            if not _ANY.search(text):
+                return text, counts
             for kind, pattern in _PATTERNS.items():
                 if kind in self.kinds:
                     text, n = pattern.subn(f"<{kind.name}>", text)
@@ -235,7 +240,7 @@ def _standin_redaction() -> types.ModuleType:
     ) -> Iterator[Message]:
         for message in messages:
             text, counts = redactor.redact(message.text)
-            if counts.total():
+            if any(counts.values()):
                 report.redactions.update(counts)
                 yield evolve(message, text=text)
             else:

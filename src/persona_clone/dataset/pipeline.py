@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import random
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, TypeAlias
@@ -211,7 +211,7 @@ class DatasetPipeline:
         )
         for step in self.session_steps:
             sessions = step(sessions)
-        recent: dict[str, Message] = {}
+        recent: OrderedDict[str, Message] = OrderedDict()
         memory = self.reply_memory
         dropped = stats.dropped_messages
         media = self.media
@@ -231,7 +231,7 @@ class DatasetPipeline:
                 for message in shown:
                     recent[message.id] = message
                 while len(recent) > memory:
-                    del recent[next(iter(recent))]
+                    recent.popitem(last=False)
             if not turns:
                 stats.skipped_sessions["nothing to render"] += 1
                 continue
@@ -269,7 +269,9 @@ class DatasetPipeline:
 
     @staticmethod
     def _quoted(
-        turns: Sequence[Turn], shown: Sequence[Message], recent: dict[str, Message]
+        turns: Sequence[Turn],
+        shown: Sequence[Message],
+        recent: OrderedDict[str, Message],
     ) -> dict[int, list[Message]]:
         """Map turn index -> earlier messages (outside the session) it replies to."""
         if not recent or all(m.reply_to is None for m in shown):
