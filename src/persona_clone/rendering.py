@@ -220,13 +220,13 @@ class LegacyRenderer:
     r"""
     Render turns as a prompt/completion pair for completion models.
 
-    With ``named=False`` the prompt reads ``"User: ...\\nAssistant:"`` (every other
+    With ``named=False`` the prompt reads ``"User: ...\nAssistant:"`` (every other
     speaker is ``User``); with ``named=True`` each speaker is labelled with their
     display name and the prompt ends with ``"<Persona>:"``. The completion is a
     space, the persona's text, and *end_marker*.
 
     Merged turns contain newlines, so a newline cannot end a completion: the
-    default *end_marker* is ``"\\n###\\n"``, and `stop` is the stop sequence to pass
+    default *end_marker* is ``"\n###\n"``, and `stop` is the stop sequence to pass
     when calling the model.
 
     Args:
@@ -252,7 +252,7 @@ class LegacyRenderer:
         >>> yes = Turn(author=bob, text="yes\nnow",
         ...            messages=[make_message(author=bob)])
         >>> r.prompt([ask]), r.completion(yes), r.stop
-        ('User: tea?\\nAssistant:', ' yes\\nnow\\n###\\n', '\\n###')
+        ('User: tea?\nAssistant:', ' yes\nnow\n###\n', '\n###')
 
     """
 
