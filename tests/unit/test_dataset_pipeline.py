@@ -163,6 +163,41 @@ class TestBuildDataset:
         assert not report.ok
         assert "at least 10 examples" in report.problems[0]
 
+    def test_lines_are_checked_as_they_are_written(self, tmp_path: Path) -> None:
+        """A line the service would refuse is reported with its file and line."""
+
+        class BadNames(PlainNames):
+            def openai_name(self, participant: Participant) -> str:
+                return participant.name  # "Ayşe" is not a valid name field
+
+        report = build_dataset(
+            [conversation(10)],
+            tmp_path,
+            persona="Deniz",
+            consenting=["Deniz"],
+            counter=EstimatingCounter(),
+            names=BadNames(),
+        )
+
+        assert report.problems[0].startswith(
+            f"{tmp_path / 'train.jsonl'}:1: messages[0]"
+        )
+        assert "'name' matching" in report.problems[0]
+
+    def test_an_empty_validation_file_is_not_kept(self, tmp_path: Path) -> None:
+        """When no session is drawn for validation the file is removed and noted."""
+        report = build_dataset(
+            [conversation(10)],
+            tmp_path,
+            persona="Deniz",
+            consenting=["Deniz"],
+            counter=EstimatingCounter(),
+            validation_share=0.001,
+        )
+
+        assert not (tmp_path / "validation.jsonl").exists()
+        assert any("no session was drawn for validation" in n for n in report.notes)
+
     def test_legacy_defaults_to_a_completion_model(self, tmp_path: Path) -> None:
         """The legacy format is planned for davinci-002 and tells the stop sequence."""
         report = build_dataset(

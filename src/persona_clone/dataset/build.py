@@ -42,7 +42,7 @@ from .pipeline import DatasetPipeline
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
-from .validation import validate_file
+from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
 __all__ = ["LEGACY_DEFAULT_MODEL", "build_dataset", "make_builder"]
@@ -112,7 +112,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_dataset(  # noqa: PLR0915  (one linear recipe, kept in one place)
+def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     exports: Sequence[Iterable[Message]],
     directory: str | os.PathLike[str],
     *,
@@ -254,7 +254,8 @@ def build_dataset(  # noqa: PLR0915  (one linear recipe, kept in one place)
         max_repeats=max_repeats,
         seed=seed,
     )
-    paths = pipeline.write(exports, directory)
+    checker = LineChecker(fmt=format, model=model, counter=chosen_counter)
+    paths = pipeline.write(exports, directory, checker=checker)
     stats = pipeline.stats
     if stats.persona_turns == 0:
         speakers = ", ".join(
@@ -267,28 +268,36 @@ def build_dataset(  # noqa: PLR0915  (one linear recipe, kept in one place)
             f"speakers: {speakers or 'none'}"
         )
 
-    problems: list[str] = []
-    train = validate_file(
-        paths["train"], format=format, model=model, counter=chosen_counter
+    problems = list(stats.problems)
+    train_tokens = stats.tokens.get("train", [])
+    problems.extend(
+        f"{paths['train']}: {text}"
+        for text in file_problems(
+            examples=stats.examples["train"], fmt=format, model=model
+        )
     )
-    problems.extend(train.problems)
     validation_stats = TokenStats()
     if "validation" in paths:
-        held_out = validate_file(
-            paths["validation"],
-            format=format,
-            model=model,
-            counter=chosen_counter,
-            min_examples=1,
-        )
-        problems.extend(held_out.problems)
-        validation_stats = TokenStats.of(held_out.tokens_per_example)
+        if stats.examples["validation"] == 0:
+            paths.pop("validation").unlink()
+            notes.append(
+                "no session was drawn for validation; raise the validation share"
+            )
+        else:
+            validation_stats = TokenStats.of(stats.tokens.get("validation", []))
+    problems.extend(
+        f"{paths[role]}: expected at most 512 MB"
+        for role in ("train", "validation")
+        if role in paths and paths[role].stat().st_size > MAX_FILE_BYTES
+    )
+    limit = checker.limit
+    billed = sum(min(limit, t) for t in train_tokens)
     cost = None
     if format in _OPENAI_FORMATS:
         cost = estimate_cost(
             model=model,
-            billed_tokens_per_epoch=train.billed_tokens,
-            examples=train.examples,
+            billed_tokens_per_epoch=billed,
+            examples=stats.examples["train"],
             prices=prices if prices is not None else DEFAULT_PRICES,
         )
     phrases = tuple(
@@ -322,7 +331,7 @@ def build_dataset(  # noqa: PLR0915  (one linear recipe, kept in one place)
         trained_turns=stats.trained_turns,
         quoted_turns=stats.quoted_turns,
         budget=budget,
-        tokens=TokenStats.of(train.tokens_per_example),
+        tokens=TokenStats.of(train_tokens),
         validation_tokens=validation_stats,
         exact_tokens=chosen_counter.exact,
         cost=cost,

@@ -34,6 +34,7 @@ from persona_clone.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCo
 from .base import DatasetBuilder
 from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy
 from .split import DuplicateCap, SessionSplit, session_key
+from .validation import LineChecker
 
 
 __all__ = ["BuildStats", "DatasetPipeline", "SessionStep"]
@@ -45,6 +46,7 @@ SessionStep: TypeAlias = Callable[[Iterable[Session]], Iterator[Session]]
 
 _LOCATIONS: Final = 10
 _SAMPLE: Final = 20_000
+_MAX_PROBLEMS: Final = 10_000
 
 
 @define(kw_only=True)
@@ -64,6 +66,8 @@ class BuildStats:
     trained_turns: int = 0
     quoted_turns: int = 0
     examples: Counter[str] = field(factory=Counter)
+    tokens: dict[str, list[int]] = field(factory=dict)
+    problems: list[str] = field(factory=list)
     speakers: Counter[str] = field(factory=Counter)
     persona_sample: list[str] = field(factory=list)
     _seen_persona: int = 0
@@ -290,16 +294,35 @@ class DatasetPipeline:
                     brought.add(target)
         return found
 
+    def _check(
+        self, checker: LineChecker, split: str, path: Path, lines: list[dict[str, Any]]
+    ) -> None:
+        stats = self.stats
+        tokens = stats.tokens.setdefault(split, [])
+        number = stats.examples[split]
+        for line in lines:
+            number += 1
+            found, count = checker.check(line)
+            tokens.append(count)
+            if found and len(stats.problems) < _MAX_PROBLEMS:
+                stats.problems.extend(
+                    f"{path}:{number}: {problem}" for problem in found
+                )
+
     def write(
         self,
         exports: Sequence[Iterable[Message]],
         directory: str | os.PathLike[str],
+        *,
+        checker: LineChecker | None = None,
     ) -> dict[str, Path]:
         """
         Write the dataset files of *exports* into *directory* (created if needed).
 
         Writes ``train.jsonl``, ``validation.jsonl`` when the split holds sessions
         out, and the builder's extra files (``dataset_info.json`` for ShareGPT).
+        With a *checker*, every line is checked as it is written: the problems
+        (``FILE:LINE: problem``) and each line's tokens land in `stats`.
 
         Returns:
             The files written, by role.
@@ -319,6 +342,8 @@ class DatasetPipeline:
                 rendered = lines(example)
                 for line in rendered:
                     write(dumps_line(line))
+                if checker is not None:
+                    self._check(checker, split, paths[split], rendered)
                 self.stats.examples[split] += len(rendered)
         finally:
             for handle in handles.values():

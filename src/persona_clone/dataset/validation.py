@@ -35,7 +35,9 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MIN_TRAINING_EXAMPLES",
     "DatasetFormat",
+    "LineChecker",
     "ValidationResult",
+    "file_problems",
     "validate_file",
 ]
 
@@ -135,7 +137,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
             yield (number, *_decode(raw))
 
 
-def validate_file(  # noqa: C901, PLR0912  (one pass over the file, checks in order)
+def validate_file(  # noqa: C901  (one pass over the file, checks in order)
     path: str | os.PathLike[str],
     *,
     format: DatasetFormat | None = None,  # noqa: A002
@@ -201,7 +203,7 @@ def validate_file(  # noqa: C901, PLR0912  (one pass over the file, checks in or
 
     chosen = format
     tokens: list[int] = []
-    checker: _Checker | None = None
+    checker: LineChecker | None = None
     examples = 0
     for number, text, unreadable in _lines(file):
         examples += 1
@@ -225,7 +227,7 @@ def validate_file(  # noqa: C901, PLR0912  (one pass over the file, checks in or
             used_model = model or (
                 "davinci-002" if chosen is DatasetFormat.LEGACY else DEFAULT_MODEL
             )
-            checker = _Checker(
+            checker = LineChecker(
                 fmt=chosen,
                 model=used_model,
                 counter=counter if counter is not None else counter_for(used_model),
@@ -236,21 +238,10 @@ def validate_file(  # noqa: C901, PLR0912  (one pass over the file, checks in or
         tokens.append(count)
 
     used_model = checker.model if checker else (model or DEFAULT_MODEL)
-    if chosen is not None and model is not None:
-        legacy_model = base_model(model).startswith(LEGACY_MODELS)
-        if legacy_model and chosen is not DatasetFormat.LEGACY:
-            problem(
-                None,
-                f"{model} takes prompt/completion files, "
-                f"found the {chosen.value} format",
-            )
-        if chosen is DatasetFormat.LEGACY and not legacy_model:
-            problem(
-                None,
-                f"{model} takes chat files, found the legacy prompt/completion format",
-            )
-    if examples < min_examples:
-        problem(None, f"expected at least {min_examples} examples, found {examples}")
+    for text_problem in file_problems(
+        examples=examples, fmt=chosen, model=model, min_examples=min_examples
+    ):
+        problem(None, text_problem)
     limit = checker.limit if checker else UNKNOWN_MODEL_LIMIT
     return ValidationResult(
         examples=examples,
@@ -263,8 +254,50 @@ def validate_file(  # noqa: C901, PLR0912  (one pass over the file, checks in or
     )
 
 
-class _Checker:
-    """The per-line checks of one format."""
+def file_problems(
+    *,
+    examples: int,
+    fmt: DatasetFormat | None,
+    model: str | None,
+    min_examples: int = MIN_TRAINING_EXAMPLES,
+) -> list[str]:
+    """
+    Return the problems of a file as a whole (without the file name).
+
+    Args:
+        examples: How many examples the file holds.
+        fmt: Its format, if known.
+        model: The model it is for, when the caller named one.
+        min_examples: The fewest examples accepted.
+    """
+    found: list[str] = []
+    if fmt is not None and model is not None:
+        legacy_model = base_model(model).startswith(LEGACY_MODELS)
+        if legacy_model and fmt is not DatasetFormat.LEGACY:
+            found.append(
+                f"{model} takes prompt/completion files, found the {fmt.value} format"
+            )
+        if fmt is DatasetFormat.LEGACY and not legacy_model:
+            found.append(
+                f"{model} takes chat files, found the legacy prompt/completion format"
+            )
+    if examples < min_examples:
+        found.append(f"expected at least {min_examples} examples, found {examples}")
+    return found
+
+
+class LineChecker:
+    """
+    The per-line checks of one format.
+
+    `validate_file` uses it on the lines it reads; writers use it on the lines
+    they write.
+
+    Args:
+        fmt: The format.
+        model: The model whose token limit applies.
+        counter: Counts tokens.
+    """
 
     def __init__(
         self, *, fmt: DatasetFormat, model: str, counter: TokenCounter
