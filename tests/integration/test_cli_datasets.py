@@ -163,6 +163,8 @@ class TestBuild:
         assert 0 == result.exit_code, result.output
         assert "Validation: accepted" in result.output
         assert "Contact_1" in (out / "train.jsonl").read_text(encoding="utf-8")
+        assert "+90 532 555 01 47" not in result.output
+        assert "+90 5** *** ** 47 -> Contact_1" in result.output
 
 
 def _has_whatsapp() -> bool:

@@ -101,6 +101,32 @@ def make_builder(
     return ChatDatasetBuilder(renderer=renderer)
 
 
+_PHONE_DIGITS: Final = 7
+
+
+def _masked(name: str) -> str:
+    """
+    Hide the middle digits of a name that is a phone number.
+
+    Example:
+        >>> _masked("+90 532 555 01 47"), _masked("Ayşe")
+        ('+90 5** *** ** 47', 'Ayşe')
+
+    """
+    digits = sum(c.isdigit() for c in name)
+    if digits < _PHONE_DIGITS or any(c.isalpha() for c in name):
+        return name
+    seen, shown = 0, []
+    for char in name:
+        if char.isdigit():
+            seen += 1
+            keep = seen <= 3 or seen > digits - 2  # noqa: PLR2004  (country code, last two)
+            shown.append(char if keep else "*")
+        else:
+            shown.append(char)
+    return "".join(shown)
+
+
 def _plain(value: Any) -> Any:
     """Return *value* with enum keys and values as their values, for JSON."""
     if isinstance(value, enum.Enum):
@@ -338,6 +364,6 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         problems=tuple(problems),
         privacy=_plain(converter.unstructure(privacy)),
         repeated_phrases=phrases,
-        names={str(k): str(v) for k, v in mapping.items()},
+        names={_masked(str(k)): str(v) for k, v in mapping.items()},
         notes=tuple(notes),
     )

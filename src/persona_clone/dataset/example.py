@@ -58,7 +58,7 @@ class Example:
 
     Args:
         session: Key of the session it comes from (the split keeps sessions whole).
-        turns: The turns, oldest first; the last one is a trained persona turn.
+        turns: The turns, oldest first, ending with a persona turn.
         persona: For each turn, whether the persona spoke it.
         trained: For each turn, whether the model learns it (only persona turns).
         quoted: For each turn, whether it was brought in from an earlier

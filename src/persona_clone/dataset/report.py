@@ -115,7 +115,8 @@ class DatasetReport:
         problems: Problems the validator found in the files written.
         privacy: What consent and redaction did (the privacy report, as data).
         repeated_phrases: Phrases over-represented in the persona's turns.
-        names: How each participant's name appears in the dataset.
+        names: How each participant's name appears in the dataset (names that
+            are phone numbers shown with their middle digits masked).
         notes: Anything else the user should know.
     """
 
