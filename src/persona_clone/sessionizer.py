@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 import pendulum
 from attrs import field, frozen
 
-from .durations import as_timedelta, optional_duration, to_duration
+from .durations import as_timedelta, elapsed, optional_duration, to_duration
 from .errors import OutOfOrderError
 from .message import Message, MessageKind
 from .session import Session
@@ -91,7 +91,7 @@ class Sessionizer:
         previous: Message | None = None
         for message in messages:
             if previous is not None:
-                pause = _sub(message.sent_at, previous.sent_at)
+                pause = elapsed(message.sent_at, previous.sent_at)
                 if pause < dt.timedelta(0):
                     raise OutOfOrderError(
                         message.id,
@@ -103,7 +103,7 @@ class Sessionizer:
                     or (max_messages is not None and len(current) >= max_messages)
                     or (
                         max_duration is not None
-                        and _sub(message.sent_at, current[0].sent_at) > max_duration
+                        and elapsed(message.sent_at, current[0].sent_at) > max_duration
                     )
                     or (cut_on_system and message.kind is system)
                 ):
