@@ -221,3 +221,95 @@ class TestOtherFormats:
         assert [
             f"{path}:11: expected at least one assistant message with training true"
         ] == list(result.problems)
+
+
+class TestEdgeCases:
+    def test_a_line_that_is_not_utf8(self, tmp_path: Path) -> None:
+        """Bytes that are not UTF-8 are a problem on their line, not a crash."""
+        path = tmp_path / "d.jsonl"
+        path.write_bytes((json.dumps(GOOD) + "\n").encode() * 10 + b'{"x": "\xff"}\n')
+
+        problems = validate_file(path, counter=COUNTER).problems
+
+        assert 1 == len(problems)
+        assert problems[0].startswith(f"{path}:11: expected UTF-8 text")
+
+    def test_a_missing_file(self, tmp_path: Path) -> None:
+        """A file that cannot be read is one problem naming it."""
+        result = validate_file(tmp_path / "none.jsonl", counter=COUNTER)
+
+        assert not result.ok
+        assert "expected a readable file" in result.problems[0]
+
+    @pytest.mark.parametrize(
+        ("bad", "expected"),
+        [
+            (
+                {"messages": ["hi", {"role": "assistant", "content": "a"}]},
+                "expected an object",
+            ),
+            (
+                {
+                    "messages": [
+                        {"role": "assistant", "content": "a", "training": "yes"}
+                    ]
+                },
+                "'training' true or false",
+            ),
+            (
+                {
+                    "messages": [
+                        {"role": "robot", "content": "a"},
+                        {"role": "assistant", "content": "b", "training": True},
+                    ]
+                },
+                "'role' system",
+            ),
+        ],
+    )
+    def test_messages_format_mutations(
+        self, tmp_path: Path, bad: Any, expected: str
+    ) -> None:
+        """Each broken messages example is reported on its line."""
+        good = {"messages": [{"role": "assistant", "content": "b", "training": True}]}
+        path = write(tmp_path / "m.jsonl", [good] * 10 + [bad])
+
+        problems = validate_file(
+            path, format=DatasetFormat.MESSAGES, counter=COUNTER
+        ).problems
+
+        assert problems
+        assert all(p.startswith(f"{path}:11: ") for p in problems)
+        assert any(expected in p for p in problems)
+
+    def test_sharegpt_system_and_keys(self, tmp_path: Path) -> None:
+        """A non-string system prompt and unknown keys are reported."""
+        good = {
+            "conversations": [
+                {"from": "human", "value": "a"},
+                {"from": "gpt", "value": "b"},
+            ]
+        }
+        bad = {**good, "system": 1, "extra": True}
+        path = write(tmp_path / "s.jsonl", [good] * 10 + [bad])
+
+        problems = validate_file(path, counter=COUNTER).problems
+
+        assert 2 == len(problems)
+
+    def test_legacy_special_tokens_and_prompt_type(self, tmp_path: Path) -> None:
+        """Legacy prompts must be strings and free of special-token text."""
+        good = {"prompt": "a", "completion": " b"}
+        path = write(
+            tmp_path / "l.jsonl",
+            [good] * 10 + [{"prompt": 1, "completion": " <|endoftext|>"}],
+        )
+
+        problems = local(path, validate_file(path, counter=COUNTER).problems)
+
+        assert 2 == len(problems)
+        assert problems[0].startswith(":11: expected 'prompt' as a string")
+        assert (
+            "special-token text '<|endoftext|>' is not allowed in completion"
+            in problems[1]
+        )

@@ -31,7 +31,7 @@ from persona_clone.session import Session, Turn
 from persona_clone.sessionizer import Sessionizer
 from persona_clone.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCounter
 
-from .base import DatasetBuilder
+from .base import DatasetBuilder, DatasetFormat
 from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy
 from .split import DuplicateCap, SessionSplit, session_key
 from .validation import LineChecker
@@ -295,14 +295,20 @@ class DatasetPipeline:
         return found
 
     def _check(
-        self, checker: LineChecker, split: str, path: Path, lines: list[dict[str, Any]]
+        self,
+        checker: LineChecker,
+        split: str,
+        path: Path,
+        lines: list[dict[str, Any]],
+        tokens_of: int | None,
     ) -> None:
         stats = self.stats
         tokens = stats.tokens.setdefault(split, [])
         number = stats.examples[split]
+        known = tokens_of if len(lines) == 1 else None
         for line in lines:
             number += 1
-            found, count = checker.check(line)
+            found, count = checker.check(line, tokens=known)
             tokens.append(count)
             if found and len(stats.problems) < _MAX_PROBLEMS:
                 stats.problems.extend(
@@ -337,13 +343,19 @@ class DatasetPipeline:
             for split, path in paths.items():
                 handles[split] = path.open("w", encoding="utf-8", newline="\n")
             lines = self.builder.lines
+            chat = self.builder.format is DatasetFormat.CHAT
+
+            def exact(example: Example) -> int | None:
+                # chat examples are counted exactly as the validator counts them
+                return example.tokens if chat else None
+
             for split, example in self.examples(exports):
                 write = handles[split].write
                 rendered = lines(example)
                 for line in rendered:
                     write(dumps_line(line))
                 if checker is not None:
-                    self._check(checker, split, paths[split], rendered)
+                    self._check(checker, split, paths[split], rendered, exact(example))
                 self.stats.examples[split] += len(rendered)
         finally:
             for handle in handles.values():

@@ -307,8 +307,15 @@ class LineChecker:
         self.counter = counter
         self.limit = training_limit(model) or UNKNOWN_MODEL_LIMIT
 
-    def check(self, value: Any) -> tuple[list[str], int]:
-        """Return the problems of one line and its tokens."""
+    def check(self, value: Any, *, tokens: int | None = None) -> tuple[list[str], int]:
+        """
+        Return the problems of one line and its tokens.
+
+        Args:
+            value: The line's JSON value.
+            tokens: The line's chat-format tokens when the caller already
+                counted them the same way (they are then not counted again).
+        """
         if not isinstance(value, dict):
             return [
                 f"expected a JSON object, found {type(value).__name__} {_shown(value)}"
@@ -321,7 +328,8 @@ class LineChecker:
         elif self.format is DatasetFormat.MESSAGES:
             tokens = self._messages(value, found)
         else:
-            tokens = self._chat(value, found)
+            counted = self._chat(value, found, count=tokens is None)
+            tokens = counted if tokens is None else tokens
         if tokens > self.limit:
             found.append(
                 f"example has {tokens:,} tokens, "
@@ -331,7 +339,7 @@ class LineChecker:
         return found, tokens
 
     def _chat(  # noqa: C901, PLR0912  (the service's checks, listed in order)
-        self, value: Mapping[str, Any], found: list[str]
+        self, value: Mapping[str, Any], found: list[str], *, count: bool = True
     ) -> int:
         found.extend(
             f"unrecognized key {key!r} on the example (allowed: messages)"
@@ -396,6 +404,8 @@ class LineChecker:
             found.append(
                 "expected at least one trained assistant message, found every weight 0"
             )
+        if not count:
+            return 0
         return chat_tokens((m for m in messages if isinstance(m, dict)), self.counter)
 
     @staticmethod
