@@ -89,9 +89,14 @@ class Sessionizer:
         system = MessageKind.SYSTEM
         current: list[Message] = []
         previous: Message | None = None
+        previous_offset: dt.timedelta | None = None
         for message in messages:
+            sent = message.sent_at
+            offset = sent.utcoffset()  # one call per message (see durations.elapsed)
             if previous is not None:
-                pause = elapsed(message.sent_at, previous.sent_at)
+                pause = _sub(sent, previous.sent_at)
+                if offset != previous_offset and sent.tzinfo is previous.sent_at.tzinfo:
+                    pause = elapsed(sent, previous.sent_at)
                 if pause < dt.timedelta(0):
                     raise OutOfOrderError(
                         message.id,
@@ -111,6 +116,7 @@ class Sessionizer:
                     current = []
             current.append(message)
             previous = message
+            previous_offset = offset
             if cut_on_system and message.kind is system:
                 yield Session(messages=current)
                 current = []

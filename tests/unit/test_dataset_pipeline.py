@@ -66,6 +66,30 @@ class TestDatasetPipeline:
         assert (True, False) == example.quoted
         assert 1 == run.stats.quoted_turns
 
+    def test_reply_memory_is_bounded(self) -> None:
+        """Only the last reply_memory messages of an export can be brought in."""
+        old = chat(("Mert", "çok eski soru"), ("Ayşe", "eski soru"))
+        late = chat(
+            ("Deniz", "cevap 1"),
+            ("Mert", "x"),
+            ("Deniz", "cevap 2"),
+            start=START.add(hours=3),
+        )
+        messages = [
+            old[0],
+            old[1],
+            evolve(late[0], id="a", reply_to=old[0].id),
+            evolve(late[1], id="b"),
+            evolve(late[2], id="c", reply_to=old[1].id),
+        ]
+        run = pipeline(reply_memory=1)
+
+        examples = [e for _, e in run.examples([messages])]
+
+        assert ["cevap 1", "x", "eski soru", "cevap 2"] == [
+            t.text for t in examples[-1].turns
+        ]
+
     def test_several_exports_merge_chronologically(self) -> None:
         """Sessions of several exports come out in time order."""
         early = conversation(2)

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import random
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, TypeAlias
@@ -81,6 +81,49 @@ class BuildStats:
             slot = rng.randrange(self._seen_persona)
             if slot < _SAMPLE:
                 self.persona_sample[slot] = text
+
+
+class _ReplyMemory:
+    """
+    The last *size* messages of one export, for replies to earlier sessions.
+
+    Until the first reply appears (WhatsApp exports have none) it only keeps
+    whole sessions in a queue; the index by id is built on the first lookup and
+    kept up to date from then on.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sessions: deque[Sequence[Message]] = deque()
+        self.count = 0
+        self.index: OrderedDict[str, Message] | None = None
+
+    def remember(self, messages: Sequence[Message]) -> None:
+        """Add one session's messages, forgetting the oldest beyond *size*."""
+        index = self.index
+        if index is not None:
+            for message in messages:
+                index[message.id] = message
+            while len(index) > self.size:
+                index.popitem(last=False)
+            return
+        self.sessions.append(messages)
+        self.count += len(messages)
+        while self.sessions and self.count - len(self.sessions[0]) >= self.size:
+            self.count -= len(self.sessions.popleft())
+
+    def get(self, message_id: str) -> Message | None:
+        """Return the remembered message with *message_id*, if any."""
+        if self.index is None:
+            self.index = OrderedDict(
+                (message.id, message)
+                for session in self.sessions
+                for message in session
+            )
+            self.sessions.clear()
+            while len(self.index) > self.size:
+                self.index.popitem(last=False)
+        return self.index.get(message_id)
 
 
 @define(kw_only=True)
@@ -215,7 +258,7 @@ class DatasetPipeline:
         )
         for step in self.session_steps:
             sessions = step(sessions)
-        recent: OrderedDict[str, Message] = OrderedDict()
+        recent = _ReplyMemory(self.reply_memory)
         memory = self.reply_memory
         dropped = stats.dropped_messages
         media = self.media
@@ -232,10 +275,7 @@ class DatasetPipeline:
                     stats.persona_messages += len(turn.messages)
             quoted = self._quoted(turns, shown, recent) if memory else {}
             if memory:
-                for message in shown:
-                    recent[message.id] = message
-                while len(recent) > memory:
-                    recent.popitem(last=False)
+                recent.remember(shown)
             if not turns:
                 stats.skipped_sessions["nothing to render"] += 1
                 continue
@@ -275,10 +315,10 @@ class DatasetPipeline:
     def _quoted(
         turns: Sequence[Turn],
         shown: Sequence[Message],
-        recent: OrderedDict[str, Message],
+        recent: _ReplyMemory,
     ) -> dict[int, list[Message]]:
         """Map turn index -> earlier messages (outside the session) it replies to."""
-        if not recent or all(m.reply_to is None for m in shown):
+        if all(m.reply_to is None for m in shown):
             return {}
         inside = {m.id for m in shown}
         found: dict[int, list[Message]] = {}
