@@ -15,6 +15,22 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .clock import Clock, SystemClock
 from .consent import Consent, OptOutPolicy
+from .cost import CostEstimate, PriceTable, default_epochs, estimate_cost
+from .dataset import (
+    ChatDatasetBuilder,
+    DatasetBuilder,
+    DatasetFormat,
+    DatasetPipeline,
+    DatasetReport,
+    Example,
+    LegacyDatasetBuilder,
+    MessagesDatasetBuilder,
+    ShareGPTDatasetBuilder,
+    ValidationResult,
+    WeightPolicy,
+    build_dataset,
+    validate_file,
+)
 from .errors import (
     AmbiguousFormatError,
     ConfigError,
@@ -52,6 +68,7 @@ from .redaction import (
     Redactor,
     redact_messages,
 )
+from .rendering import ChatRenderer, LegacyRenderer, renderable
 from .repetition import (
     PhraseStat,
     RepeatCap,
@@ -61,6 +78,7 @@ from .repetition import (
 )
 from .session import Session, Turn
 from .sessionizer import Sessionizer
+from .tokens import EstimatingCounter, TokenCounter, counter_for
 
 
 if TYPE_CHECKING:
@@ -101,13 +119,22 @@ __all__ = [
     "AmbiguousFormatError",
     "Attachment",
     "BuiltinRedactor",
+    "ChatDatasetBuilder",
+    "ChatRenderer",
     "Clock",
     "CollectingIssueSink",
     "ConfigError",
     "Consent",
+    "CostEstimate",
+    "DatasetBuilder",
     "DatasetError",
+    "DatasetFormat",
+    "DatasetPipeline",
+    "DatasetReport",
     "DiscordCsvParser",
     "DiscordJsonParser",
+    "EstimatingCounter",
+    "Example",
     "FineTuneError",
     "FineTuner",
     "Hyperparameters",
@@ -116,10 +143,13 @@ __all__ = [
     "InterchangeParser",
     "IssueSink",
     "JobStatus",
+    "LegacyDatasetBuilder",
+    "LegacyRenderer",
     "Merger",
     "Message",
     "MessageKind",
     "MessageStep",
+    "MessagesDatasetBuilder",
     "MessengerParser",
     "NaiveTimestampError",
     "NameBook",
@@ -135,6 +165,7 @@ __all__ = [
     "PersonaCloneError",
     "PhraseStat",
     "PluginError",
+    "PriceTable",
     "PrivacyReport",
     "Progress",
     "ProgressCallback",
@@ -146,6 +177,7 @@ __all__ = [
     "Session",
     "Sessionizer",
     "Severity",
+    "ShareGPTDatasetBuilder",
     "SignalParser",
     "SlackParser",
     "Source",
@@ -153,18 +185,27 @@ __all__ = [
     "StrictIssueSink",
     "SystemClock",
     "TelegramParser",
+    "TokenCounter",
     "TuningPlan",
     "TuningResult",
     "Turn",
     "UnknownFormatError",
+    "ValidationResult",
+    "WeightPolicy",
     "apply",
+    "build_dataset",
     "cap_repeats",
+    "counter_for",
+    "default_epochs",
+    "estimate_cost",
     "merge_chronological",
     "parse",
     "read_jsonl",
     "redact_messages",
+    "renderable",
     "repeat_key",
     "repeated_phrases",
+    "validate_file",
     "write_jsonl",
 ]
 

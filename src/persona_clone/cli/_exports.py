@@ -1,0 +1,140 @@
+"""
+What the dataset commands share.
+
+Opening exports (or the bundled sample), counting progress, and turning library
+errors into one-line CLI errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final, ParamSpec, TypeVar
+
+import click
+
+from persona_clone.errors import PersonaCloneError
+from persona_clone.message import Message
+from persona_clone.parsers import CollectingIssueSink, ParserRegistry, parse
+
+
+__all__ = [
+    "Progress",
+    "exports_option_help",
+    "one_line_errors",
+    "open_exports",
+    "registry_of",
+]
+
+_UPDATE_EVERY: Final = 2_000
+_HEADER_BYTES: Final = 22  # a WhatsApp header such as "01/03/2024, 19:02 - " plus ": "
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+exports_option_help: Final = (
+    "EXPORT is a chat export: a WhatsApp .txt or .zip, a Discord/Telegram/Messenger "
+    "JSON file, a Slack export folder, or persona_clone's own JSONL; its format is "
+    "detected unless --input-format is given."
+)
+
+
+def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn persona_clone's errors and file errors into one line and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PersonaCloneError as error:
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise click.ClickException(first) from error
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}") from error
+
+    return wrapper
+
+
+def registry_of(ctx: click.Context) -> ParserRegistry | None:
+    """The parser registry a caller injected (``obj={"registry": ...}``), if any."""
+    obj = ctx.find_root().obj
+    if isinstance(obj, dict):
+        registry = obj.get("registry")
+        if isinstance(registry, ParserRegistry):
+            return registry
+    return None
+
+
+class Progress:
+    """A progress bar over input bytes, advanced by the messages read."""
+
+    def __init__(self, total_bytes: int, label: str) -> None:
+        self._bar: Any = click.progressbar(
+            length=max(total_bytes, 1),
+            label=label,
+            file=sys.stderr,
+            show_eta=True,
+            show_percent=True,
+        )
+        self.messages = 0
+
+    def __enter__(self) -> Progress:  # noqa: PYI034  (Self needs Python 3.11)
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._bar.update(self._bar.length)
+        self._bar.__exit__(*exc)
+
+    def count(self, messages: Iterable[Message]) -> Iterator[Message]:
+        """Yield *messages*, advancing the bar by an estimate of the bytes each took."""
+        pending = 0
+        seen = 0
+        update = self._bar.update
+        for message in messages:
+            author = message.author
+            pending += len(message.text) + _HEADER_BYTES + (len(author.name) if author else 0)
+            seen += 1
+            if seen == _UPDATE_EVERY:
+                update(pending)
+                self.messages += seen
+                pending = seen = 0
+            yield message
+        update(pending)
+        self.messages += seen
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+@contextlib.contextmanager
+def open_exports(
+    paths: Sequence[Path],
+    *,
+    input_format: str | None,
+    tz: str,
+    registry: ParserRegistry | None,
+    label: str,
+) -> Iterator[tuple[list[Iterator[Message]], CollectingIssueSink, Progress]]:
+    """
+    Open every export for reading, with one issue sink and one progress bar.
+
+    Formats are detected (or *input_format* used) here, so an unknown file
+    fails before any work.
+    """
+    sink = CollectingIssueSink()
+    progress = Progress(sum(_size(p) for p in paths), label)
+    streams = [
+        progress.count(parse(path, format=input_format, tz=tz, issues=sink, registry=registry))
+        for path in paths
+    ]
+    with progress:
+        yield streams, sink, progress

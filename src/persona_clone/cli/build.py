@@ -1,0 +1,286 @@
+"""``persona-clone build``: exports in, a validated dataset and its report out."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from pathlib import Path
+
+import attrs
+import click
+
+from persona_clone.dataset import (
+    DatasetFormat,
+    WeightPolicy,
+    build_dataset,
+    report_json,
+    report_text,
+)
+from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
+from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
+
+from ._exports import one_line_errors, open_exports, registry_of
+
+
+__all__ = ["build"]
+
+_KINDS = ("phone", "email", "iban", "card", "url", "name")
+_MAX_ISSUES_SHOWN = 3
+
+
+@click.command(
+    epilog=(
+        "\b\nExamples:\n"
+        "  persona-clone build --sample --persona Deniz -o out\n"
+        "  persona-clone build chat.zip --persona Ada --attest-consent -o out \\\n"
+        "      --exclude Bob --validation-share 0.1 \\\n"
+        "      --system-prompt 'Ada, a chemist from Izmir'\n"
+        "  persona-clone build a.zip b.json --persona Ada --aliases people.toml "
+        "--format sharegpt -o out"
+    )
+)
+@click.argument("exports", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--sample",
+    is_flag=True,
+    help="Use the bundled sample group chat instead of EXPORT.",
+)
+@click.option(
+    "--persona",
+    required=True,
+    metavar="NAME",
+    help="Who to clone: a name or participant id (aliases apply).",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice([f.value for f in DatasetFormat]),
+    default="chat",
+    show_default=True,
+    help="chat: OpenAI chat JSONL; legacy: prompt/completion; sharegpt: LLaMA-Factory; "
+    "messages: axolotl / TRL with per-message train flags.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the dataset and report into.",
+)
+@click.option(
+    "--aliases",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML or JSON file merging people's names and ids into identities.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="NAME",
+    help="Someone who opted out: never in the dataset, name redacted. Repeatable.",
+)
+@click.option(
+    "--consenting",
+    multiple=True,
+    metavar="NAME",
+    help="Someone who agreed to be cloned. Repeatable.",
+)
+@click.option(
+    "--attest-consent",
+    is_flag=True,
+    help="Attest that the persona agreed to be cloned.",
+)
+@click.option(
+    "--system-prompt",
+    metavar="TEXT",
+    help="A short description of the persona, as the system message.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="A pause this long ends a conversation (session).",
+)
+@click.option(
+    "--no-redact",
+    multiple=True,
+    type=click.Choice(_KINDS),
+    help="Keep this kind of personal data instead of redacting it. Repeatable.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the train/validation split.",
+)
+@click.option(
+    "--validation-share",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Share of sessions held out in validation.jsonl.",
+)
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    metavar="ZONE",
+    help="Zone of exports that store local times (WhatsApp), e.g. Europe/Istanbul.",
+)
+@click.option(
+    "--model",
+    metavar="MODEL",
+    help="Target model: sets the per-example token budget and the cost estimate. "
+    "[default: gpt-4o-mini-2024-07-18; davinci-002 for legacy]",
+)
+@click.option(
+    "--weights",
+    type=click.Choice([p.value for p in WeightPolicy]),
+    default="all",
+    show_default=True,
+    help="Train every persona turn of an example, or only the last.",
+)
+@click.option(
+    "--max-entries",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ENTRIES,
+    show_default=True,
+    help="Most turns in one example.",
+)
+@click.option(
+    "--max-repeats",
+    type=click.IntRange(min=1),
+    help="Train near-identical persona turns ('lol', 'haha') at most this often.",
+)
+@click.option(
+    "--named",
+    is_flag=True,
+    help="Legacy format: label speakers by name instead of User/Assistant.",
+)
+@click.option(
+    "--end-marker",
+    default="\n###\n",
+    show_default="'\\n###\\n'",
+    help="Legacy format: what ends every completion.",
+)
+@click.option(
+    "--input-format",
+    metavar="NAME",
+    help="Read EXPORT as this format instead of detecting it.",
+)
+@click.pass_context
+@one_line_errors
+def build(
+    ctx: click.Context,
+    *,
+    exports: tuple[Path, ...],
+    sample: bool,
+    persona: str,
+    format_: str,
+    output: Path,
+    aliases: Path | None,
+    exclude: tuple[str, ...],
+    consenting: tuple[str, ...],
+    attest_consent: bool,
+    system_prompt: str | None,
+    gap: float,
+    no_redact: tuple[str, ...],
+    seed: int,
+    validation_share: float,
+    tz: str,
+    model: str | None,
+    weights: str,
+    max_entries: int,
+    max_repeats: int | None,
+    named: bool,
+    end_marker: str,
+    input_format: str | None,
+) -> None:
+    """
+    Build a fine-tuning dataset that clones one person.
+
+    Reads every EXPORT (several exports of the same person combine), splits the
+    chats into conversations, and writes OUTPUT/train.jsonl (plus
+    validation.jsonl with --validation-share, dataset_info.json for sharegpt),
+    report.json and report.txt. The files are validated as the fine-tuning
+    service would.
+
+    Privacy is on by default: the persona must have agreed (--consenting or
+    --attest-consent), people who opted out (--exclude) never appear, and phone
+    numbers, e-mail addresses, IBANs, card numbers, URLs and excluded names are
+    replaced by placeholders such as <PHONE>.
+
+    EXPORT is a chat export: a WhatsApp .txt or .zip, a Discord, Telegram or
+    Messenger JSON file, a Slack export folder, or persona_clone's own JSONL.
+    """
+    if sample == bool(exports):
+        raise click.UsageError("give EXPORT paths or --sample (not both)")
+    people = set(consenting)
+    if attest_consent:
+        people.add(persona)
+    registry = registry_of(ctx)
+    with contextlib.ExitStack() as stack:
+        if sample:
+            exports = (stack.enter_context(sample_path()),)
+            input_format = input_format or "whatsapp"
+            tz = SAMPLE_TZ if tz == "UTC" else tz
+            people.update(SAMPLE_PARTICIPANTS)  # the sample's people are fictional
+        streams, issues, progress = stack.enter_context(
+            open_exports(
+                exports,
+                input_format=input_format,
+                tz=tz,
+                registry=registry,
+                label="Building",
+            )
+        )
+        aliases_map = None
+        if aliases is not None:
+            from persona_clone.identity import AliasMap  # noqa: PLC0415
+
+            aliases_map = AliasMap.load(aliases)
+        report = build_dataset(
+            streams,
+            output,
+            persona=persona,
+            format=DatasetFormat(format_),
+            model=model,
+            system_prompt=system_prompt,
+            aliases=aliases_map,
+            exclude=exclude,
+            consenting=people,
+            no_redact=no_redact,
+            gap=dt.timedelta(seconds=gap),
+            policy=WeightPolicy(weights),
+            max_entries=max_entries,
+            validation_share=validation_share,
+            seed=seed,
+            max_repeats=max_repeats,
+            named=named,
+            end_marker=end_marker,
+        )
+    if issues.issues:
+        shown = "; ".join(str(issue) for issue in issues.issues[:_MAX_ISSUES_SHOWN])
+        report = attrs.evolve(
+            report,
+            notes=(
+                *report.notes,
+                f"{len(issues.issues):,} input problem(s) while reading: {shown}",
+            ),
+        )
+    (output / "report.json").write_text(
+        json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    text = report_text(report)
+    (output / "report.txt").write_text(text, encoding="utf-8")
+    click.echo(text, nl=False)
+    click.echo(f"Read {progress.messages:,} messages; wrote {output}", err=True)
+    if not report.ok:
+        raise click.ClickException(
+            f"{len(report.problems)} problem(s) make the dataset unacceptable; "
+            f"first: {report.problems[0]} (see {output / 'report.txt'})"
+        )

@@ -1,0 +1,157 @@
+"""``persona-clone inspect``: what is in an export, before building anything."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from persona_clone.message import Message
+from persona_clone.parsers import ParserRegistry, Source
+from persona_clone.samples import SAMPLE_TZ, sample_path
+from persona_clone.sessionizer import Sessionizer
+
+from ._exports import one_line_errors, open_exports, registry_of
+
+
+__all__ = ["inspect_export"]
+
+
+def _summary(messages: list[Message] | Any, gap: dt.timedelta) -> dict[str, Any]:
+    """Count one export's messages, participants, kinds and sessions, streaming."""
+    participants: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    count = 0
+
+    def observed() -> Any:
+        nonlocal first, last, count
+        for message in messages:
+            count += 1
+            kinds[message.kind.value] += 1
+            if message.author is not None:
+                participants[message.author.name] += 1
+            if first is None:
+                first = message.sent_at
+            last = message.sent_at
+            yield message
+
+    sessions = sum(1 for _ in Sessionizer(gap=gap)(observed()))
+    return {
+        "messages": count,
+        "first": first.isoformat() if first else None,
+        "last": last.isoformat() if last else None,
+        "sessions": sessions,
+        "kinds": dict(kinds),
+        "participants": dict(participants.most_common()),
+    }
+
+
+def _format_name(path: Path, given: str | None, registry: ParserRegistry | None) -> str:
+    if given:
+        return given
+    chosen = registry if registry is not None else ParserRegistry.default()
+    return chosen.detect(Source(path=path)).name
+
+
+@click.command(
+    "inspect",
+    epilog=(
+        "\b\nExamples:\n  persona-clone inspect chat.zip --tz Europe/Istanbul\n"
+        "  persona-clone inspect --sample"
+    ),
+)
+@click.argument("exports", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--sample", is_flag=True, help="Inspect the bundled sample group chat.")
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    metavar="ZONE",
+    help="Time zone of exports that store local times (WhatsApp).",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="A pause this long ends a session.",
+)
+@click.option(
+    "--input-format",
+    metavar="NAME",
+    help="Read EXPORT as this format instead of detecting it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+@one_line_errors
+def inspect_export(
+    ctx: click.Context,
+    *,
+    exports: tuple[Path, ...],
+    sample: bool,
+    tz: str,
+    gap: float,
+    input_format: str | None,
+    as_json: bool,
+) -> None:
+    """
+    Show what is in each EXPORT.
+
+    Prints its format, participants with message counts, date range and sessions.
+
+    Use it to find the exact name to pass to `build --persona`, and the names of
+    people to --exclude.
+    """
+    if sample == bool(exports):
+        raise click.UsageError("give EXPORT paths or --sample (not both)")
+    registry = registry_of(ctx)
+    results = []
+    with contextlib.ExitStack() as stack:
+        if sample:
+            exports = (stack.enter_context(sample_path()),)
+            input_format = input_format or "whatsapp"
+            tz = SAMPLE_TZ if tz == "UTC" else tz
+        for path in exports:
+            name = _format_name(path, input_format, registry)
+            with open_exports(
+                [path],
+                input_format=name,
+                tz=tz,
+                registry=registry,
+                label=f"Reading {path.name}",
+            ) as (streams, issues, _):
+                summary = _summary(streams[0], dt.timedelta(seconds=gap))
+            summary = {
+                "export": "sample" if sample else str(path),
+                "format": name,
+                **summary,
+                "problems": [str(i) for i in issues.issues],
+            }
+            results.append(summary)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    for summary in results:
+        click.echo(f"{summary['export']}: {summary['format']}")
+        click.echo(
+            f"  {summary['messages']:,} messages, {summary['sessions']:,} sessions "
+            f"(gap {gap:g} s), from {summary['first']} to {summary['last']}"
+        )
+        kinds = ", ".join(f"{k} {v:,}" for k, v in summary["kinds"].items())
+        click.echo(f"  kinds: {kinds or 'none'}")
+        click.echo("  participants:")
+        for person, count in summary["participants"].items():
+            click.echo(f"    {count:>8,}  {person}")
+        if summary["problems"]:
+            click.echo(
+                f"  {len(summary['problems']):,} line(s) could not be read; "
+                f"first: {summary['problems'][0]}"
+            )

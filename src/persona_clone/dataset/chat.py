@@ -1,0 +1,73 @@
+"""`ChatDatasetBuilder`: OpenAI chat-format JSONL, the persona as ``assistant``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from attrs import frozen
+
+from persona_clone.message import Participant
+from persona_clone.rendering import ChatRenderer
+from persona_clone.session import Turn
+from persona_clone.tokens import TokenCounter
+
+from .base import DatasetFormat
+from .example import Example
+
+
+__all__ = ["ChatDatasetBuilder"]
+
+
+@frozen(kw_only=True)
+class ChatDatasetBuilder:
+    """
+    Write examples as OpenAI chat fine-tuning lines.
+
+    Each example becomes ``{"messages": [...]}``: the system prompt if the
+    renderer has one, the other speakers as ``user`` messages with a ``name``,
+    the persona as ``assistant``. When some persona turn of an example is not
+    trained (context repeated from the previous example, a quoted message, or
+    every turn but the last under `WeightPolicy.LAST`), every assistant
+    message carries ``"weight": 0`` or ``1``; otherwise no weights are written
+    (a missing weight means 1).
+
+    Args:
+        renderer: The `persona_clone.ChatRenderer` (the same one serves the clone).
+    """
+
+    renderer: ChatRenderer
+    format: ClassVar[DatasetFormat] = DatasetFormat.CHAT
+
+    def is_persona(self, author: Participant | None) -> bool:
+        """Whether *author* is the persona."""
+        return self.renderer.is_persona(author)
+
+    def overhead(self, counter: TokenCounter) -> int:
+        """The example's fixed 3 tokens plus the system message, if any."""
+        prompt = self.renderer.system_prompt
+        if not prompt:
+            return 3
+        return 3 + 3 + counter.count("system") + counter.count(prompt)
+
+    def turn_cost(self, turn: Turn, counter: TokenCounter, *, persona: bool) -> int:
+        """The turn's message as OpenAI's cookbook counts it."""
+        if persona:
+            return 3 + counter.count("assistant") + counter.count(turn.text)
+        assert turn.author is not None  # noqa: S101  (system turns are never sliced)
+        name = self.renderer.name(turn.author)
+        return 3 + counter.count("user") + counter.count(turn.text) + counter.count(name) + 1
+
+    def lines(self, example: Example) -> list[dict[str, Any]]:
+        """Return the one line *example* becomes."""
+        weights: list[int] | None = None
+        if any(p and not t for p, t in zip(example.persona, example.trained, strict=False)):
+            weights = [int(t) for t in example.trained]
+        return [{"messages": self.renderer.messages(example.turns, weights=weights)}]
+
+    def extra_files(
+        self,
+        files: Mapping[str, str],  # noqa: ARG002  (the protocol's signature)
+    ) -> dict[str, Any]:
+        """The chat format needs no extra files."""
+        return {}

@@ -1,0 +1,80 @@
+"""`LegacyDatasetBuilder`: prompt/completion JSONL for completion models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from attrs import frozen
+
+from persona_clone.message import Participant
+from persona_clone.rendering import LegacyRenderer
+from persona_clone.session import Turn
+from persona_clone.tokens import TokenCounter
+
+from .base import DatasetFormat
+from .example import Example
+
+
+__all__ = ["LegacyDatasetBuilder"]
+
+
+@frozen(kw_only=True)
+class LegacyDatasetBuilder:
+    r"""
+    Write examples as ``{"prompt": ..., "completion": ...}`` lines.
+
+    A completion holds one turn, so each trained persona turn of an example
+    becomes one line: the example's turns before it are the prompt. Call the
+    fine-tuned model with ``stop=renderer.stop`` (``"\n###"`` by default).
+
+    Args:
+        renderer: The `persona_clone.LegacyRenderer`.
+    """
+
+    renderer: LegacyRenderer
+    format: ClassVar[DatasetFormat] = DatasetFormat.LEGACY
+
+    def is_persona(self, author: Participant | None) -> bool:
+        """Whether *author* is the persona."""
+        return self.renderer.is_persona(author)
+
+    def overhead(self, counter: TokenCounter) -> int:
+        """The prompt's final label, the completion's space and the end marker."""
+        r = self.renderer
+        return (
+            counter.count(f"{r.label(r.persona)}:")
+            + counter.count(" ")
+            + counter.count(r.end_marker)
+        )
+
+    def turn_cost(
+        self,
+        turn: Turn,
+        counter: TokenCounter,
+        *,
+        persona: bool,  # noqa: ARG002  (the protocol's signature)
+    ) -> int:
+        """The turn's entry in a prompt (or its completion), with a separator."""
+        assert turn.author is not None  # noqa: S101  (system turns are never sliced)
+        label = self.renderer.label(turn.author)
+        return counter.count(f"{label}: {turn.text}") + counter.count(self.renderer.separator)
+
+    def lines(self, example: Example) -> list[dict[str, Any]]:
+        """Return one line per trained turn of *example*."""
+        r = self.renderer
+        return [
+            {
+                "prompt": r.prompt(example.turns[:index]),
+                "completion": r.completion(turn),
+            }
+            for index, turn in enumerate(example.turns)
+            if example.trained[index]
+        ]
+
+    def extra_files(
+        self,
+        files: Mapping[str, str],  # noqa: ARG002  (the protocol's signature)
+    ) -> dict[str, Any]:
+        """The legacy format needs no extra files."""
+        return {}

@@ -1,0 +1,91 @@
+"""`MessagesDatasetBuilder`: ``messages`` JSONL with per-message train flags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from attrs import frozen
+
+from persona_clone.message import Participant
+from persona_clone.rendering import ChatRenderer
+from persona_clone.session import Turn
+from persona_clone.tokens import TokenCounter
+
+from ._alternating import DEFAULT_OPENER, alternate
+from .base import DatasetFormat
+from .example import Example
+
+
+__all__ = ["MessagesDatasetBuilder"]
+
+
+@frozen(kw_only=True)
+class MessagesDatasetBuilder:
+    """
+    Write examples as ``{"messages": [{"role", "content", "training"}, ...]}``.
+
+    Roles alternate ``user``/``assistant`` starting with ``user`` (many chat
+    templates insist): consecutive turns of other speakers become one ``user``
+    message whose lines are labelled with the speakers' display names, and a
+    conversation the persona opens starts with *opener*. Every message carries
+    ``"training": true`` or ``false``; only trained persona turns are true.
+    With axolotl, use ``type: chat_template``, ``field_messages: messages`` and
+    ``message_field_training: training``.
+
+    Args:
+        renderer: A `persona_clone.ChatRenderer` (persona, names, system prompt).
+        opener: The user message placed first when the persona speaks first.
+    """
+
+    renderer: ChatRenderer
+    opener: str = DEFAULT_OPENER
+    format: ClassVar[DatasetFormat] = DatasetFormat.MESSAGES
+
+    def is_persona(self, author: Participant | None) -> bool:
+        """Whether *author* is the persona."""
+        return self.renderer.is_persona(author)
+
+    def overhead(self, counter: TokenCounter) -> int:
+        """The system prompt and the opener (an upper bound)."""
+        prompt = self.renderer.system_prompt
+        system = 3 + counter.count("system") + counter.count(prompt) if prompt else 0
+        return 3 + system + 3 + counter.count("user") + counter.count(self.opener)
+
+    def turn_cost(
+        self,
+        turn: Turn,
+        counter: TokenCounter,
+        *,
+        persona: bool,  # noqa: ARG002  (the protocol's signature)
+    ) -> int:
+        """The turn as a labelled line or its own message (an upper bound)."""
+        assert turn.author is not None  # noqa: S101  (system turns are never sliced)
+        label = self.renderer.names.display_name(self.renderer.aliases.resolve(turn.author))
+        return 3 + counter.count("assistant") + counter.count(f"{label}: {turn.text}\n")
+
+    def lines(self, example: Example) -> list[dict[str, Any]]:
+        """Return the one line *example* becomes."""
+        messages: list[dict[str, Any]] = []
+        if self.renderer.system_prompt:
+            messages.append(
+                {
+                    "role": "system",
+                    "content": self.renderer.system_prompt,
+                    "training": False,
+                }
+            )
+        messages.extend(
+            {"role": role, "content": content, "training": trained}
+            for role, content, trained in alternate(
+                example, self.renderer, opener=self.opener, keep_untrained=True
+            )
+        )
+        return [{"messages": messages}]
+
+    def extra_files(
+        self,
+        files: Mapping[str, str],  # noqa: ARG002  (the protocol's signature)
+    ) -> dict[str, Any]:
+        """The messages format needs no extra files."""
+        return {}

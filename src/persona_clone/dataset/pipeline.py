@@ -1,0 +1,402 @@
+"""
+`DatasetPipeline`: from message streams to dataset files, streaming throughout.
+
+Per export: messages -> message steps (redaction) -> `Sessionizer` -> session
+steps (consent) -> `renderable` -> `Merger` -> slots (with quoted replies) ->
+`Slicer` -> examples. The exports' sessions are then merged chronologically, each
+example is capped for near-duplicates, sent to train or validation by session,
+and written by the format's `DatasetBuilder`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import os
+import random
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, Final, TypeAlias
+
+from attrs import define, field
+
+from persona_clone._jsonl import dumps_line
+from persona_clone.merger import Merger
+from persona_clone.message import Message
+from persona_clone.pipeline import MessageStep, apply
+from persona_clone.rendering import MEDIA_PLACEHOLDER, renderable
+from persona_clone.session import Session, Turn
+from persona_clone.sessionizer import Sessionizer
+from persona_clone.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCounter
+
+from .base import DatasetBuilder, DatasetFormat
+from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy
+from .split import DuplicateCap, SessionSplit, session_key
+from .validation import LineChecker
+
+
+__all__ = ["BuildStats", "DatasetPipeline", "SessionStep"]
+
+logger = logging.getLogger(__name__)
+
+SessionStep: TypeAlias = Callable[[Iterable[Session]], Iterator[Session]]
+"""A step over sessions (consent: drop or replace opted-out participants)."""
+
+_LOCATIONS: Final = 10
+_SAMPLE: Final = 20_000
+_MAX_PROBLEMS: Final = 10_000
+
+
+@define(kw_only=True)
+class BuildStats:
+    """What a pipeline run saw; filled while the examples stream."""
+
+    sessions: int = 0
+    sessions_used: int = 0
+    skipped_sessions: Counter[str] = field(factory=Counter)
+    skipped_turns: Counter[str] = field(factory=Counter)
+    skipped_turn_locations: list[str] = field(factory=list)
+    dropped_messages: Counter[str] = field(factory=Counter)
+    messages: int = 0
+    persona_messages: int = 0
+    persona_turns: int = 0
+    turns: int = 0
+    trained_turns: int = 0
+    quoted_turns: int = 0
+    examples: Counter[str] = field(factory=Counter)
+    tokens: dict[str, list[int]] = field(factory=dict)
+    problems: list[str] = field(factory=list)
+    speakers: Counter[str] = field(factory=Counter)
+    persona_sample: list[str] = field(factory=list)
+    others_sample: list[str] = field(factory=list)
+    _seen_persona: int = 0
+    _seen_others: int = 0
+
+    def sample_persona(self, text: str, rng: random.Random) -> None:
+        """Keep a bounded, uniform sample of persona texts (reservoir sampling)."""
+        self._seen_persona += 1
+        _reservoir(self.persona_sample, self._seen_persona, text, rng)
+
+    def sample_others(self, text: str, rng: random.Random) -> None:
+        """Keep a bounded, uniform sample of the other speakers' texts."""
+        self._seen_others += 1
+        _reservoir(self.others_sample, self._seen_others, text, rng)
+
+
+def _reservoir(sample: list[str], seen: int, text: str, rng: random.Random) -> None:
+    if len(sample) < _SAMPLE:
+        sample.append(text)
+    else:
+        slot = rng.randrange(seen)
+        if slot < _SAMPLE:
+            sample[slot] = text
+
+
+class _ReplyMemory:
+    """
+    The last *size* messages of one export, for replies to earlier sessions.
+
+    Until the first reply appears (WhatsApp exports have none) it only keeps
+    whole sessions in a queue; the index by id is built on the first lookup and
+    kept up to date from then on.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sessions: deque[Sequence[Message]] = deque()
+        self.count = 0
+        self.index: OrderedDict[str, Message] | None = None
+
+    def remember(self, messages: Sequence[Message]) -> None:
+        """Add one session's messages, forgetting the oldest beyond *size*."""
+        index = self.index
+        if index is not None:
+            for message in messages:
+                index[message.id] = message
+            while len(index) > self.size:
+                index.popitem(last=False)
+            return
+        self.sessions.append(messages)
+        self.count += len(messages)
+        while self.sessions and self.count - len(self.sessions[0]) >= self.size:
+            self.count -= len(self.sessions.popleft())
+
+    def get(self, message_id: str) -> Message | None:
+        """Return the remembered message with *message_id*, if any."""
+        if self.index is None:
+            self.index = OrderedDict(
+                (message.id, message) for session in self.sessions for message in session
+            )
+            self.sessions.clear()
+            while len(self.index) > self.size:
+                self.index.popitem(last=False)
+        return self.index.get(message_id)
+
+
+@define(kw_only=True)
+class _Prepared:
+    start: Any
+    order: int
+    key: str
+    slots: list[Slot]
+
+
+@define(kw_only=True)
+class DatasetPipeline:
+    """
+    Build a dataset from one or more exports of the same person's chats.
+
+    Args:
+        builder: Writes the chosen format and decides who the persona is.
+        sessionizer: Splits each export into sessions.
+        merger: Merges a speaker's consecutive messages into turns.
+        message_steps: Applied to each export's messages first (redaction).
+        session_steps: Applied to each export's sessions (consent).
+        counter: Counts tokens for the budget.
+        budget: Most tokens in one example (the model's training limit).
+        max_entries: Most turns in one example (default 20).
+        overlap: Turns of the previous example a new one may repeat as context.
+        policy: Which persona turns are trained.
+        split: Sends each session to training or validation.
+        max_repeats: Train near-identical persona turns at most this often
+            (default: no cap).
+        reply_memory: How many recent messages per export are kept so a reply
+            to an earlier session can bring in the message it answers.
+        media: The text media messages get (``None`` drops them).
+        seed: Seeds the sample of persona turns used for the phrase report.
+    """
+
+    builder: DatasetBuilder
+    sessionizer: Sessionizer = field(factory=Sessionizer)
+    merger: Merger = field(factory=Merger)
+    message_steps: Sequence[MessageStep] = ()
+    session_steps: Sequence[SessionStep] = ()
+    counter: TokenCounter = field(factory=EstimatingCounter)
+    budget: int = UNKNOWN_MODEL_LIMIT
+    max_entries: int = DEFAULT_MAX_ENTRIES
+    overlap: int = 2
+    policy: WeightPolicy = WeightPolicy.ALL
+    split: SessionSplit = field(factory=SessionSplit)
+    max_repeats: int | None = None
+    reply_memory: int = 10_000
+    media: str | None = MEDIA_PLACEHOLDER
+    seed: int = 0
+    stats: BuildStats = field(factory=BuildStats, init=False)
+    duplicates: DuplicateCap | None = field(default=None, init=False)
+
+    def examples(self, exports: Sequence[Iterable[Message]]) -> Iterator[tuple[str, Example]]:
+        """
+        Yield ``(split, example)`` for every example of *exports*, lazily.
+
+        Each export is sessionized on its own; their sessions are merged by start
+        time. *split* is ``"train"`` or ``"validation"``. The run's counts
+        accumulate in `stats`.
+        """
+        self.stats = BuildStats()
+        self.duplicates = (
+            None if self.max_repeats is None else DuplicateCap(max_repeats=self.max_repeats)
+        )
+        slicer = Slicer(
+            budget=self.budget,
+            overhead=self.builder.overhead(self.counter),
+            max_entries=self.max_entries,
+            overlap=self.overlap,
+            policy=self.policy,
+        )
+        streams = [self._prepare(messages, order) for order, messages in enumerate(exports)]
+        merged = (
+            heapq.merge(*streams, key=lambda p: (p.start, p.order))
+            if len(streams) > 1
+            else (streams[0] if streams else iter(()))
+        )
+        stats = self.stats
+        rng = random.Random(self.seed)  # noqa: S311  (sampling, not security)
+        cap = self.duplicates
+        on_skip = self._skipped
+        for prepared in merged:
+            split = "validation" if self.split.is_validation(prepared.key) else "train"
+            used = False
+            for example in slicer(prepared.slots, session=prepared.key, on_skip=on_skip):
+                candidate = example if cap is None else cap(example)
+                if candidate is None:
+                    continue
+                used = True
+                for turn, trained, is_persona in zip(
+                    candidate.turns, candidate.trained, candidate.persona, strict=False
+                ):
+                    if trained:
+                        stats.trained_turns += 1
+                        stats.sample_persona(turn.text, rng)
+                    elif not is_persona and turn.author is not None:
+                        stats.sample_others(turn.text, rng)
+                yield split, candidate
+            if used:
+                stats.sessions_used += 1
+            else:
+                stats.skipped_sessions["no trainable persona turn fits"] += 1
+        if cap is not None:
+            stats.skipped_turns["near-duplicate over the cap"] += cap.capped
+
+    def _skipped(self, slot: Slot) -> None:
+        self.stats.skipped_turns["over the token budget alone"] += 1
+        if len(self.stats.skipped_turn_locations) < _LOCATIONS:
+            source = slot.turn.messages[0].source
+            where = str(source) if source is not None else f"message {slot.turn.messages[0].id}"
+            self.stats.skipped_turn_locations.append(f"{where} ({slot.cost:,} tokens)")
+
+    def _prepare(  # noqa: C901  (the per-session recipe, in order)
+        self, messages: Iterable[Message], order: int
+    ) -> Iterator[_Prepared]:
+        stats = self.stats
+        builder, counter, merger = self.builder, self.counter, self.merger
+        is_persona = builder.is_persona
+        sessions: Iterable[Session] = self.sessionizer(apply(messages, self.message_steps))
+        for step in self.session_steps:
+            sessions = step(sessions)
+        recent = _ReplyMemory(self.reply_memory)
+        memory = self.reply_memory
+        dropped = stats.dropped_messages
+        media = self.media
+        for session in sessions:
+            stats.sessions += 1
+            stats.messages += len(session.messages)
+            shown = list(renderable(session.messages, media=media, dropped=dropped))
+            turns = list(merger.merge(shown))
+            flags = [is_persona(t.author) for t in turns]
+            for turn, persona in zip(turns, flags, strict=False):
+                if turn.author is not None:
+                    stats.speakers[turn.author.name] += len(turn.messages)
+                if persona:
+                    stats.persona_messages += len(turn.messages)
+            quoted = self._quoted(turns, shown, recent) if memory else {}
+            if memory:
+                recent.remember(shown)
+            if not turns:
+                stats.skipped_sessions["nothing to render"] += 1
+                continue
+            if not any(flags):
+                stats.skipped_sessions["persona silent"] += 1
+                continue
+            stats.turns += len(turns)
+            stats.persona_turns += sum(flags)
+            slots: list[Slot] = []
+            for index, (turn, persona) in enumerate(zip(turns, flags, strict=False)):
+                for quote in quoted.get(index, ()):
+                    quote_turn = merger.start(quote)
+                    quote_persona = is_persona(quote.author)
+                    slots.append(
+                        Slot(
+                            turn=quote_turn,
+                            persona=quote_persona,
+                            quoted=True,
+                            cost=builder.turn_cost(quote_turn, counter, persona=quote_persona),
+                        )
+                    )
+                    stats.quoted_turns += 1
+                slots.append(
+                    Slot(
+                        turn=turn,
+                        persona=persona,
+                        cost=builder.turn_cost(turn, counter, persona=persona),
+                    )
+                )
+            yield _Prepared(start=session.start, order=order, key=session_key(session), slots=slots)
+
+    @staticmethod
+    def _quoted(
+        turns: Sequence[Turn],
+        shown: Sequence[Message],
+        recent: _ReplyMemory,
+    ) -> dict[int, list[Message]]:
+        """Map turn index -> earlier messages (outside the session) it replies to."""
+        if all(m.reply_to is None for m in shown):
+            return {}
+        inside = {m.id for m in shown}
+        found: dict[int, list[Message]] = {}
+        brought: set[str] = set()
+        for index, turn in enumerate(turns):
+            for message in turn.messages:
+                target = message.reply_to
+                if target is None or target in inside or target in brought:
+                    continue
+                quote = recent.get(target)
+                if quote is not None:
+                    found.setdefault(index, []).append(quote)
+                    brought.add(target)
+        return found
+
+    def _check(
+        self,
+        checker: LineChecker,
+        split: str,
+        path: Path,
+        lines: list[dict[str, Any]],
+        tokens_of: int | None,
+    ) -> None:
+        stats = self.stats
+        tokens = stats.tokens.setdefault(split, [])
+        number = stats.examples[split]
+        known = tokens_of if len(lines) == 1 else None
+        for line in lines:
+            number += 1
+            found, count = checker.check(line, tokens=known)
+            tokens.append(count)
+            if found and len(stats.problems) < _MAX_PROBLEMS:
+                stats.problems.extend(f"{path}:{number}: {problem}" for problem in found)
+
+    def write(
+        self,
+        exports: Sequence[Iterable[Message]],
+        directory: str | os.PathLike[str],
+        *,
+        checker: LineChecker | None = None,
+    ) -> dict[str, Path]:
+        """
+        Write the dataset files of *exports* into *directory* (created if needed).
+
+        Writes ``train.jsonl``, ``validation.jsonl`` when the split holds sessions
+        out, and the builder's extra files (``dataset_info.json`` for ShareGPT).
+        With a *checker*, every line is checked as it is written: the problems
+        (``FILE:LINE: problem``) and each line's tokens land in `stats`.
+
+        Returns:
+            The files written, by role.
+        """
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {"train": folder / "train.jsonl"}
+        if self.split.validation_share > 0:
+            paths["validation"] = folder / "validation.jsonl"
+        handles: dict[str, IO[str]] = {}
+        try:
+            for split, path in paths.items():
+                handles[split] = path.open("w", encoding="utf-8", newline="\n")
+            lines = self.builder.lines
+            chat = self.builder.format is DatasetFormat.CHAT
+
+            def exact(example: Example) -> int | None:
+                # chat examples are counted exactly as the validator counts them
+                return example.tokens if chat else None
+
+            for split, example in self.examples(exports):
+                write = handles[split].write
+                rendered = lines(example)
+                for line in rendered:
+                    write(dumps_line(line))
+                if checker is not None:
+                    self._check(checker, split, paths[split], rendered, exact(example))
+                self.stats.examples[split] += len(rendered)
+        finally:
+            for handle in handles.values():
+                handle.close()
+        extra = self.builder.extra_files({split: path.name for split, path in paths.items()})
+        for name, content in extra.items():
+            target = folder / name
+            target.write_text(
+                json.dumps(content, ensure_ascii=False, indent=2) + "\n",
+                encoding="utf-8",
+            )
+            paths[name.rsplit(".", 1)[0]] = target
+        return paths

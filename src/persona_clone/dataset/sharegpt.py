@@ -1,0 +1,100 @@
+"""`ShareGPTDatasetBuilder`: LLaMA-Factory's ShareGPT and its ``dataset_info.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from attrs import frozen
+
+from persona_clone.message import Participant
+from persona_clone.rendering import ChatRenderer
+from persona_clone.session import Turn
+from persona_clone.tokens import TokenCounter
+
+from ._alternating import DEFAULT_OPENER, alternate
+from .base import DatasetFormat
+from .example import Example
+
+
+__all__ = ["ShareGPTDatasetBuilder"]
+
+
+@frozen(kw_only=True)
+class ShareGPTDatasetBuilder:
+    """
+    Write examples in LLaMA-Factory's ShareGPT format.
+
+    Each example becomes ``{"conversations": [{"from": "human", "value": ...},
+    {"from": "gpt", "value": ...}, ...], "system": ...}``. LLaMA-Factory needs
+    human and gpt to alternate, starting with human, so consecutive turns of other
+    speakers are joined into one human message, each line labelled with its
+    speaker's display name, and a conversation the persona opens starts with
+    *opener*. ShareGPT has no per-message weights: every ``gpt`` message is
+    trained, so persona turns that are not trained in the example join the human
+    side as labelled lines. (`WeightPolicy.LAST` therefore gives one ``gpt``
+    message per example.)
+
+    Args:
+        renderer: A `persona_clone.ChatRenderer` (persona, names, system prompt).
+        dataset_name: The key of the ``dataset_info.json`` entry.
+        opener: The human message placed first when the persona speaks first.
+    """
+
+    renderer: ChatRenderer
+    dataset_name: str = "persona"
+    opener: str = DEFAULT_OPENER
+    format: ClassVar[DatasetFormat] = DatasetFormat.SHAREGPT
+
+    def is_persona(self, author: Participant | None) -> bool:
+        """Whether *author* is the persona."""
+        return self.renderer.is_persona(author)
+
+    def overhead(self, counter: TokenCounter) -> int:
+        """The system prompt and the opener (an upper bound)."""
+        prompt = self.renderer.system_prompt
+        system = 3 + counter.count("system") + counter.count(prompt) if prompt else 0
+        return 3 + system + 3 + counter.count("user") + counter.count(self.opener)
+
+    def turn_cost(
+        self,
+        turn: Turn,
+        counter: TokenCounter,
+        *,
+        persona: bool,  # noqa: ARG002  (the protocol's signature)
+    ) -> int:
+        """The turn as a labelled line or its own message (an upper bound)."""
+        assert turn.author is not None  # noqa: S101  (system turns are never sliced)
+        label = self.renderer.names.display_name(self.renderer.aliases.resolve(turn.author))
+        return 3 + counter.count("assistant") + counter.count(f"{label}: {turn.text}\n")
+
+    def lines(self, example: Example) -> list[dict[str, Any]]:
+        """Return the one line *example* becomes."""
+        entries = alternate(example, self.renderer, opener=self.opener, keep_untrained=False)
+        line: dict[str, Any] = {
+            "conversations": [
+                {"from": "human" if role == "user" else "gpt", "value": content}
+                for role, content, _ in entries
+            ]
+        }
+        if self.renderer.system_prompt:
+            line["system"] = self.renderer.system_prompt
+        return [line]
+
+    def extra_files(self, files: Mapping[str, str]) -> dict[str, Any]:
+        """Return ``dataset_info.json``, registering the dataset with LLaMA-Factory."""
+        entry: dict[str, Any] = {
+            "formatting": "sharegpt",
+            "columns": {"messages": "conversations", "system": "system"},
+            "tags": {
+                "role_tag": "from",
+                "content_tag": "value",
+                "user_tag": "human",
+                "assistant_tag": "gpt",
+            },
+        }
+        info: dict[str, Any] = {}
+        for split, name in files.items():
+            key = self.dataset_name if split == "train" else f"{self.dataset_name}_{split}"
+            info[key] = {"file_name": name, **entry}
+        return {"dataset_info.json": info}

@@ -1,0 +1,480 @@
+"""
+Check a dataset file the way the fine-tuning service would, before uploading it.
+
+`validate_file` reads any JSONL file (written by persona_clone or not), line by
+line, and returns every problem as ``FILE:LINE: problem`` together with the
+token figures the service bills.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from attrs import frozen
+
+from persona_clone.errors import excerpt
+from persona_clone.tokens import (
+    DEFAULT_MODEL,
+    UNKNOWN_MODEL_LIMIT,
+    TokenCounter,
+    base_model,
+    chat_tokens,
+    counter_for,
+    training_limit,
+)
+
+from .base import DatasetFormat
+
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MIN_TRAINING_EXAMPLES",
+    "DatasetFormat",
+    "LineChecker",
+    "ValidationResult",
+    "file_problems",
+    "validate_file",
+]
+
+MAX_FILE_BYTES: Final = 512 * 1024 * 1024
+"""The largest file the service accepts (512 MB)."""
+
+MIN_TRAINING_EXAMPLES: Final = 10
+"""The fewest examples a training file may hold."""
+
+LEGACY_MODELS: Final = ("babbage-002", "davinci-002")
+"""Base models that take prompt/completion files."""
+
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SPECIAL_TOKEN = re.compile(r"<\|[A-Za-z0-9_]{1,40}\|>")
+_CHAT_TOP_KEYS: Final = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
+_CHAT_MESSAGE_KEYS: Final = frozenset(
+    {
+        "role",
+        "content",
+        "name",
+        "weight",
+        "function_call",
+        "tool_calls",
+        "tool_call_id",
+        "refusal",
+    }
+)
+_CHAT_ROLES: Final = frozenset({"system", "user", "assistant", "tool", "function"})
+_MAX_PROBLEMS: Final = 10_000
+
+
+@frozen(kw_only=True)
+class ValidationResult:
+    """
+    What `validate_file` found.
+
+    Args:
+        examples: Lines read as examples (valid or not).
+        problems: Every problem, as ``FILE:LINE: problem`` (``FILE: problem``
+            for the file as a whole).
+        billed_tokens: Tokens of one epoch as the service bills them: each
+            example's tokens, capped at the model's limit, summed.
+        tokens_per_example: Each example's tokens, in file order.
+        exact_tokens: Whether the counts are exact (tiktoken) or estimates.
+        format: The format checked (given, or detected from the first line).
+        model: The model whose limits were applied.
+    """
+
+    examples: int
+    problems: tuple[str, ...]
+    billed_tokens: int
+    tokens_per_example: tuple[int, ...]
+    exact_tokens: bool
+    format: DatasetFormat | None = None
+    model: str = DEFAULT_MODEL
+
+    @property
+    def ok(self) -> bool:
+        """Whether the service would accept the file."""
+        return not self.problems
+
+
+def _shown(value: Any) -> str:
+    """A short excerpt of a JSON value for a problem message."""
+    return excerpt(json.dumps(value, ensure_ascii=False))
+
+
+def _detect(value: Any) -> DatasetFormat | None:
+    if not isinstance(value, dict):
+        return None
+    if "conversations" in value:
+        return DatasetFormat.SHAREGPT
+    if "prompt" in value or "completion" in value:
+        return DatasetFormat.LEGACY
+    messages = value.get("messages")
+    if isinstance(messages, list) and any(
+        isinstance(m, dict) and "training" in m for m in messages
+    ):
+        return DatasetFormat.MESSAGES
+    return DatasetFormat.CHAT
+
+
+def _decode(raw: bytes) -> tuple[str | None, str]:
+    """Return ``(text, "")``, or ``(None, problem)`` when *raw* is not UTF-8."""
+    try:
+        return raw.decode("utf-8"), ""
+    except UnicodeDecodeError as error:
+        return None, f"expected UTF-8 text ({error.reason} at byte {error.start})"
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
+    """Yield ``(number, text, error)`` per line; *text* is None when not UTF-8."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            yield (number, *_decode(raw))
+
+
+def validate_file(  # noqa: C901  (one pass over the file, checks in order)
+    path: str | os.PathLike[str],
+    *,
+    format: DatasetFormat | None = None,  # noqa: A002
+    model: str | None = None,
+    counter: TokenCounter | None = None,
+    min_examples: int = MIN_TRAINING_EXAMPLES,
+) -> ValidationResult:
+    """
+    Check *path* as the fine-tuning service would.
+
+    Chat files: one JSON object per line with a non-empty ``messages`` list;
+    known keys only; roles ``system``/``user``/``assistant`` (and the tool
+    roles); content a non-empty string; ``name`` matching
+    ``[A-Za-z0-9_-]{1,64}``; ``weight`` only on assistant messages and only 0 or
+    1; at least one trained assistant message; no special-token text. Legacy
+    files: exactly ``prompt`` and ``completion`` strings, the completion
+    non-empty. ShareGPT and messages files get the structural checks their
+    trainers apply. Every file: UTF-8, no blank lines, at least *min_examples*
+    examples, at most 512 MB, a ``.jsonl`` name, and no example over the
+    model's token limit (the service would cut it silently; persona_clone
+    refuses it instead).
+
+    Args:
+        path: The JSONL file.
+        format: The format to check; detected from the first line when omitted.
+        model: The model the file is for (its token limit applies); default
+            ``gpt-4o-mini-2024-07-18``, or ``davinci-002`` for legacy files.
+        counter: Counts tokens; default `persona_clone.tokens.counter_for` (*model*).
+        min_examples: The fewest examples accepted (10 for training files).
+
+    Returns:
+        A `ValidationResult`; its ``problems`` are empty when the file is fine.
+    """
+    file = Path(path)
+    name = str(path)
+    problems: list[str] = []
+
+    def problem(line: int | None, text: str) -> None:
+        if len(problems) < _MAX_PROBLEMS:
+            problems.append(f"{name}:{line}: {text}" if line is not None else f"{name}: {text}")
+
+    try:
+        size = file.stat().st_size
+    except OSError as error:
+        problem(None, f"expected a readable file ({error.strerror or error})")
+        return ValidationResult(
+            examples=0,
+            problems=tuple(problems),
+            billed_tokens=0,
+            tokens_per_example=(),
+            exact_tokens=False,
+            format=format,
+            model=model or DEFAULT_MODEL,
+        )
+    if size > MAX_FILE_BYTES:
+        problem(None, f"expected at most 512 MB, found {size:,} bytes")
+    if file.suffix != ".jsonl":
+        problem(None, f"expected a .jsonl file name, found {file.suffix or 'no suffix'!r}")
+
+    chosen = format
+    tokens: list[int] = []
+    checker: LineChecker | None = None
+    examples = 0
+    for number, text, unreadable in _lines(file):
+        examples += 1
+        if text is None:
+            problem(number, unreadable)
+            continue
+        if not text.strip():
+            problem(number, "expected a JSON object, found a blank line")
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as decode_error:
+            problem(
+                number,
+                f"expected one JSON object per line ({decode_error.msg}), "
+                f"found {excerpt(text.strip())}",
+            )
+            continue
+        if checker is None:
+            chosen = chosen or _detect(value) or DatasetFormat.CHAT
+            used_model = model or (
+                "davinci-002" if chosen is DatasetFormat.LEGACY else DEFAULT_MODEL
+            )
+            checker = LineChecker(
+                fmt=chosen,
+                model=used_model,
+                counter=counter if counter is not None else counter_for(used_model),
+            )
+        found, count = checker.check(value)
+        for text_problem in found:
+            problem(number, text_problem)
+        tokens.append(count)
+
+    used_model = checker.model if checker else (model or DEFAULT_MODEL)
+    for text_problem in file_problems(
+        examples=examples, fmt=chosen, model=model, min_examples=min_examples
+    ):
+        problem(None, text_problem)
+    limit = checker.limit if checker else UNKNOWN_MODEL_LIMIT
+    return ValidationResult(
+        examples=examples,
+        problems=tuple(problems),
+        billed_tokens=sum(min(limit, t) for t in tokens),
+        tokens_per_example=tuple(tokens),
+        exact_tokens=bool(checker and checker.counter.exact),
+        format=chosen,
+        model=used_model,
+    )
+
+
+def file_problems(
+    *,
+    examples: int,
+    fmt: DatasetFormat | None,
+    model: str | None,
+    min_examples: int = MIN_TRAINING_EXAMPLES,
+) -> list[str]:
+    """
+    Return the problems of a file as a whole (without the file name).
+
+    Args:
+        examples: How many examples the file holds.
+        fmt: Its format, if known.
+        model: The model it is for, when the caller named one.
+        min_examples: The fewest examples accepted.
+    """
+    found: list[str] = []
+    if fmt is not None and model is not None:
+        legacy_model = base_model(model).startswith(LEGACY_MODELS)
+        if legacy_model and fmt is not DatasetFormat.LEGACY:
+            found.append(f"{model} takes prompt/completion files, found the {fmt.value} format")
+        if fmt is DatasetFormat.LEGACY and not legacy_model:
+            found.append(f"{model} takes chat files, found the legacy prompt/completion format")
+    if examples < min_examples:
+        found.append(f"expected at least {min_examples} examples, found {examples}")
+    return found
+
+
+class LineChecker:
+    """
+    The per-line checks of one format.
+
+    `validate_file` uses it on the lines it reads; writers use it on the lines
+    they write.
+
+    Args:
+        fmt: The format.
+        model: The model whose token limit applies.
+        counter: Counts tokens.
+    """
+
+    def __init__(self, *, fmt: DatasetFormat, model: str, counter: TokenCounter) -> None:
+        self.format = fmt
+        self.model = model
+        self.counter = counter
+        self.limit = training_limit(model) or UNKNOWN_MODEL_LIMIT
+
+    def check(self, value: Any, *, tokens: int | None = None) -> tuple[list[str], int]:
+        """
+        Return the problems of one line and its tokens.
+
+        Args:
+            value: The line's JSON value.
+            tokens: The line's chat-format tokens when the caller already
+                counted them the same way (they are then not counted again).
+        """
+        if not isinstance(value, dict):
+            return [f"expected a JSON object, found {type(value).__name__} {_shown(value)}"], 0
+        found: list[str] = []
+        if self.format is DatasetFormat.LEGACY:
+            tokens = self._legacy(value, found)
+        elif self.format is DatasetFormat.SHAREGPT:
+            tokens = self._sharegpt(value, found)
+        elif self.format is DatasetFormat.MESSAGES:
+            tokens = self._messages(value, found)
+        else:
+            counted = self._chat(value, found, count=tokens is None)
+            tokens = counted if tokens is None else tokens
+        if tokens > self.limit:
+            found.append(
+                f"example has {tokens:,} tokens, "
+                f"over the {self.limit:,}-token limit of "
+                f"{self.model} (the service would cut it)"
+            )
+        return found, tokens
+
+    def _chat(  # noqa: C901, PLR0912  (the service's checks, listed in order)
+        self, value: Mapping[str, Any], found: list[str], *, count: bool = True
+    ) -> int:
+        found.extend(
+            f"unrecognized key {key!r} on the example (allowed: messages)"
+            for key in value
+            if key not in _CHAT_TOP_KEYS
+        )
+        messages = value.get("messages")
+        if not isinstance(messages, list) or not messages:
+            found.append("missing_messages_list: expected a non-empty 'messages' list")
+            return 0
+        trained = False
+        for index, message in enumerate(messages):
+            where = f"messages[{index}]"
+            if not isinstance(message, dict):
+                found.append(f"{where}: expected an object, found {type(message).__name__}")
+                continue
+            role = message.get("role")
+            found.extend(
+                f"{where}: message_unrecognized_key {key!r}"
+                for key in message
+                if key not in _CHAT_MESSAGE_KEYS
+            )
+            if "role" not in message:
+                found.append(f"{where}: message_missing_key 'role'")
+            elif role not in _CHAT_ROLES:
+                found.append(f"{where}: unrecognized_role {excerpt(str(role))}")
+            calls = "tool_calls" in message or "function_call" in message
+            if "content" not in message:
+                if not (role == "assistant" and calls):
+                    found.append(f"{where}: message_missing_key 'content'")
+            else:
+                self._content(message["content"], where, found)
+            if "name" in message:
+                name = message["name"]
+                if not isinstance(name, str) or not _NAME.fullmatch(name):
+                    found.append(
+                        f"{where}: expected 'name' matching [A-Za-z0-9_-]{{1,64}}, "
+                        f"found {excerpt(str(name))}"
+                    )
+            if "weight" in message:
+                weight = message["weight"]
+                if role != "assistant":
+                    found.append(f"{where}: 'weight' is allowed only on assistant messages")
+                elif isinstance(weight, bool) or weight not in (0, 1):
+                    found.append(f"{where}: expected 'weight' 0 or 1, found {_shown(weight)}")
+            if role == "assistant" and message.get("weight", 1) != 0:
+                trained = True
+        if not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages):
+            found.append(
+                "example_missing_assistant_message: expected at least one assistant message"
+            )
+        elif not trained:
+            found.append("expected at least one trained assistant message, found every weight 0")
+        if not count:
+            return 0
+        return chat_tokens((m for m in messages if isinstance(m, dict)), self.counter)
+
+    @staticmethod
+    def _content(content: Any, where: str, found: list[str]) -> None:
+        if not isinstance(content, str) or not content:
+            found.append(
+                f"{where}: missing_content: expected a non-empty string, found {_shown(content)}"
+            )
+        elif _SPECIAL_TOKEN.search(content):
+            token = _SPECIAL_TOKEN.search(content)
+            found.append(
+                f"{where}: special-token text {token.group() if token else ''!r} "
+                "is not allowed in content"
+            )
+
+    def _legacy(self, value: Mapping[str, Any], found: list[str]) -> int:
+        found.extend(
+            f"unrecognized key {key!r} (allowed: prompt, completion)"
+            for key in value
+            if key not in ("prompt", "completion")
+        )
+        prompt, completion = value.get("prompt"), value.get("completion")
+        if not isinstance(prompt, str):
+            found.append(f"expected 'prompt' as a string, found {_shown(prompt)}")
+            prompt = ""
+        if not isinstance(completion, str) or not completion:
+            found.append(f"expected 'completion' as a non-empty string, found {_shown(completion)}")
+            completion = ""
+        for key, text in (("prompt", prompt), ("completion", completion)):
+            token = _SPECIAL_TOKEN.search(text)
+            if token:
+                found.append(f"special-token text {token.group()!r} is not allowed in {key}")
+        return self.counter.count(prompt) + self.counter.count(completion)
+
+    def _sharegpt(self, value: Mapping[str, Any], found: list[str]) -> int:
+        found.extend(
+            f"unrecognized key {key!r} (allowed: conversations, system, tools)"
+            for key in value
+            if key not in ("conversations", "system", "tools")
+        )
+        system = value.get("system")
+        if system is not None and not isinstance(system, str):
+            found.append("expected 'system' as a string")
+        turns = value.get("conversations")
+        if not isinstance(turns, list) or not turns:
+            found.append("expected a non-empty 'conversations' list")
+            return 0
+        messages: list[dict[str, Any]] = []
+        if isinstance(system, str) and system:
+            messages.append({"role": "system", "content": system})
+        for index, turn in enumerate(turns):
+            where = f"conversations[{index}]"
+            if not isinstance(turn, dict):
+                found.append(f"{where}: expected an object")
+                continue
+            expected = "human" if index % 2 == 0 else "gpt"
+            if turn.get("from") != expected:
+                found.append(
+                    f"{where}: expected 'from' {expected!r} (human and gpt "
+                    f"alternate, human first), found {_shown(turn.get('from'))}"
+                )
+            self._content(turn.get("value"), where, found)
+            messages.append(
+                {
+                    "role": "user" if expected == "human" else "assistant",
+                    "content": turn.get("value"),
+                }
+            )
+        if len(turns) % 2:
+            found.append("expected the conversation to end with a 'gpt' message")
+        return chat_tokens(messages, self.counter)
+
+    def _messages(self, value: Mapping[str, Any], found: list[str]) -> int:
+        messages = value.get("messages")
+        if not isinstance(messages, list) or not messages:
+            found.append("expected a non-empty 'messages' list")
+            return 0
+        trained = False
+        for index, message in enumerate(messages):
+            where = f"messages[{index}]"
+            if not isinstance(message, dict):
+                found.append(f"{where}: expected an object")
+                continue
+            if message.get("role") not in ("system", "user", "assistant"):
+                found.append(
+                    f"{where}: expected 'role' system, user or assistant, "
+                    f"found {_shown(message.get('role'))}"
+                )
+            self._content(message.get("content"), where, found)
+            flag = message.get("training", message.get("role") == "assistant")
+            if not isinstance(flag, bool):
+                found.append(f"{where}: expected 'training' true or false")
+            elif flag and message.get("role") == "assistant":
+                trained = True
+        if not trained:
+            found.append("expected at least one assistant message with training true")
+        return chat_tokens((m for m in messages if isinstance(m, dict)), self.counter)

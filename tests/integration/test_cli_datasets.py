@@ -1,0 +1,234 @@
+"""End-to-end tests of the inspect, build and validate commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dataset_support import (
+    InterchangeParser,
+    SampleWhatsAppParser,
+    conversation,
+    write_export,
+)
+from persona_clone.cli import main
+from persona_clone.parsers import ParserRegistry
+
+
+REGISTRY = ParserRegistry.of(InterchangeParser)
+
+
+def invoke(*args: str, registry: ParserRegistry | None = REGISTRY) -> Result:
+    obj = {"registry": registry} if registry is not None else None
+    return CliRunner().invoke(main, list(args), obj=obj)
+
+
+@pytest.fixture(name="export")
+def _export(tmp_path: Path) -> Path:
+    return write_export(tmp_path / "chat.jsonl", conversation(20))
+
+
+class TestBuild:
+    def test_builds_a_chat_dataset_with_a_report(self, export: Path, tmp_path: Path) -> None:
+        """Build writes train.jsonl, report.json and report.txt, and exits 0."""
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+        )
+
+        assert 0 == result.exit_code, result.output
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        assert {"train": 20} == report["examples"]
+        assert [] == report["problems"]
+        assert (out / "report.txt").read_text(encoding="utf-8") in result.output
+        assert 20 == len((out / "train.jsonl").read_text(encoding="utf-8").splitlines())
+
+    def test_validation_share_and_sharegpt(self, export: Path, tmp_path: Path) -> None:
+        """A validation share adds validation.jsonl; sharegpt adds dataset_info.json."""
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+            "--format",
+            "sharegpt",
+            "--validation-share",
+            "0.25",
+            "--seed",
+            "3",
+        )
+
+        assert 0 == result.exit_code, result.output
+        info = json.loads((out / "dataset_info.json").read_text(encoding="utf-8"))
+        assert {"persona", "persona_validation"} == set(info)
+        assert (out / "validation.jsonl").exists()
+
+    def test_several_exports_combine(self, tmp_path: Path) -> None:
+        """Two exports of the same person give one dataset."""
+        first = write_export(tmp_path / "a.jsonl", conversation(6))
+        second = write_export(tmp_path / "b.jsonl", conversation(6)[::1])
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            str(first),
+            str(second),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert (
+            12 == json.loads((out / "report.json").read_text(encoding="utf-8"))["examples"]["train"]
+        )
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--persona", "Deniz"], "Deniz"),
+            (["--persona", "Nobody", "--attest-consent"], "found no message by them"),
+        ],
+    )
+    def test_user_errors_are_one_line(
+        self, export: Path, tmp_path: Path, args: list[str], message: str
+    ) -> None:
+        """A user error exits 1 with one line and no traceback."""
+        result = invoke("build", str(export), "-o", str(tmp_path / "out"), *args)
+
+        errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+        assert 1 == result.exit_code
+        assert 1 == len(errors)
+        assert message in errors[0]
+        assert "Traceback" not in result.output
+
+    def test_exports_or_sample_are_required(self, tmp_path: Path) -> None:
+        """Without EXPORT or --sample the command explains its usage."""
+        result = invoke("build", "--persona", "Deniz", "-o", str(tmp_path))
+
+        assert 2 == result.exit_code
+        assert "give EXPORT paths or --sample" in result.output
+
+    def test_help_teaches(self) -> None:
+        """The help names the main options and shows examples."""
+        result = invoke("build", "--help")
+
+        for text in (
+            "--persona",
+            "--exclude",
+            "--no-redact",
+            "--validation-share",
+            "--sample",
+            "Examples:",
+        ):
+            assert text in result.output
+
+    def test_bundled_sample_with_a_whatsapp_reader(self, tmp_path: Path) -> None:
+        """The README's main job works when a WhatsApp parser is available."""
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            "--sample",
+            "--persona",
+            "Deniz",
+            "-o",
+            str(out),
+            registry=ParserRegistry.of(SampleWhatsAppParser),
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert "Validation: accepted" in result.output
+        assert "Contact_1" in (out / "train.jsonl").read_text(encoding="utf-8")
+        assert "+90 532 555 01 47" not in result.output
+        assert "-> Contact_1" in result.output
+        assert "532 555" not in (out / "report.txt").read_text(encoding="utf-8")
+
+
+def _has_whatsapp() -> bool:
+    return "whatsapp" in ParserRegistry.default().names
+
+
+@pytest.mark.skipif(not _has_whatsapp(), reason="no 'whatsapp' parser is registered on this branch")
+class TestBundledSampleWithRealParser:
+    def test_readme_main_job(self, tmp_path: Path) -> None:
+        """Build --sample --persona Deniz -o out succeeds with the real parser."""
+        result = invoke(
+            "build",
+            "--sample",
+            "--persona",
+            "Deniz",
+            "-o",
+            str(tmp_path / "out"),
+            registry=None,
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert "Validation: accepted" in result.output
+
+
+class TestInspect:
+    def test_lists_participants_and_sessions(self, export: Path) -> None:
+        """Inspect shows the format, participants with counts and sessions."""
+        result = invoke("inspect", str(export))
+
+        assert 0 == result.exit_code, result.output
+        assert "interchange-test" in result.output
+        assert "20 sessions" in result.output
+        assert "40  Deniz" in result.output
+
+    def test_json(self, export: Path) -> None:
+        """--json prints machine-readable summaries."""
+        result = invoke("inspect", str(export), "--json")
+
+        summary = json.loads(result.output[result.output.index("[") :])[0]
+        assert {"Deniz": 40, "Ayşe": 20, "Mert": 20} == summary["participants"]
+
+
+class TestValidate:
+    def test_accepted_file(self, export: Path, tmp_path: Path) -> None:
+        """A file build wrote is accepted with a summary and exit 0."""
+        out = tmp_path / "out"
+        invoke(
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "-o",
+            str(out),
+        )
+
+        result = invoke("validate", str(out / "train.jsonl"))
+
+        assert 0 == result.exit_code, result.output
+        assert "accepted (chat format, 20 examples" in result.output
+
+    def test_rejected_file_lists_every_problem(self, tmp_path: Path) -> None:
+        """Each problem is printed as FILE:LINE: problem and the exit status is 1."""
+        path = tmp_path / "bad.jsonl"
+        path.write_text('{"messages": []}\nnot json\n', encoding="utf-8")
+
+        result = invoke("validate", str(path))
+
+        assert 1 == result.exit_code
+        assert f"{path}:1: missing_messages_list" in result.output
+        assert f"{path}:2: expected one JSON object per line" in result.output
+        assert f"{path}: expected at least 10 examples, found 2" in result.output

@@ -1,0 +1,177 @@
+"""Hypothesis laws of rendering, slicing, splitting and validation."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import pendulum
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dataset_support import NoAliases, PlainNames
+from persona_clone import Merger, Message, Participant, Sessionizer
+from persona_clone.dataset import (
+    DatasetFormat,
+    DatasetPipeline,
+    SessionSplit,
+    make_builder,
+    validate_file,
+)
+from persona_clone.identity import NameBook
+from persona_clone.rendering import ChatRenderer, NameRenderer, renderable
+from persona_clone.testing.strategies import chats, participants
+from persona_clone.tokens import EstimatingCounter, chat_tokens
+
+
+NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CAST = st.lists(participants(), min_size=2, max_size=4, unique_by=lambda p: p.id)
+
+
+@st.composite
+def cast_and_chat(draw: st.DrawFn, max_size: int = 40) -> tuple[Participant, list[Message]]:
+    cast = draw(CAST)
+    chat = draw(chats(authors=st.sampled_from(cast), max_size=max_size))
+    return cast[0], chat
+
+
+def names() -> NameRenderer:
+    book: NameRenderer = NameBook()
+    return book
+
+
+class TestRenderingLaws:
+    @given(cast_and_chat())
+    def test_persona_turns_are_assistant_and_names_are_valid(
+        self, drawn: tuple[Participant, list[Message]]
+    ) -> None:
+        """Persona turns are assistant, others named users; no two assistants touch."""
+        persona, chat = drawn
+        renderer = ChatRenderer(persona=persona, names=names(), aliases=NoAliases())
+        turns = list(Merger().merge(renderable(chat)))
+
+        rendered = renderer.messages(turns)
+
+        authored = [t for t in turns if t.author is not None]
+        assert len(authored) == len(rendered)
+        for turn, message in zip(authored, rendered, strict=True):
+            expected = "assistant" if turn.author == persona else "user"
+            assert expected == message["role"]
+            if expected == "user":
+                assert NAME.fullmatch(message["name"])
+        roles = [m["role"] for m in rendered]
+        assert all(not (a == b == "assistant") for a, b in itertools.pairwise(roles))
+
+
+def run(
+    persona: Participant, chat: list[Message], fmt: DatasetFormat, **options: object
+) -> DatasetPipeline:
+    builder = make_builder(fmt, persona=persona, names=PlainNames(), aliases=NoAliases())
+    values: dict[str, object] = {
+        "builder": builder,
+        "counter": EstimatingCounter(),
+        "sessionizer": Sessionizer(gap=pendulum.duration(minutes=5)),
+    }
+    values.update(options)
+    return DatasetPipeline(**values)  # type: ignore[arg-type]
+
+
+class TestPipelineLaws:
+    @given(cast_and_chat(max_size=60), st.floats(0.1, 0.9), st.integers(0, 5))
+    def test_a_session_never_lands_in_both_splits(
+        self, drawn: tuple[Participant, list[Message]], share: float, seed: int
+    ) -> None:
+        """Every session's examples go to one split only."""
+        persona, chat = drawn
+        pipeline = run(
+            persona,
+            chat,
+            DatasetFormat.CHAT,
+            split=SessionSplit(validation_share=share, seed=seed),
+        )
+
+        where: dict[str, set[str]] = {}
+        for split, example in pipeline.examples([chat]):
+            where.setdefault(example.session, set()).add(split)
+
+        assert all(1 == len(splits) for splits in where.values())
+
+    @given(cast_and_chat(max_size=60), st.integers(20, 300), st.integers(1, 8))
+    def test_the_token_budget_is_never_exceeded(
+        self, drawn: tuple[Participant, list[Message]], budget: int, entries: int
+    ) -> None:
+        """No chat example holds more tokens (as validated) or turns than allowed."""
+        persona, chat = drawn
+        pipeline = run(persona, chat, DatasetFormat.CHAT, budget=budget, max_entries=entries)
+        counter = EstimatingCounter()
+
+        for _, example in pipeline.examples([chat]):
+            (line,) = pipeline.builder.lines(example)
+            assert chat_tokens(line["messages"], counter) <= budget
+            assert len(example.turns) <= entries
+
+    @settings(max_examples=25)
+    @given(cast_and_chat(max_size=50), st.sampled_from(list(DatasetFormat)))
+    def test_validation_accepts_what_the_builders_write(
+        self, drawn: tuple[Participant, list[Message]], fmt: DatasetFormat
+    ) -> None:
+        """Every file a builder writes passes validation."""
+        persona, chat = drawn
+        with tempfile.TemporaryDirectory() as folder:
+            paths = run(persona, chat, fmt).write([chat], folder)
+            result = validate_file(
+                paths["train"],
+                format=fmt,
+                counter=EstimatingCounter(),
+                min_examples=0,
+                model="davinci-002" if fmt is DatasetFormat.LEGACY else None,
+            )
+
+        assert result.ok, result.problems[:3]
+
+    @settings(max_examples=25)
+    @given(cast_and_chat(max_size=50), st.data())
+    def test_validation_rejects_a_mutated_line_on_that_line(
+        self, drawn: tuple[Participant, list[Message]], data: st.DataObject
+    ) -> None:
+        """Breaking one line of a valid chat file gives problems on that line only."""
+        persona, chat = drawn
+        with tempfile.TemporaryDirectory() as folder:
+            path = run(persona, chat, DatasetFormat.CHAT).write([chat], folder)["train"]
+            lines = path.read_text(encoding="utf-8").splitlines()
+            if not lines:
+                return
+            index = data.draw(st.integers(0, len(lines) - 1))
+            value = json.loads(lines[index])
+            mutation = data.draw(
+                st.sampled_from(
+                    [
+                        "no messages",
+                        "extra key",
+                        "user weight",
+                        "bad role",
+                        "empty content",
+                    ]
+                )
+            )
+            first = value["messages"][0]
+            if mutation == "no messages":
+                value = {"messages": []}
+            elif mutation == "extra key":
+                value["weight"] = 1
+            elif mutation == "user weight":
+                value["messages"].append({"role": "user", "content": "x", "weight": 1})
+            elif mutation == "bad role":
+                first["role"] = "narrator"
+            else:
+                first["content"] = ""
+            lines[index] = json.dumps(value, ensure_ascii=False)
+            Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+            problems = validate_file(path, counter=EstimatingCounter(), min_examples=0).problems
+
+        assert problems
+        assert all(p.startswith(f"{path}:{index + 1}: ") for p in problems)

@@ -1,0 +1,78 @@
+"""Tests for persona_clone.cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from persona_clone.cost import DEFAULT_PRICES, PriceTable, default_epochs, estimate_cost
+from persona_clone.errors import ConfigError
+
+
+class TestDefaultEpochs:
+    @pytest.mark.parametrize(
+        ("examples", "epochs"),
+        [
+            (1, 25),
+            (4, 25),
+            (5, 20),
+            (10, 10),
+            (20, 5),
+            (30, 3),
+            (8_333, 3),
+            (8_334, 2),
+            (12_500, 2),
+            (12_501, 1),
+        ],
+    )
+    def test_the_services_auto_rule(self, examples: int, epochs: int) -> None:
+        """The epochs match the contract's worked values."""
+        assert epochs == default_epochs(examples)
+
+
+class TestEstimateCost:
+    def test_guide_figure(self) -> None:
+        """100,000 tokens x 3 epochs on gpt-4o-mini cost about $0.90."""
+        estimate = estimate_cost(
+            model="gpt-4o-mini-2024-07-18",
+            billed_tokens_per_epoch=100_000,
+            examples=1_000,
+        )
+
+        assert (3, 300_000, 0.9, DEFAULT_PRICES.checked) == (
+            estimate.epochs,
+            estimate.billed_tokens,
+            estimate.usd,
+            estimate.prices_checked,
+        )
+
+    def test_explicit_epochs_and_unknown_price(self) -> None:
+        """Given epochs are used; a model without a price costs None."""
+        estimate = estimate_cost(model="llama-3", billed_tokens_per_epoch=10, examples=10, epochs=2)
+
+        assert (2, 20, None) == (estimate.epochs, estimate.billed_tokens, estimate.usd)
+
+
+class TestPriceTable:
+    def test_load(self, tmp_path: Path) -> None:
+        """A JSON table loads with its date and prices."""
+        path = tmp_path / "prices.json"
+        path.write_text(json.dumps({"checked": "2026-11-01", "per_million": {"gpt-4o-mini": 5}}))
+
+        table = PriceTable.load(path)
+
+        assert (dt.date(2026, 11, 1), 5.0) == (
+            table.checked,
+            table.price("gpt-4o-mini-2024-07-18"),
+        )
+
+    def test_bad_table_names_the_key(self, tmp_path: Path) -> None:
+        """A table without a valid date is refused with the key named."""
+        path = tmp_path / "prices.json"
+        path.write_text(json.dumps({"per_million": {}}))
+
+        with pytest.raises(ConfigError, match="'checked'"):
+            PriceTable.load(path)
