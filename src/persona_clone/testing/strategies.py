@@ -126,7 +126,7 @@ def message_texts() -> st.SearchStrategy[str]:
     alphabet = st.sampled_from(
         list(string.ascii_letters + string.digits + " .,!?:'\n" + _TURKISH) + ["😂", "👍🏽", "🇹🇷"]
     )
-    return st.text(alphabet, min_size=1, max_size=80)
+    return st.lists(alphabet, min_size=1, max_size=80).map("".join)
 
 
 def messages(
