@@ -53,6 +53,7 @@ from .parsers import (
 # --- fine-tuning ------------------------------------------------------------
 
 # --- serving ----------------------------------------------------------------
+from .buffer import ConversationBuffer
 
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "Clock",
     "CollectingIssueSink",
     "ConfigError",
+    "ConversationBuffer",
     "DatasetError",
     "FineTuneError",
     "IssueSink",
