@@ -54,6 +54,8 @@ from .parsers import (
 
 # --- serving ----------------------------------------------------------------
 from .buffer import ConversationBuffer
+from .loop_guard import LoopGuard, LoopPolicy
+from .responder import Responder
 
 
 __all__ = [
@@ -66,6 +68,8 @@ __all__ = [
     "DatasetError",
     "FineTuneError",
     "IssueSink",
+    "LoopGuard",
+    "LoopPolicy",
     "Merger",
     "Message",
     "MessageKind",
@@ -81,6 +85,7 @@ __all__ = [
     "PersonaCloneError",
     "PluginError",
     "Record",
+    "Responder",
     "Sample",
     "Session",
     "Sessionizer",
