@@ -66,13 +66,16 @@ class ScriptedEndpoint:
             return httpx2.Response(200, json=_chat(body["model"], step))
         return httpx2.Response(200, json=_completion(body["model"], step))
 
+    def http_client(self) -> httpx2.AsyncClient:
+        """Return an HTTP client whose requests this endpoint answers."""
+        return httpx2.AsyncClient(transport=httpx2.MockTransport(self))
+
     def client(self) -> openai.AsyncOpenAI:
         """Return an SDK client whose requests this endpoint answers."""
-        transport = httpx2.MockTransport(self)
         return connect(
             base_url="http://127.0.0.1/v1",
             api_key="test",
-            http_client=httpx2.AsyncClient(transport=transport),
+            http_client=self.http_client(),
         )
 
 

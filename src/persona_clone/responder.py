@@ -208,6 +208,7 @@ class Responder:
     _waiters: dict[str, asyncio.Task[None]] = field(factory=dict, init=False)
     _replying: set[asyncio.Task[None]] = field(factory=set, init=False)
     _locks: dict[str, asyncio.Lock] = field(factory=dict, init=False)
+    _answered: set[str] = field(factory=set, init=False)
     _ids: Iterator[int] = field(factory=lambda: itertools.count(1), init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -250,18 +251,24 @@ class Responder:
         buffer = self.buffer(chat)
         if not buffer.add(message):
             return
+        self._answered.discard(chat)
         self._cancel_waiter(chat)
         if buffer.pending:
             task = asyncio.get_running_loop().create_task(self._wait_then_reply(chat))
             self._waiters[chat] = task
 
     async def flush(self) -> None:
-        """Answer every chat that has something new now, without waiting for quiet."""
+        """
+        Answer every chat that has something new now, without waiting for quiet.
+
+        A chat whose last attempt failed (or was held back by the loop guard) is
+        not asked again until someone says something new.
+        """
         for chat in list(self._waiters):
             self._cancel_waiter(chat)
         await self.wait_idle()
         for chat, buffer in list(self._buffers.items()):
-            if buffer.pending:
+            if buffer.pending and chat not in self._answered:
                 await self._reply(chat)
 
     async def wait_idle(self) -> None:
@@ -319,6 +326,7 @@ class Responder:
             buffer = self.buffer(chat)
             if not buffer.pending:
                 return
+            self._answered.add(chat)
             try:
                 text = await self._compose(chat, buffer)
                 if text is not None:

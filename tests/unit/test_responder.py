@@ -375,6 +375,20 @@ class TestFailures:
 
         run(scenario())
 
+    def test_flush_does_not_ask_again_after_failure(self) -> None:
+        """After a failed attempt, flush() waits for something new before asking again."""
+
+        async def scenario() -> None:
+            h = Harness([401, "hey"])
+            await h.exchange("hi")
+            await h.responder.flush()
+            requests_after_flush = len(h.endpoint.requests)
+            await h.exchange("hello?")
+
+            assert (1, [("c", "hey")]) == (requests_after_flush, h.outbox.sent)
+
+        run(scenario())
+
     def test_backoff_needs_an_attempt(self) -> None:
         """A back-off without any attempt is refused."""
         with pytest.raises(ConfigError, match="at least 1 attempt"):

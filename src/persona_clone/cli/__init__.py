@@ -15,7 +15,9 @@ import click
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(package_name="persona-clone", prog_name="persona-clone")
 @click.option("-v", "--verbose", count=True, help="Log more (repeat for debug output).")
 def main(verbose: int) -> None:
@@ -30,7 +32,13 @@ def main(verbose: int) -> None:
       persona-clone chat --model ft:... --persona Ada  talk to the clone
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 # --- commands (one module each) -----------------------------------------------
+from .chat import chat  # noqa: E402
+
+
+main.add_command(chat)
