@@ -376,7 +376,7 @@ class TestFailures:
         run(scenario())
 
     def test_flush_does_not_ask_again_after_failure(self) -> None:
-        """After a failed attempt, flush() waits for something new before asking again."""
+        """After a failed attempt, flush() waits for something new to ask again."""
 
         async def scenario() -> None:
             h = Harness([401, "hey"])
