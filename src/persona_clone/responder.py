@@ -242,18 +242,25 @@ class Responder:
 
     # --- events -------------------------------------------------------------
 
-    async def receive(self, chat: str, message: Message) -> None:
+    async def receive(self, chat: str, message: Message, *, reply: bool = True) -> None:
         """
         Take *message*, said in *chat*, and (re)start the wait for a reply.
 
         Returns at once: the reply comes later, from a task.
+
+        Args:
+            chat: Which chat (channel, group) it was said in.
+            message: What was said.
+            reply: Whether this message calls for a reply; with ``False`` it is
+                only remembered (and restarts a wait already under way).
         """
         buffer = self.buffer(chat)
         if not buffer.add(message):
             return
         self._answered.discard(chat)
+        waiting = chat in self._waiters
         self._cancel_waiter(chat)
-        if buffer.pending:
+        if buffer.pending and (reply or waiting):
             task = asyncio.get_running_loop().create_task(self._wait_then_reply(chat))
             self._waiters[chat] = task
 

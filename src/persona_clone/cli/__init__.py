@@ -39,6 +39,8 @@ def main(verbose: int) -> None:
 
 # --- commands (one module each) -----------------------------------------------
 from .chat import chat  # noqa: E402
+from .discord import discord  # noqa: E402
 
 
 main.add_command(chat)
+main.add_command(discord)
