@@ -51,8 +51,17 @@ def chat(ctx: click.Context, /, **settings: Any) -> None:
         send=send, http_client=obj.get("http_client"), **settings
     )
     stream = sys.stdin
+    if stream.isatty():
+        click.echo(
+            f"Talking to {persona} ({settings['model']}). Type 'Name: text'; "
+            "Ctrl-D answers what is pending and ends.",
+            err=True,
+        )
     answer_at_once = settings["quiet"] == 0
-    asyncio.run(_converse(responder, stream, answer_at_once=answer_at_once))
+    try:
+        asyncio.run(_converse(responder, stream, answer_at_once=answer_at_once))
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        raise click.exceptions.Exit(130) from None
 
 
 async def _converse(
