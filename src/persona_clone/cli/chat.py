@@ -29,17 +29,15 @@ _SPEAKER = re.compile(r"^(?P<name>\S[^:]{0,63}?):(?:\s+(?P<text>.*))?$")
 @model_options
 @click.pass_context
 def chat(ctx: click.Context, /, **settings: Any) -> None:
-    r"""
+    """
     Talk to the clone as if in a group chat.
 
-    Each input line ``Name: text`` is a message from Name; a line without a name
+    Each input line "Name: text" is a message from Name; a line without a name
     (or starting with a space) continues the previous speaker. The clone
     answers once the chat has been quiet for --quiet seconds, printing
-    ``PERSONA: text`` lines. At end of input it answers what is still pending
-    and exits, so it works in a pipeline:
-
-    \b
-      printf 'Ada: hi\nBob: naber?\n' | persona-clone chat --model ft:... --persona Cem
+    "PERSONA: text" lines. At end of input it answers what is still pending
+    and exits, so it works in a pipeline, e.g.
+    echo 'Bob: selam' | persona-clone chat --model ft:... --persona Ada
     """
     persona = settings["persona"]
 
