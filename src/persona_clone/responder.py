@@ -324,7 +324,7 @@ class Responder:
             del self._waiters[chat]
             self._replying.add(task)
             task.add_done_callback(self._replying.discard)
-        if buffer.ready_to_reply(self.clock.now()):
+        if buffer.pending:
             await self._reply(chat)
 
     async def _reply(self, chat: str) -> None:
