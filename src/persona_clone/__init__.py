@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Final
 
+from .buffer import ConversationBuffer
 from .clock import Clock, SystemClock
 from .consent import Consent, OptOutPolicy
 from .cost import CostEstimate, PriceTable, default_epochs, estimate_cost
@@ -45,6 +46,7 @@ from .errors import (
 )
 from .identity import AliasMap, Identity, NameBook
 from .interchange import Record, read_jsonl, write_jsonl
+from .loop_guard import LoopGuard, LoopPolicy
 from .merger import Merger
 from .message import Attachment, Message, MessageKind, Participant, SourceRef
 from .parsers import (
@@ -76,6 +78,7 @@ from .repetition import (
     repeat_key,
     repeated_phrases,
 )
+from .responder import Responder
 from .session import Session, Turn
 from .sessionizer import Sessionizer
 from .tokens import EstimatingCounter, TokenCounter, counter_for
@@ -125,6 +128,7 @@ __all__ = [
     "CollectingIssueSink",
     "ConfigError",
     "Consent",
+    "ConversationBuffer",
     "CostEstimate",
     "DatasetBuilder",
     "DatasetError",
@@ -145,6 +149,8 @@ __all__ = [
     "JobStatus",
     "LegacyDatasetBuilder",
     "LegacyRenderer",
+    "LoopGuard",
+    "LoopPolicy",
     "Merger",
     "Message",
     "MessageKind",
@@ -173,6 +179,7 @@ __all__ = [
     "RedactionKind",
     "Redactor",
     "RepeatCap",
+    "Responder",
     "Sample",
     "Session",
     "Sessionizer",

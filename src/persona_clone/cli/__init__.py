@@ -37,6 +37,8 @@ def main(verbose: int) -> None:
 
 # --- commands (one module each) -----------------------------------------------
 from .build import build  # noqa: E402
+from .chat import chat  # noqa: E402
+from .discord import discord  # noqa: E402
 from .finetune import finetune  # noqa: E402
 from .finetune_local import finetune_local  # noqa: E402
 from .inspect_export import inspect_export  # noqa: E402
@@ -44,5 +46,14 @@ from .jobs import jobs  # noqa: E402
 from .validate import validate  # noqa: E402
 
 
-for _command in (inspect_export, build, validate, finetune, finetune_local, jobs):
+for _command in (
+    inspect_export,
+    build,
+    validate,
+    finetune,
+    finetune_local,
+    jobs,
+    chat,
+    discord,
+):
     main.add_command(_command)

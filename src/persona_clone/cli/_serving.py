@@ -1,0 +1,134 @@
+"""What the ``chat`` and ``discord`` commands share: model options, the responder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pendulum
+
+from persona_clone.errors import ConfigError
+from persona_clone.identity import AliasMap, NameBook
+from persona_clone.loop_guard import LoopGuard, LoopPolicy
+from persona_clone.message import Participant
+from persona_clone.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.responder import Responder, Send, connect
+
+
+__all__ = ["build_responder", "model_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def model_options(command: F) -> F:
+    """Add the options every serving command takes."""
+    options = [
+        click.option("--model", required=True, help="Model name, e.g. ft:gpt-4.1-mini:...:ada."),
+        click.option("--persona", required=True, help="Who the clone is (display name)."),
+        click.option(
+            "--base-url",
+            default=None,
+            help="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp); "
+            "default: OPENAI_BASE_URL, else OpenAI.",
+        ),
+        click.option(
+            "--quiet",
+            type=click.FloatRange(min=0),
+            default=25.0,
+            show_default=True,
+            help="Seconds of quiet before the clone answers (0: at once).",
+        ),
+        click.option("--system-prompt", default=None, help="System prompt, as in training."),
+        click.option(
+            "--aliases",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="Alias map (.toml or .json), as in training.",
+        ),
+        click.option(
+            "--format",
+            "model_format",
+            type=click.Choice(["chat", "legacy"]),
+            default="chat",
+            show_default=True,
+            help="chat: chat completions; legacy: completions with the stop marker.",
+        ),
+        click.option(
+            "--named/--unnamed",
+            default=False,
+            help="Legacy prompts show names, not User/Assistant (as in training).",
+        ),
+        click.option(
+            "--max-entries",
+            type=click.IntRange(min=1),
+            default=20,
+            show_default=True,
+            help="Most entries of conversation the model sees.",
+        ),
+        click.option(
+            "--loop-policy",
+            type=click.Choice([p.value for p in LoopPolicy]),
+            default=LoopPolicy.REGENERATE.value,
+            show_default=True,
+            help="What to do when the clone repeats itself.",
+        ),
+        click.option(
+            "--line-delay",
+            type=click.FloatRange(min=0),
+            default=1.0,
+            show_default=True,
+            help="Seconds between the lines of a multi-line reply.",
+        ),
+        click.option("--temperature", type=click.FloatRange(min=0, max=2), default=None),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def build_responder(
+    *,
+    send: Send,
+    http_client: Any = None,
+    **settings: Any,
+) -> Responder:
+    """
+    Build the responder from the serving options.
+
+    Raises:
+        click.ClickException: The alias map or the endpoint settings are invalid.
+    """
+    try:
+        aliases = AliasMap.load(settings["aliases"]) if settings["aliases"] else AliasMap()
+        base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
+        client = connect(base_url=base_url, http_client=http_client)
+    except (ConfigError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    persona = aliases.resolve(Participant.from_name(settings["persona"]))
+    names = NameBook(aliases=aliases)
+    renderer: ChatRenderer | LegacyRenderer
+    if settings["model_format"] == "legacy":
+        renderer = LegacyRenderer(
+            persona=persona, names=names, aliases=aliases, named=settings["named"]
+        )
+    else:
+        renderer = ChatRenderer(
+            persona=persona,
+            names=names,
+            aliases=aliases,
+            system_prompt=settings["system_prompt"],
+        )
+    return Responder(
+        client=client,
+        model=settings["model"],
+        renderer=renderer,
+        send=send,
+        quiet=pendulum.duration(seconds=settings["quiet"]),
+        max_entries=settings["max_entries"],
+        guard=LoopGuard(policy=LoopPolicy(settings["loop_policy"])),
+        line_delay=pendulum.duration(seconds=settings["line_delay"]),
+        temperature=settings["temperature"],
+    )

@@ -1,0 +1,486 @@
+"""
+`Responder`: the clone in a live chat.
+
+It feeds incoming messages into one `ConversationBuffer` per chat, waits for the
+chat to go quiet, asks the model through the ``openai`` SDK (any
+OpenAI-compatible endpoint) and sends the reply, line by line, through an
+injected ``send`` coroutine function. A `LoopGuard` keeps it from repeating
+itself; endpoint failures are retried with a bounded back-off and never reach
+the chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import openai
+import pendulum
+from attrs import define, field, frozen
+
+from .buffer import ConversationBuffer
+from .clock import Clock, SystemClock, system_async_sleep
+from .durations import to_duration
+from .errors import ConfigError, excerpt
+from .loop_guard import Intervention, LoopGuard, LoopPolicy, Repetition
+from .merger import Merger
+from .message import Message
+from .rendering import ChatRenderer, LegacyRenderer
+from .session import Turn
+
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
+
+__all__ = ["Backoff", "Responder", "Send", "connect"]
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[str, str], Awaitable[None]]
+"""``await send(chat, text)``: posts *text* as one message in *chat*."""
+
+AsyncSleep = Callable[[float], Awaitable[None]]
+
+_RETRY_STATUSES = frozenset({408, 409, 429})
+_MAX_WAITS = 100  # re-checks of the quiet window before answering anyway
+
+
+def connect(
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    timeout: float = 60.0,
+    http_client: Any = None,
+) -> openai.AsyncOpenAI:
+    """
+    Return an ``openai.AsyncOpenAI`` client for a `Responder`.
+
+    Settings not given come from the SDK's environment variables
+    (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ...). The SDK's own retries are
+    off: the responder retries with its own back-off, through its injected sleep.
+    A local endpoint (vLLM, Ollama, llama.cpp) given by *base_url* needs no key.
+
+    Args:
+        base_url: The endpoint, e.g. ``http://127.0.0.1:11434/v1``.
+        api_key: The key (default ``OPENAI_API_KEY``).
+        timeout: Seconds to wait for one answer.
+        http_client: An ``httpx2.AsyncClient`` to use (tests pass one over a mock
+            transport).
+
+    Raises:
+        ConfigError: No key is given or set, and no *base_url* either.
+    """
+    options: dict[str, Any] = {"max_retries": 0, "timeout": timeout}
+    if base_url is not None:
+        options["base_url"] = base_url
+        if api_key is None:
+            api_key = "unused"  # local servers ignore the key; the SDK wants one
+    if http_client is not None:
+        options["http_client"] = http_client
+    try:
+        return openai.AsyncOpenAI(api_key=api_key, **options)
+    except openai.OpenAIError as error:
+        msg = (
+            "model endpoint: expected an API key (set OPENAI_API_KEY) or a base URL "
+            f"of a local server, found neither ({error})"
+        )
+        raise ConfigError(msg) from error
+
+
+@frozen(kw_only=True)
+class Backoff:
+    """
+    How often and how long to wait after an endpoint failure.
+
+    Args:
+        attempts: Most requests for one reply (at least 1).
+        initial: Wait after the first failure.
+        factor: Each further wait is this many times longer.
+        maximum: Longest wait (a 429's ``Retry-After`` is honoured up to it).
+    """
+
+    attempts: int = 3
+    initial: pendulum.Duration = field(
+        factory=lambda: pendulum.duration(seconds=2), converter=to_duration
+    )
+    factor: float = 2.0
+    maximum: pendulum.Duration = field(
+        factory=lambda: pendulum.duration(seconds=60), converter=to_duration
+    )
+
+    def delays(self) -> Iterator[float]:
+        """Yield the waits, in seconds, between the *attempts* requests."""
+        delay = self.initial.total_seconds()
+        for _ in range(self.attempts - 1):
+            yield min(delay, self.maximum.total_seconds())
+            delay *= self.factor
+
+
+def _retryable(error: openai.OpenAIError) -> bool:
+    if isinstance(error, openai.APIConnectionError):  # timeouts included
+        return True
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in _RETRY_STATUSES or error.status_code >= 500  # noqa: PLR2004
+    return False
+
+
+def _describe(error: openai.OpenAIError) -> str:
+    status = getattr(error, "status_code", None)
+    return f"{type(error).__name__} {status}" if status else type(error).__name__
+
+
+def _retry_after(error: openai.OpenAIError) -> float | None:
+    response = getattr(error, "response", None)
+    value = None if response is None else response.headers.get("retry-after")
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
+
+
+def _drop_replies(buffer: ConversationBuffer, texts: set[str]) -> int:
+    """Remove the persona's entries whose text is one of *texts*."""
+    return buffer.drop(lambda turn: buffer.is_persona(turn.author) and turn.text in texts)
+
+
+@define(kw_only=True)
+class Responder:
+    """
+    Answers in live chats as the persona, once each chat goes quiet.
+
+    Each chat (channel, group) has its own `ConversationBuffer`. Every incoming
+    message restarts that chat's wait; when the quiet window has passed and
+    someone said something new, the responder renders the buffer with
+    *renderer* (the dataset's renderer: chat completions for a `ChatRenderer`,
+    completions with the renderer's stop marker for a `LegacyRenderer`), checks
+    the reply with *guard*, and sends it (one message per line when
+    *split_lines*, *line_delay* apart).
+
+    Args:
+        client: The ``openai.AsyncOpenAI`` client (see `connect`).
+        model: The model name (``ft:...`` or a local model).
+        renderer: How conversations are rendered, as in training.
+        send: ``await send(chat, text)`` posts one message.
+        quiet: How long a chat must be quiet before the clone answers.
+        max_entries: Most entries in each chat's buffer.
+        merger: How consecutive messages merge (as in training).
+        buffer_factory: Makes the buffer of a new chat (overrides *quiet*,
+            *max_entries* and *merger*; for a token bound, for instance).
+        guard: The loop guard and its policy.
+        clock: Tells the time.
+        sleep: Waits, as a coroutine (tests inject a fake).
+        split_lines: Send each line of a reply as its own message.
+        line_delay: Pause between the messages of one reply.
+        max_reply_tokens: Longest reply, in tokens.
+        temperature: Sampling temperature (default: the endpoint's).
+        backoff: Retries after endpoint failures.
+
+    .. versionadded:: 0.1.0
+    """
+
+    client: openai.AsyncOpenAI
+    model: str
+    renderer: ChatRenderer | LegacyRenderer
+    send: Send
+    quiet: pendulum.Duration = field(
+        factory=lambda: pendulum.duration(seconds=25), converter=to_duration
+    )
+    max_entries: int = 20
+    merger: Merger = field(factory=Merger)
+    buffer_factory: Callable[[], ConversationBuffer] | None = None
+    guard: LoopGuard = field(factory=LoopGuard)
+    clock: Clock = field(factory=SystemClock)
+    sleep: AsyncSleep = system_async_sleep
+    split_lines: bool = True
+    line_delay: pendulum.Duration = field(
+        factory=lambda: pendulum.duration(seconds=1.5), converter=to_duration
+    )
+    max_reply_tokens: int = 256
+    temperature: float | None = None
+    backoff: Backoff = field(factory=Backoff)
+    _buffers: dict[str, ConversationBuffer] = field(factory=dict, init=False)
+    _waiters: dict[str, asyncio.Task[None]] = field(factory=dict, init=False)
+    _replying: set[asyncio.Task[None]] = field(factory=set, init=False)
+    _locks: dict[str, asyncio.Lock] = field(factory=dict, init=False)
+    _answered: set[str] = field(factory=set, init=False)
+    _ids: Iterator[int] = field(factory=lambda: itertools.count(1), init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.backoff.attempts < 1:
+            msg = f"backoff: expected at least 1 attempt, found {self.backoff.attempts}"
+            raise ConfigError(msg)
+
+    # --- buffers ------------------------------------------------------------
+
+    def buffer(self, chat: str) -> ConversationBuffer:
+        """Return the buffer of *chat*, creating it on first use."""
+        found = self._buffers.get(chat)
+        if found is None:
+            found = self._new_buffer()
+            self._buffers[chat] = found
+        return found
+
+    @property
+    def buffers(self) -> dict[str, ConversationBuffer]:
+        """Every chat's buffer, by chat (a copy of the mapping, to save them)."""
+        return dict(self._buffers)
+
+    def restore(self, chat: str, buffer: ConversationBuffer) -> None:
+        """Use *buffer* (for instance restored from JSON) as the memory of *chat*."""
+        self._buffers[chat] = buffer
+
+    def reset(self, chat: str) -> None:
+        """Forget the conversation of *chat* and any reply waiting for it."""
+        self._cancel_waiter(chat)
+        self.buffer(chat).reset()
+
+    # --- events -------------------------------------------------------------
+
+    async def receive(self, chat: str, message: Message, *, reply: bool = True) -> None:
+        """
+        Take *message*, said in *chat*, and (re)start the wait for a reply.
+
+        Returns at once: the reply comes later, from a task.
+
+        Args:
+            chat: Which chat (channel, group) it was said in.
+            message: What was said.
+            reply: Whether this message calls for a reply; with ``False`` it is
+                only remembered (and restarts a wait already under way).
+        """
+        buffer = self.buffer(chat)
+        if not buffer.add(message):
+            return
+        self._answered.discard(chat)
+        waiting = chat in self._waiters
+        self._cancel_waiter(chat)
+        if buffer.pending and (reply or waiting):
+            task = asyncio.get_running_loop().create_task(self._wait_then_reply(chat))
+            self._waiters[chat] = task
+
+    async def flush(self) -> None:
+        """
+        Answer every chat that has something new now, without waiting for quiet.
+
+        A chat whose last attempt failed (or was held back by the loop guard) is
+        not asked again until someone says something new.
+        """
+        for chat in list(self._waiters):
+            self._cancel_waiter(chat)
+        await self.wait_idle()
+        for chat, buffer in list(self._buffers.items()):
+            if buffer.pending and chat not in self._answered:
+                await self._reply(chat)
+
+    async def wait_idle(self) -> None:
+        """Wait until no reply is scheduled or being written."""
+        while True:
+            tasks = [*self._waiters.values(), *self._replying]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel every scheduled reply and wait for replies being sent."""
+        for chat in list(self._waiters):
+            self._cancel_waiter(chat)
+        await self.wait_idle()
+
+    # --- internals ----------------------------------------------------------
+
+    def _new_buffer(self) -> ConversationBuffer:
+        if self.buffer_factory is not None:
+            return self.buffer_factory()
+        return ConversationBuffer(
+            self.renderer.persona,
+            max_entries=self.max_entries,
+            quiet=self.quiet,
+            merger=self.merger,
+            aliases=self.renderer.aliases,
+        )
+
+    def _cancel_waiter(self, chat: str) -> None:
+        task = self._waiters.pop(chat, None)
+        if task is not None:
+            task.cancel()
+
+    async def _wait_then_reply(self, chat: str) -> None:
+        buffer = self.buffer(chat)
+        for _ in range(_MAX_WAITS):
+            wait = buffer.wait(self.clock.now())
+            if wait <= dt.timedelta(0):
+                break
+            await self.sleep(wait.total_seconds())
+        task = asyncio.current_task()
+        if task is not None and self._waiters.get(chat) is task:
+            # From here on a new message schedules a new wait instead of
+            # cancelling a reply half sent.
+            del self._waiters[chat]
+            self._replying.add(task)
+            task.add_done_callback(self._replying.discard)
+        if buffer.pending:
+            await self._reply(chat)
+
+    async def _reply(self, chat: str) -> None:
+        lock = self._locks.setdefault(chat, asyncio.Lock())
+        async with lock:
+            buffer = self.buffer(chat)
+            if not buffer.pending:
+                return
+            self._answered.add(chat)
+            try:
+                text = await self._compose(chat, buffer)
+                if text is not None:
+                    await self._deliver(chat, buffer, text)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not stop the bot; it is logged in full
+                logger.exception("reply in chat %r failed", chat)
+
+    async def _compose(self, chat: str, buffer: ConversationBuffer) -> str | None:
+        guard = self.guard
+        attempt = 1
+        dropped = False
+        while True:
+            history = [t.text for t in buffer.entries if buffer.is_persona(t.author)]
+            penalties = guard.penalties(attempt) if guard.policy is LoopPolicy.REGENERATE else {}
+            text = await self._generate(chat, buffer.entries, penalties)
+            if text is None:
+                return None
+            if not text:
+                logger.info("model gave an empty reply in chat %r; staying quiet", chat)
+                return None
+            repetition = guard.check(text, history)
+            if repetition is None:
+                return text
+            if guard.policy is LoopPolicy.REGENERATE and attempt < guard.max_attempts:
+                self._intervene(chat, repetition, "regenerating with higher penalties", attempt)
+            elif guard.policy is LoopPolicy.DROP and not dropped:
+                removed = _drop_replies(buffer, {history[index] for index in repetition.matches})
+                self._intervene(
+                    chat,
+                    repetition,
+                    f"dropped {removed} repeated replies; asking again",
+                    attempt,
+                )
+                dropped = True
+            else:
+                self._intervene(chat, repetition, "stayed silent", attempt)
+                return None
+            attempt += 1
+
+    def _intervene(self, chat: str, repetition: Repetition, action: str, attempt: int) -> None:
+        self.guard.record(
+            Intervention(
+                chat=chat,
+                at=self.clock.now(),
+                policy=self.guard.policy,
+                repetition=repetition,
+                action=action,
+                attempt=attempt,
+            )
+        )
+
+    async def _generate(
+        self, chat: str, entries: Sequence[Turn], penalties: dict[str, float]
+    ) -> str | None:
+        delays = self.backoff.delays()
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await self._try(entries, penalties)
+            if not isinstance(outcome, openai.OpenAIError):
+                return outcome
+            delay = self._next_delay(chat, outcome, delays, attempt)
+            if delay is None:
+                return None
+            await self.sleep(delay)
+
+    async def _try(
+        self, entries: Sequence[Turn], penalties: dict[str, float]
+    ) -> str | openai.OpenAIError:
+        try:
+            return await self._request(entries, penalties)
+        except openai.OpenAIError as error:
+            return error
+
+    def _next_delay(
+        self,
+        chat: str,
+        error: openai.OpenAIError,
+        delays: Iterator[float],
+        attempt: int,
+    ) -> float | None:
+        reason = _describe(error)
+        if not _retryable(error):
+            logger.error(
+                "model endpoint refused the request in chat %r (%s: %s); staying quiet",
+                chat,
+                reason,
+                excerpt(str(error), 160),
+            )
+            return None
+        delay = next(delays, None)
+        if delay is None:
+            logger.error(
+                "model endpoint failed %d times in chat %r (last: %s); staying quiet",
+                attempt,
+                chat,
+                reason,
+            )
+            return None
+        hint = _retry_after(error)
+        if hint is not None:
+            delay = min(max(delay, hint), self.backoff.maximum.total_seconds())
+        logger.warning(
+            "model endpoint failed in chat %r (%s); retrying in %.1f s",
+            chat,
+            reason,
+            delay,
+        )
+        return delay
+
+    async def _request(self, entries: Sequence[Turn], penalties: dict[str, float]) -> str:
+        options: dict[str, Any] = {"max_tokens": self.max_reply_tokens, **penalties}
+        if self.temperature is not None:
+            options["temperature"] = self.temperature
+        renderer = self.renderer
+        if isinstance(renderer, LegacyRenderer):
+            completion = await self.client.completions.create(
+                model=self.model,
+                prompt=renderer.prompt(entries),
+                stop=[renderer.stop],
+                **options,
+            )
+            text = completion.choices[0].text if completion.choices else ""
+            return text.split(renderer.stop, 1)[0].strip()
+        messages = cast("list[ChatCompletionMessageParam]", renderer.messages(entries))
+        chat_completion = await self.client.chat.completions.create(
+            model=self.model, messages=messages, **options
+        )
+        if not chat_completion.choices:
+            return ""
+        return (chat_completion.choices[0].message.content or "").strip()
+
+    async def _deliver(self, chat: str, buffer: ConversationBuffer, text: str) -> None:
+        if self.split_lines:
+            parts = [line.strip() for line in text.splitlines() if line.strip()]
+        else:
+            parts = [text]
+        for index, part in enumerate(parts):
+            if index:
+                await self.sleep(self.line_delay.total_seconds())
+            await self.send(chat, part)
+            buffer.add(
+                Message(
+                    id=f"{buffer.persona.id}:reply:{next(self._ids)}",
+                    sent_at=self.clock.now(),
+                    author=buffer.persona,
+                    text=part,
+                )
+            )
+        logger.info("replied in chat %r with %d message(s)", chat, len(parts))
