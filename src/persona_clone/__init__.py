@@ -47,6 +47,7 @@ from .parsers import (
     StrictIssueSink,
     parse,
 )
+from .parsers.whatsapp import DateOrder, WhatsAppParser
 
 # --- datasets ---------------------------------------------------------------
 
@@ -62,6 +63,7 @@ __all__ = [
     "CollectingIssueSink",
     "ConfigError",
     "DatasetError",
+    "DateOrder",
     "FineTuneError",
     "IssueSink",
     "Merger",
@@ -89,6 +91,7 @@ __all__ = [
     "SystemClock",
     "Turn",
     "UnknownFormatError",
+    "WhatsAppParser",
     "apply",
     "merge_chronological",
     "parse",

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     # name -> "module:Class"; also declared in pyproject.toml under ENTRY_POINT_GROUP
+    "whatsapp": "persona_clone.parsers.whatsapp:WhatsAppParser",
 }
 """The built-in formats, known in code so a source checkout works without metadata."""
 

@@ -1,0 +1,162 @@
+"""
+Benchmark `persona_clone.parse` on a large WhatsApp export, side by side with the floor.
+
+Generates an export with ``../shared/bench/gen_exports.py`` in a temporary folder,
+then runs, each in a fresh process so times and peak memory do not mix:
+
+- ``floor.py stream``: the reference minimal streaming parser (naive tuples);
+- ``persona_clone.parse(...)`` consuming full `Message` objects one by one;
+- whatstk, if it is installed.
+
+Prints one JSON line per run and the ratios. Usage::
+
+    python benchmarks/bench_whatsapp.py --messages 200000 --format whatsapp-android
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+_OURS = """
+import json, resource, sys, time
+import persona_clone
+start = time.perf_counter()
+count = 0
+for _ in persona_clone.parse(sys.argv[1], format="whatsapp", tz=sys.argv[2]):
+    count += 1
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"level": "persona_clone", "count": count, "seconds": round(seconds, 4),
+                  "peak_rss_mb": round(peak, 1)}))
+"""
+
+_WHATSTK = """
+import json, resource, sys, time
+from whatstk import WhatsAppChat
+start = time.perf_counter()
+chat = WhatsAppChat.from_source(filepath=sys.argv[1])
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"level": "whatstk", "count": len(chat.df), "seconds": round(seconds, 4),
+                  "peak_rss_mb": round(peak, 1)}))
+"""
+
+_BASELINE = """
+import json, resource
+print(json.dumps({"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+"""
+
+
+def _run(command: list[str]) -> dict[str, object]:
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _has_whatstk() -> bool:
+    done = subprocess.run(
+        [sys.executable, "-c", "import whatstk"], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate an export, time the floor and persona_clone on it, print the ratios."""
+    options = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[1] if __doc__ else ""
+    )
+    options.add_argument("--messages", type=int, default=1_000_000)
+    options.add_argument(
+        "--format",
+        default="whatsapp-android",
+        choices=[
+            "whatsapp-android",
+            "whatsapp-android-24h",
+            "whatsapp-ios",
+            "whatsapp-ios-12h",
+        ],
+    )
+    options.add_argument("--seed", type=int, default=1)
+    options.add_argument("--tz", default="Europe/Istanbul")
+    options.add_argument("--shared", type=Path, default=SHARED)
+    options.add_argument(
+        "--repeat", type=int, default=1, help="runs of each tool; the best is kept"
+    )
+    args = options.parse_args(argv)
+
+    bench = args.shared / "bench"
+    if not (bench / "gen_exports.py").is_file():
+        sys.stderr.write(f"{bench} holds no gen_exports.py; pass --shared\n")
+        return 2
+    with tempfile.TemporaryDirectory() as folder:
+        export = Path(folder) / "chat.txt"
+        subprocess.run(
+            [
+                sys.executable,
+                str(bench / "gen_exports.py"),
+                "--format", args.format,
+                "--messages", str(args.messages),
+                "--seed", str(args.seed),
+                "-o", str(export),
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        runs = {
+            "floor": [
+                sys.executable,
+                str(bench / "floor.py"),
+                "stream",
+                args.format,
+                str(export),
+            ],
+            "persona_clone": [sys.executable, "-c", _OURS, str(export), args.tz],
+        }
+        if _has_whatstk():
+            runs["whatstk"] = [sys.executable, "-c", _WHATSTK, str(export)]
+        results: dict[str, dict[str, object]] = {}
+        for name, command in runs.items():
+            best: dict[str, object] | None = None
+            for _ in range(args.repeat):
+                result = _run(command)
+                if (
+                    best is None
+                    or "error" in best
+                    or (
+                        "seconds" in result
+                        and float(result["seconds"]) < float(best["seconds"])  # type: ignore[arg-type]
+                    )
+                ):
+                    best = result
+            assert best is not None
+            results[name] = best
+            sys.stdout.write(json.dumps({"tool": name, **best}) + "\n")
+        interpreter = _run([sys.executable, "-c", _BASELINE])
+    summary: dict[str, object] = {
+        "messages": args.messages,
+        "format": args.format,
+        "interpreter_peak_rss_mb": interpreter.get("peak_rss_mb"),
+    }
+    ours = results["persona_clone"]
+    if "seconds" in ours:
+        for name in ("floor", "whatstk"):
+            other = results.get(name, {})
+            if "seconds" in other:
+                ratio = float(ours["seconds"]) / float(other["seconds"])  # type: ignore[arg-type]
+                summary[f"persona_clone/{name}"] = round(ratio, 2)
+    sys.stdout.write(json.dumps(summary) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,616 @@
+"""
+`WhatsAppParser`: WhatsApp ``.txt`` exports, Android and iOS, any locale.
+
+The parser reads the export twice, streaming both times. The first pass
+(`persona_clone.parsers.whatsapp_grammar.HeaderSurvey`) learns the file's header
+shape and date order from every header; the second turns lines into messages
+with one compiled regex made for that file. Memory stays bounded by the longest
+message and the number of distinct dates, whatever the file's size.
+
+WhatsApp writes local wall time without an offset: the zone comes from the
+caller (``parse(path, tz="Europe/Istanbul")``) and defaults to UTC.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import io
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from pathlib import PurePosixPath
+from typing import IO, ClassVar, Final
+
+import pendulum
+from attrs import field, frozen
+
+from persona_clone.errors import ParseError, excerpt
+from persona_clone.message import (
+    Attachment,
+    Message,
+    MessageKind,
+    Participant,
+    SourceRef,
+    nfc,
+)
+from persona_clone.parsers.base import ParseContext, Severity
+from persona_clone.parsers.source import Sample, Source, detect_encoding
+from persona_clone.parsers.whatsapp_grammar import (
+    DateOrder,
+    FileGrammar,
+    HeaderSurvey,
+    NoHeaderError,
+)
+from persona_clone.parsers.whatsapp_locale import (
+    ATTACHED_SUFFIXES,
+    AUTHOR_CONTROLS,
+    BIDI_MARKS,
+    CHAT_FILE_PREFIXES,
+    DELETED_BODIES,
+    EDITED_MARKERS,
+    IOS_ATTACHED_PREFIXES,
+    MEDIA_PLACEHOLDERS,
+    SYSTEM_PATTERN,
+)
+
+
+__all__ = ["DateOrder", "WhatsAppParser"]
+
+_SNIFF: Final = re.compile(
+    r"^[\u200e\u200f]*(?P<bracket>\[)?[\u200e\u200f]*"
+    r"\d{1,4}[./-] ?\d{1,2}[./-] ?\d{1,4}\.?"
+    r"(?:, ?|[ \u00a0]à[ \u00a0]|[ \u00a0]klo[ \u00a0]|[ \u00a0])[\u200e\u200f]*"
+    r"(?:[^\d\s\[\]\-:.,]{1,4}[ \u00a0\u202f]?)?\d{1,2}[:.]\d\d(?P<seconds>[:.]\d\d)?"
+    r"(?:[ \u00a0\u202f]?[^\d\s\[\]\-:][^\[\]\-\n\d]{0,8}?)?[\u200e\u200f]*"
+    r"(?:\] |[ \u00a0][-\u2013][ \u00a0])",
+    re.MULTILINE,
+)
+_SNIFF_LINES: Final = 12
+_SHORT_BODY: Final = 64
+_MAX_AUTHOR: Final = 80
+_CACHE_LIMIT: Final = 4096
+_HEAD: Final = 4096
+_NOT_TEXT: Final = 9
+_QUOTES: Final = "\"'“”„«»\u2018\u2019\u201a"
+_AUTHOR_TABLE: Final = str.maketrans(dict.fromkeys(AUTHOR_CONTROLS))
+_HEADER_EXAMPLE: Final = (
+    "a WhatsApp message header such as '31/12/2023, 21:05 - Name: text' "
+    "or '[31/12/2023, 21:05:12] Name: text'"
+)
+
+# Messages are built without running their validators: the parser guarantees what
+# they check (aware time, NFC text, an author exactly when the kind is not system),
+# and skipping them makes a message about three times cheaper, which matters on
+# million-message exports. Equality, hashing, pickling and repr are a normal Message's.
+_new = object.__new__
+_DateTime = pendulum.DateTime
+(
+    _set_id,
+    _set_sent_at,
+    _set_author,
+    _set_text,
+    _set_kind,
+    _set_reply_to,
+    _set_attachments,
+    _set_edited,
+    _set_source,
+) = (
+    Message.__dict__[name].__set__
+    for name in (
+        "id",
+        "sent_at",
+        "author",
+        "text",
+        "kind",
+        "reply_to",
+        "attachments",
+        "edited",
+        "source",
+    )
+)
+_set_file, _set_line, _set_path = (
+    SourceRef.__dict__[name].__set__ for name in ("file", "line", "path")
+)
+_TEXT: Final = MessageKind.TEXT
+_SYSTEM: Final = MessageKind.SYSTEM
+_MEDIA: Final = MessageKind.MEDIA
+_DELETED: Final = MessageKind.DELETED
+_MARK_PREFIXES: Final = tuple(BIDI_MARKS)
+_ATTACHED_ENDS: Final = (">", ")")
+_SPACE_MARKS: Final = " \t\u00a0\u202f" + BIDI_MARKS
+_system = SYSTEM_PATTERN.search
+_is_nfc = unicodedata.is_normalized
+_normalize = unicodedata.normalize
+
+
+def _chat_rank(member: str) -> int:
+    """Rank *member* as the chat of a WhatsApp export (lower is likelier)."""
+    path = PurePosixPath(member)
+    if path.suffix.lower() != ".txt" or "__MACOSX" in path.parts:
+        return _NOT_TEXT
+    name = path.stem.replace("_", " ").casefold()
+    if path.name == "_chat.txt":
+        return 0
+    if name.startswith(CHAT_FILE_PREFIXES):
+        return 1
+    if "whatsapp" in name:
+        return 2
+    return 3
+
+
+def _looks_like_chat(text: str) -> tuple[int, bool]:
+    """Count headers among the first non-empty lines; say if the first is one."""
+    lines = [line for line in text.lstrip("\ufeff").split("\n") if line.strip()][
+        :_SNIFF_LINES
+    ]
+    headers = 0
+    first = False
+    for index, line in enumerate(lines):
+        found = _SNIFF.match(line)
+        if found is not None and (
+            found["bracket"] is None or found["seconds"] is not None
+        ):
+            headers += 1
+            first = first or index == 0
+    return headers, first
+
+
+@frozen(kw_only=True)
+class WhatsAppParser:
+    """
+    Reads WhatsApp chat exports (``.txt``, the exported ``.zip``, or its folder).
+
+    Android (``31/12/2023, 21:05 - Name: text``) and iOS
+    (``[31/12/2023, 21:05:12] Name: text``) exports in any locale: every date
+    order, separators ``/ . -``, two- or four-digit years, 12 h clocks with any
+    day-period marker (``PM``, ``p. m.``, ``ÖS``, ``오후``, ``下午``) and 24 h clocks.
+    The date order is inferred from every header in the file.
+
+    Times are the phone's local wall time; the zone comes from
+    ``ParseContext.tz`` (``parse(path, tz=...)``, default UTC).
+
+    Args:
+        date_order: Force the order of day, month and year instead of inferring it.
+        default_date_order: The order used when no date in the file decides
+            (every day is 12 or less and both orders keep the file
+            chronological); a warning is reported.
+        am_markers: Extra spellings of before-noon markers for locales the
+            built-in tables miss.
+        pm_markers: Extra spellings of after-noon markers.
+        member: The chat file inside a zip or folder, when it holds several.
+        chunk_size: Characters read at a time by the first pass.
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: ClassVar[str] = "whatsapp"
+
+    date_order: DateOrder | None = None
+    default_date_order: DateOrder = DateOrder.DMY
+    am_markers: tuple[str, ...] = field(default=(), converter=tuple)
+    pm_markers: tuple[str, ...] = field(default=(), converter=tuple)
+    member: str | None = None
+    chunk_size: int = 1 << 16
+
+    def sniff(self, sample: Sample) -> float:
+        """Score *sample*: high when its first lines are WhatsApp headers."""
+        if sample.is_container:
+            ranked = sorted(
+                (_chat_rank(m), m) for m in sample.members if _chat_rank(m) < _NOT_TEXT
+            )
+            best = 0.0
+            for rank, member in ranked[:8]:
+                headers, first = _looks_like_chat(sample.text(member))
+                if headers and first:
+                    best = max(best, 0.95 if rank <= 1 else 0.9 if rank == 2 else 0.7)  # noqa: PLR2004
+            return best
+        headers, first = _looks_like_chat(sample.text())
+        if not headers:
+            return 0.0
+        score = 0.5 + 0.1 * min(headers, 4) if first else 0.3
+        if _chat_rank(sample.name) <= 2:  # noqa: PLR2004
+            score += 0.05
+        return min(score, 0.95)
+
+    def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
+        """
+        Yield the export's messages in file order.
+
+        Raises:
+            ParseError: the input is not a readable WhatsApp chat (empty, binary,
+                undecodable, no header, a zip without a chat); in strict mode also
+                the first line that cannot be read.
+        """
+        member = self._chat_member(source)
+        display = source.display(member)
+        media = self._media_members(source, member)
+        grammar = self._survey(source, member, display)
+        for warning in grammar.warnings:
+            context.report(display, warning, severity=Severity.WARNING, lines=0)
+        with _open_text(source, member, display) as text:
+            yield from _Reader(
+                grammar=grammar, context=context, display=display, media=media
+            ).messages(text)
+
+    def _chat_member(self, source: Source) -> str:
+        if not (source.is_zip or source.is_dir):
+            return ""
+        members = source.members()
+        if self.member is not None:
+            if self.member not in members:
+                raise ParseError(
+                    source.display(),
+                    f"a member named {self.member!r}",
+                    _listing(members),
+                )
+            return self.member
+        ranked = sorted(
+            (_chat_rank(m), m) for m in members if _chat_rank(m) < _NOT_TEXT
+        )
+        if not ranked:
+            raise ParseError(
+                source.display(),
+                "a WhatsApp chat inside ('_chat.txt' or 'WhatsApp Chat with ….txt')",
+                _listing(members),
+            )
+        best = ranked[0][0]
+        if best <= 2:  # noqa: PLR2004
+            tied = [m for rank, m in ranked if rank == best]
+        else:
+            tied = [m for _, m in ranked if _looks_like_chat(_head(source, m))[0]]
+            if not tied:
+                raise ParseError(
+                    source.display(),
+                    "a WhatsApp chat inside",
+                    _listing([m for _, m in ranked]),
+                )
+        if len(tied) > 1:
+            raise ParseError(
+                source.display(),
+                "one WhatsApp chat (pass WhatsAppParser(member=...) to choose)",
+                _listing(tied),
+            )
+        return tied[0]
+
+    @staticmethod
+    def _media_members(source: Source, member: str) -> dict[str, str]:
+        """The files beside the chat in a zip or folder, by file name."""
+        if not member:
+            return {}
+        folder = PurePosixPath(member).parent
+        return {
+            PurePosixPath(m).name: m
+            for m in source.members()
+            if m != member and PurePosixPath(m).parent == folder
+        }
+
+    def _survey(self, source: Source, member: str, display: str) -> FileGrammar:
+        survey = HeaderSurvey()
+        with _open_text(source, member, display) as text:
+            read = text.read
+            size = self.chunk_size
+            try:
+                while chunk := read(size):
+                    survey.feed(chunk)
+            except UnicodeDecodeError as error:
+                raise _decode_error(display, error) from None
+        try:
+            return survey.grammar(
+                order=self.date_order,
+                default_order=self.default_date_order,
+                am_markers=self.am_markers,
+                pm_markers=self.pm_markers,
+            )
+        except NoHeaderError:
+            with _open_text(source, member, display) as text:
+                first = next((line for line in text if line.strip()), "")
+            raise ParseError(
+                f"{display}:1", _HEADER_EXAMPLE, excerpt(first.rstrip("\n"))
+            ) from None
+
+
+def _listing(members: list[str] | tuple[str, ...]) -> str:
+    shown = ", ".join(repr(m) for m in members[:6])
+    more = f" and {len(members) - 6} more" if len(members) > 6 else ""  # noqa: PLR2004
+    return f"members {shown}{more}" if members else "no files"
+
+
+def _head(source: Source, member: str) -> str:
+    with source.open_binary(member) as handle:
+        raw = handle.read(_HEAD)
+    return raw.decode(detect_encoding(raw), errors="replace")
+
+
+def _decode_error(display: str, error: UnicodeDecodeError) -> ParseError:
+    bad = error.object[error.start : error.start + 4]
+    return ParseError(
+        display,
+        f"text in UTF-8 or UTF-16 (could not decode as {error.encoding})",
+        f"bytes {bytes(bad)!r}",
+    )
+
+
+def _open_text(source: Source, member: str, display: str) -> IO[str]:
+    """Open the chat as text, with clear errors for empty, binary and odd files."""
+    with source.open_binary(member) as probe:
+        head = probe.read(_HEAD)
+    if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+        raise ParseError(display, "a WhatsApp chat export", "an empty file")
+    encoding = detect_encoding(head)
+    if encoding == "utf-8":
+        if b"\x00" in head:
+            raise ParseError(display, "a text file", "binary data")
+        encoding = "utf-8-sig"
+    binary = source.open_binary(member)
+    return io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline=None)
+
+
+class _Times:
+    """
+    Turns header fields into aware times in the caller's zone.
+
+    Around a daylight-saving change the same wall time can mean two instants (the
+    clocks went back) or none (they went forward). On those days each time is
+    read so the output stays chronological: a repeated wall time after the clock
+    went back is the later instant; a wall time that does not exist moves
+    forward by the gap, with a warning.
+    """
+
+    def __init__(
+        self, zone: dt.tzinfo, report: Callable[[int, str, str], None]
+    ) -> None:
+        self.zone = zone
+        self.report = report
+        self.dst = hasattr(zone, "key")  # fixed offsets never change
+        self.days: dict[tuple[int, int, int], bool] = {}
+
+    def changes_on(self, year: int, month: int, day: int) -> bool:
+        """Whether the zone's offset changes during that day (or at its edges)."""
+        start = dt.datetime(year, month, day, tzinfo=self.zone)
+        end = start + dt.timedelta(days=1)
+        offsets = {
+            start.utcoffset(),
+            start.replace(fold=1).utcoffset(),
+            end.utcoffset(),
+            end.replace(fold=1).utcoffset(),
+        }
+        return len(offsets) > 1
+
+    def at(
+        self,
+        fields: tuple[int, int, int, int, int, int],
+        previous: dt.datetime | None,
+        line: int,
+    ) -> tuple[dt.datetime, bool]:
+        """Return the instant and whether the next equal header may reuse it."""
+        stamp = _DateTime(*fields, tzinfo=self.zone)
+        if not self.dst:
+            return stamp, True
+        days = self.days
+        day = fields[:3]
+        if day not in days:
+            days[day] = self.changes_on(*day)
+        if not days[day]:
+            return stamp, True
+        return self.transition(stamp, previous, line), False
+
+    def transition(
+        self, stamp: pendulum.DateTime, previous: dt.datetime | None, line: int
+    ) -> dt.datetime:
+        """Read a wall time on a day when the zone's offset changes."""
+        later = stamp.replace(fold=1)
+        first, second = stamp.utcoffset(), later.utcoffset()
+        if first == second or first is None or second is None:
+            return stamp
+        if first > second:  # ambiguous: the clocks went back
+            if (
+                previous is not None
+                and stamp.timestamp() < previous.timestamp() <= later.timestamp()
+            ):
+                return later
+            return stamp
+        moved = stamp.astimezone(dt.timezone.utc).astimezone(self.zone)
+        self.report(
+            line,
+            f"a wall time that exists in {self.zone}",
+            stamp.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+        return moved
+
+
+class _Reader:
+    """The second pass: lines to messages for one file, with its learned grammar."""
+
+    def __init__(
+        self,
+        *,
+        grammar: FileGrammar,
+        context: ParseContext,
+        display: str,
+        media: dict[str, str],
+    ) -> None:
+        self.grammar = grammar
+        self.context = context
+        self.display = display
+        self.media = media
+        self.ios = grammar.shape.ios
+        self.authors: dict[str, tuple[Participant | None, bool]] = {}
+        self._known_author = self.authors.get
+        self.times = _Times(context.tz, self._warn_time)
+
+    def _warn_time(self, line: int, expected: str, found: str) -> None:
+        self.context.report(
+            f"{self.display}:{line}",
+            expected,
+            found,
+            severity=Severity.WARNING,
+            lines=0,
+        )
+
+    def _drop(self, start: int, expected: str, body: list[str]) -> None:
+        self.context.report(
+            f"{self.display}:{start}", expected, body[0], lines=len(body)
+        )
+
+    def messages(self, text: IO[str]) -> Iterator[Message]:  # noqa: C901, PLR0912
+        """Yield the messages of *text*; report every line that is not part of one."""
+        match = self.grammar.header.match
+        fields = self.grammar.fields
+        at = self.times.at
+        build = self._build
+        last_key = ""
+        body: list[str] = []
+        start = 1
+        sent_at: dt.datetime | None = None
+        problem: str | None = (
+            "a message header on the first line (text before any header)"
+        )
+        line_number = 0
+        try:
+            for line in text:
+                line_number += 1
+                if line[-1:] == "\n":
+                    line = line[:-1]  # noqa: PLW2901
+                found = match(line)
+                if found is None:
+                    body.append(line)
+                    continue
+                if body:
+                    if problem is None:
+                        yield build(start, sent_at, body)  # type: ignore[arg-type]
+                    else:
+                        self._drop(start, problem, body)
+                end = found.end()
+                key = line[:end]
+                start = line_number
+                body = [line[end:]]
+                if key == last_key and problem is None:
+                    continue  # same header time as the message before: same instant
+                problem = None
+                try:
+                    sent_at, cacheable = at(
+                        fields(found.groups()), sent_at, line_number
+                    )
+                except ValueError as error:
+                    problem = _date_problem(error)
+                    last_key = ""
+                else:
+                    last_key = key if cacheable else ""
+        except UnicodeDecodeError as error:
+            where = f"{self.display}:{line_number + 1}"
+            raise _decode_error(where, error) from None
+        if body:
+            if problem is None:
+                yield build(start, sent_at, body)  # type: ignore[arg-type]
+            else:
+                self._drop(start, problem, body)
+
+    def _author(self, name: str) -> tuple[Participant | None, bool]:
+        """Return the participant a header names, and whether it may be an event."""
+        known = self.authors.get(name)
+        if known is None:
+            if len(self.authors) >= _CACHE_LIMIT:  # odd files: keep memory bounded
+                self.authors.clear()
+            clean = nfc(name.translate(_AUTHOR_TABLE).strip())
+            suspicious = len(name) > _MAX_AUTHOR or any(q in name for q in _QUOTES)
+            participant = Participant(id=clean, name=clean) if clean else None
+            known = self.authors[name] = (
+                participant,
+                suspicious or participant is None,
+            )
+        return known
+
+    def _build(  # noqa: C901, PLR0912, PLR0915 - one flat function: it runs once per message
+        self, start: int, sent_at: dt.datetime, body: list[str]
+    ) -> Message:
+        """Turn one entry (header rest and continuation lines) into a message."""
+        rest = body[0]
+        colon = rest.find(": ")
+        author: Participant | None = None
+        kind = _TEXT
+        if colon < 0:
+            kind = _SYSTEM
+            first = rest.lstrip(BIDI_MARKS)
+        else:
+            name = rest[:colon]
+            known = self._known_author(name)
+            author, suspicious = known if known is not None else self._author(name)
+            first = rest[colon + 2 :]
+            if first.startswith(_MARK_PREFIXES):
+                first = first.lstrip(BIDI_MARKS)
+                if self.ios and _system(first):
+                    kind = _SYSTEM
+            if suspicious and kind is _TEXT and (author is None or _system(rest)):
+                kind = _SYSTEM
+                first = rest.lstrip(BIDI_MARKS)
+            if kind is _SYSTEM:
+                author = None
+        attachments: tuple[Attachment, ...] = ()
+        if kind is _TEXT:
+            if len(first) <= _SHORT_BODY and len(body) == 1:
+                key = first.strip(_SPACE_MARKS).rstrip(".").casefold()
+                if key in MEDIA_PLACEHOLDERS:
+                    kind = _MEDIA
+                    attachments = (Attachment(name=first.strip(_SPACE_MARKS)),)
+                elif key in DELETED_BODIES:
+                    kind = _DELETED
+            if kind is _TEXT and first.endswith(_ATTACHED_ENDS):
+                attached = self._attached(first)
+                if attached is not None:
+                    kind = _MEDIA
+                    attachments = (attached,)
+        text = first if len(body) == 1 else "\n".join([first, *body[1:]])
+        edited = False
+        if text.endswith(">") and kind is not _SYSTEM:
+            for marker in EDITED_MARKERS:
+                if text.endswith(marker):
+                    text = text[: -len(marker)].rstrip(BIDI_MARKS)
+                    if text[-1:] in (" ", "\n"):
+                        text = text[:-1]
+                    edited = True
+                    break
+        if not text.isascii() and not _is_nfc("NFC", text):
+            text = _normalize("NFC", text)
+        ref = _new(SourceRef)
+        _set_file(ref, self.display)
+        _set_line(ref, start)
+        _set_path(ref, None)
+        message = _new(Message)
+        _set_id(message, str(start))
+        _set_sent_at(message, sent_at)
+        _set_author(message, author)
+        _set_text(message, text)
+        _set_kind(message, kind)
+        _set_reply_to(message, None)
+        _set_attachments(message, attachments)
+        _set_edited(message, edited)
+        _set_source(message, ref)
+        return message
+
+    def _attached(self, first: str) -> Attachment | None:
+        """Return the file a body names as attached (``<attached: …>``, ``(…)``)."""
+        name: str | None = None
+        if first[-1:] == ">":
+            for prefix in IOS_ATTACHED_PREFIXES:
+                where = first.rfind(prefix)
+                if where >= 0:
+                    name = first[where + len(prefix) : -1].strip()
+                    break
+        elif first[-1:] == ")" and first.endswith(ATTACHED_SUFFIXES):
+            name = first[: first.rindex(" (")].strip(BIDI_MARKS + " ")
+        if not name:
+            return None
+        return Attachment(
+            name=name,
+            url=self.media.get(name),
+            content_type=mimetypes.guess_type(name)[0],
+        )
+
+
+def _date_problem(error: ValueError) -> str:
+    reason = str(error)
+    if reason.startswith(("a known", "an hour")):
+        return reason
+    return f"a valid date and time in the header ({reason})"
