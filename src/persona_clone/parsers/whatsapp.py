@@ -73,7 +73,8 @@ _MAX_AUTHOR: Final = 80
 _CACHE_LIMIT: Final = 4096
 _HEAD: Final = 4096
 _NOT_TEXT: Final = 9
-_QUOTES: Final = "\"'“”„«»\u2018\u2019\u201a"
+_QUOTED: Final = re.compile("\\s[\"'“”„«»\u2018\u2019\u201a]")
+"""An opening quote after a space: the ": " may sit inside a quoted group subject."""
 _AUTHOR_TABLE: Final = str.maketrans(dict.fromkeys(AUTHOR_CONTROLS))
 _HEADER_EXAMPLE: Final = (
     "a WhatsApp message header such as '31/12/2023, 21:05 - Name: text' "
@@ -514,7 +515,7 @@ class _Reader:
             if len(self.authors) >= _CACHE_LIMIT:  # odd files: keep memory bounded
                 self.authors.clear()
             clean = nfc(name.translate(_AUTHOR_TABLE).strip())
-            suspicious = len(name) > _MAX_AUTHOR or any(q in name for q in _QUOTES)
+            suspicious = len(name) > _MAX_AUTHOR or _QUOTED.search(name) is not None
             participant = Participant(id=clean, name=clean) if clean else None
             known = self.authors[name] = (
                 participant,
