@@ -63,6 +63,14 @@ def _run(command: list[str]) -> dict[str, object]:
     return result
 
 
+def _faster(result: dict[str, object], best: dict[str, object]) -> bool:
+    if "seconds" not in result:
+        return False
+    if "seconds" not in best:
+        return True
+    return float(result["seconds"]) < float(best["seconds"])  # type: ignore[arg-type]
+
+
 def _has_whatstk() -> bool:
     done = subprocess.run(
         [sys.executable, "-c", "import whatstk"], capture_output=True, check=False
@@ -125,22 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         if _has_whatstk():
             runs["whatstk"] = [sys.executable, "-c", _WHATSTK, str(export)]
         results: dict[str, dict[str, object]] = {}
-        for name, command in runs.items():
-            best: dict[str, object] | None = None
-            for _ in range(args.repeat):
+        for _ in range(
+            args.repeat
+        ):  # alternate the tools so load changes hit all alike
+            for name, command in runs.items():
                 result = _run(command)
-                if (
-                    best is None
-                    or "error" in best
-                    or (
-                        "seconds" in result
-                        and float(result["seconds"]) < float(best["seconds"])  # type: ignore[arg-type]
-                    )
-                ):
-                    best = result
-            assert best is not None
-            results[name] = best
-            sys.stdout.write(json.dumps({"tool": name, **best}) + "\n")
+                best = results.get(name)
+                if best is None or _faster(result, best):
+                    results[name] = result
+        for name, result in results.items():
+            sys.stdout.write(json.dumps({"tool": name, **result}) + "\n")
         interpreter = _run([sys.executable, "-c", _BASELINE])
     summary: dict[str, object] = {
         "messages": args.messages,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import io
 import mimetypes
 import re
@@ -49,9 +50,11 @@ from persona_clone.parsers.whatsapp_locale import (
     BIDI_MARKS,
     CHAT_FILE_PREFIXES,
     DELETED_BODIES,
+    DELETED_TEXTS,
     EDITED_MARKERS,
     IOS_ATTACHED_PREFIXES,
     MEDIA_PLACEHOLDERS,
+    MEDIA_TEXTS,
     SYSTEM_PATTERN,
 )
 
@@ -124,6 +127,34 @@ _SPACE_MARKS: Final = " \t\u00a0\u202f" + BIDI_MARKS
 _system = SYSTEM_PATTERN.search
 _is_nfc = unicodedata.is_normalized
 _normalize = unicodedata.normalize
+
+
+def _case_variants(texts: tuple[str, ...]) -> set[str]:
+    found = set()
+    for text in texts:
+        for variant in (text, text.lower(), text.upper(), text.capitalize()):
+            found.update((variant, variant.rstrip("."), variant.rstrip(".") + "."))
+    return found
+
+
+_BODY_KINDS: Final[dict[str, MessageKind]] = dict.fromkeys(
+    _case_variants(DELETED_TEXTS), MessageKind.DELETED
+) | dict.fromkeys(_case_variants(MEDIA_TEXTS), MessageKind.MEDIA)
+"""Placeholders as usually written, for a lookup before the normalised comparison."""
+
+
+def _placeholder_kind(body: str) -> MessageKind | None:
+    key = body.strip(_SPACE_MARKS).rstrip(".").casefold()
+    if key in MEDIA_PLACEHOLDERS:
+        return MessageKind.MEDIA
+    if key in DELETED_BODIES:
+        return MessageKind.DELETED
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholder_attachment(body: str) -> tuple[Attachment, ...]:
+    return (Attachment(name=body.strip(_SPACE_MARKS)),)
 
 
 def _chat_rank(member: str) -> int:
@@ -455,13 +486,14 @@ class _Reader:
             f"{self.display}:{start}", expected, body[0], lines=len(body)
         )
 
-    def messages(self, text: IO[str]) -> Iterator[Message]:  # noqa: C901, PLR0912
+    def messages(self, text: IO[str]) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
         """Yield the messages of *text*; report every line that is not part of one."""
         match = self.grammar.header.match
         fields = self.grammar.fields
         at = self.times.at
         build = self._build
-        last_key = ""
+        last_key = "\n"  # never starts a line: lines are split at "\n"
+        key_length = 0
         body: list[str] = []
         start = 1
         sent_at: dt.datetime | None = None
@@ -483,22 +515,27 @@ class _Reader:
                         yield build(start, sent_at, body)  # type: ignore[arg-type]
                     else:
                         self._drop(start, problem, body)
-                end = found.end()
-                key = line[:end]
                 start = line_number
+                if line.startswith(last_key):
+                    # Same header text as the message before: same instant, no work.
+                    body = [line[key_length:]]
+                    continue
+                end = found.end()
                 body = [line[end:]]
-                if key == last_key and problem is None:
-                    continue  # same header time as the message before: same instant
-                problem = None
                 try:
                     sent_at, cacheable = at(
                         fields(found.groups()), sent_at, line_number
                     )
                 except ValueError as error:
                     problem = _date_problem(error)
-                    last_key = ""
+                    last_key = "\n"
                 else:
-                    last_key = key if cacheable else ""
+                    problem = None
+                    if cacheable:
+                        last_key = line[:end]
+                        key_length = end
+                    else:
+                        last_key = "\n"
         except UnicodeDecodeError as error:
             where = f"{self.display}:{line_number + 1}"
             raise _decode_error(where, error) from None
@@ -531,6 +568,7 @@ class _Reader:
         colon = rest.find(": ")
         author: Participant | None = None
         kind = _TEXT
+        marked = False
         if colon < 0:
             kind = _SYSTEM
             first = rest.lstrip(BIDI_MARKS)
@@ -540,6 +578,7 @@ class _Reader:
             author, suspicious = known if known is not None else self._author(name)
             first = rest[colon + 2 :]
             if first.startswith(_MARK_PREFIXES):
+                marked = True
                 first = first.lstrip(BIDI_MARKS)
                 if self.ios and _system(first):
                     kind = _SYSTEM
@@ -550,13 +589,16 @@ class _Reader:
                 author = None
         attachments: tuple[Attachment, ...] = ()
         if kind is _TEXT:
-            if len(first) <= _SHORT_BODY and len(body) == 1:
-                key = first.strip(_SPACE_MARKS).rstrip(".").casefold()
-                if key in MEDIA_PLACEHOLDERS:
-                    kind = _MEDIA
-                    attachments = (Attachment(name=first.strip(_SPACE_MARKS)),)
-                elif key in DELETED_BODIES:
-                    kind = _DELETED
+            if len(body) == 1:
+                placeholder = _BODY_KINDS.get(first)
+                if placeholder is None and (
+                    (marked or first.startswith("<")) and len(first) <= _SHORT_BODY
+                ):
+                    placeholder = _placeholder_kind(first)
+                if placeholder is not None:
+                    kind = placeholder
+                    if kind is _MEDIA:
+                        attachments = _placeholder_attachment(first)
             if kind is _TEXT and first.endswith(_ATTACHED_ENDS):
                 attached = self._attached(first)
                 if attached is not None:

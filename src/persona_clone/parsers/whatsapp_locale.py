@@ -23,9 +23,11 @@ __all__ = [
     "ATTACHED_SUFFIXES",
     "CHAT_FILE_PREFIXES",
     "DELETED_BODIES",
+    "DELETED_TEXTS",
     "EDITED_MARKERS",
     "IOS_ATTACHED_PREFIXES",
     "MEDIA_PLACEHOLDERS",
+    "MEDIA_TEXTS",
     "PM_MARKERS",
     "SYSTEM_PATTERN",
     "body_key",
@@ -120,7 +122,7 @@ def body_key(body: str) -> str:
     return body.strip(" \t\u00a0\u202f" + BIDI_MARKS).rstrip(".").strip().casefold()
 
 
-_MEDIA: Final = (
+MEDIA_TEXTS: Final = (
     # Android, one generic placeholder per language
     "<Media omitted>",
     "<Multimedia omitido>",
@@ -191,10 +193,12 @@ _MEDIA: Final = (
     "null",
 )
 
-MEDIA_PLACEHOLDERS: Final = frozenset(body_key(m) for m in _MEDIA)
+"""Media placeholders as WhatsApp writes them."""
+
+MEDIA_PLACEHOLDERS: Final = frozenset(body_key(m) for m in MEDIA_TEXTS)
 """Bodies that stand for omitted media, in `body_key` form."""
 
-_DELETED: Final = (
+DELETED_TEXTS: Final = (
     "This message was deleted",
     "You deleted this message",
     "Se eliminó este mensaje.",
@@ -217,7 +221,9 @@ _DELETED: Final = (
     "Вы удалили данное сообщение",
 )
 
-DELETED_BODIES: Final = frozenset(body_key(m) for m in _DELETED)
+"""Deletion notices as WhatsApp writes them."""
+
+DELETED_BODIES: Final = frozenset(body_key(m) for m in DELETED_TEXTS)
 """Deletion notices, in `body_key` form."""
 
 EDITED_MARKERS: Final = (
