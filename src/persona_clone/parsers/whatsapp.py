@@ -79,6 +79,7 @@ _NOT_TEXT: Final = 9
 _QUOTED: Final = re.compile("\\s[\"'“”„«»\u2018\u2019\u201a]")
 """An opening quote after a space: the ": " may sit inside a quoted group subject."""
 _AUTHOR_TABLE: Final = str.maketrans(dict.fromkeys(AUTHOR_CONTROLS))
+_BEFORE_HEADER: Final = "a message header on the first line (text before any header)"
 _HEADER_EXAMPLE: Final = (
     "a WhatsApp message header such as '31/12/2023, 21:05 - Name: text' "
     "or '[31/12/2023, 21:05:12] Name: text'"
@@ -263,7 +264,11 @@ class WhatsAppParser:
             context.report(display, warning, severity=Severity.WARNING, lines=0)
         with _open_text(source, member, display) as text:
             yield from _Reader(
-                grammar=grammar, context=context, display=display, media=media
+                grammar=grammar,
+                context=context,
+                display=display,
+                media=media,
+                chunk_size=self.chunk_size,
             ).messages(text)
 
     def _chat_member(self, source: Source) -> str:
@@ -323,9 +328,12 @@ class WhatsAppParser:
         with _open_text(source, member, display) as text:
             read = text.read
             size = self.chunk_size
+            forced = self.date_order is not None
             try:
                 while chunk := read(size):
                     survey.feed(chunk)
+                    if forced and survey.shape_known:
+                        break  # the dates are read only to infer their order
             except UnicodeDecodeError as error:
                 raise _decode_error(display, error) from None
         try:
@@ -462,7 +470,9 @@ class _Reader:
         context: ParseContext,
         display: str,
         media: dict[str, str],
+        chunk_size: int = 1 << 16,
     ) -> None:
+        self.chunk_size = chunk_size
         self.grammar = grammar
         self.context = context
         self.display = display
@@ -481,69 +491,87 @@ class _Reader:
             lines=0,
         )
 
-    def _drop(self, start: int, expected: str, body: list[str]) -> None:
+    def _drop(self, start: int, expected: str, entry: str) -> None:
+        """Report the lines of an entry that cannot be a message."""
+        first = entry.split("\n", 1)[0]
         self.context.report(
-            f"{self.display}:{start}", expected, body[0], lines=len(body)
+            f"{self.display}:{start}", expected, first, lines=entry.count("\n") + 1
         )
 
     def messages(self, text: IO[str]) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
-        """Yield the messages of *text*; report every line that is not part of one."""
-        match = self.grammar.header.match
+        """
+        Yield the messages of *text*; report every line that is not part of one.
+
+        The text is read in blocks and the file's header regex finds the headers
+        in them (each after a newline); an entry is everything from one header to
+        the next, continuation lines and their line breaks included, so no work
+        is done per continuation line. Memory holds one block plus the entry
+        being read.
+        """
+        search = re.compile("\n(?:" + self.grammar.header.pattern + ")").finditer
         fields = self.grammar.fields
         at = self.times.at
         build = self._build
-        last_key = "\n"  # never starts a line: lines are split at "\n"
-        key_length = 0
-        body: list[str] = []
-        start = 1
+        read = text.read
+        size = self.chunk_size
+        buffer = "\n"  # buffer[0] is the newline before line `base_line`
+        base_line = 1  # line number of the line after buffer[base]
+        base = 0  # index of a newline in buffer whose line number is known
+        entry = -1  # index of the newline before the pending entry's header, or -1
+        body_at = 0  # where the pending entry's body starts
+        entry_line = 0
         sent_at: dt.datetime | None = None
-        problem: str | None = (
-            "a message header on the first line (text before any header)"
-        )
-        line_number = 0
+        problem: str | None = None
+        last_key = "\n"  # never found after a newline
+        done = False
         try:
-            for line in text:
-                line_number += 1
-                if line[-1:] == "\n":
-                    line = line[:-1]  # noqa: PLW2901
-                found = match(line)
-                if found is None:
-                    body.append(line)
-                    continue
-                if body:
-                    if problem is None:
-                        yield build(start, sent_at, body)  # type: ignore[arg-type]
-                    else:
-                        self._drop(start, problem, body)
-                start = line_number
-                if line.startswith(last_key):
-                    # Same header text as the message before: same instant, no work.
-                    body = [line[key_length:]]
-                    continue
-                end = found.end()
-                body = [line[end:]]
-                try:
-                    sent_at, cacheable = at(
-                        fields(found.groups()), sent_at, line_number
-                    )
-                except ValueError as error:
-                    problem = _date_problem(error)
-                    last_key = "\n"
+            while not done:
+                block = read(size)
+                if block:
+                    buffer += block
+                    limit = buffer.rfind("\n")
                 else:
-                    problem = None
-                    if cacheable:
-                        last_key = line[:end]
-                        key_length = end
-                    else:
+                    done = True
+                    limit = len(buffer)
+                start = body_at if entry >= 0 else 0
+                for found in search(buffer, start, limit):
+                    here = found.start()
+                    line = base_line + buffer.count("\n", base + 1, here + 1)
+                    base, base_line = here, line
+                    if entry >= 0:
+                        if problem is None:
+                            yield build(entry_line, sent_at, buffer[body_at:here])  # type: ignore[arg-type]
+                        else:
+                            self._drop(entry_line, problem, buffer[entry + 1 : here])
+                    elif here > 0:
+                        self._drop(1, _BEFORE_HEADER, buffer[1:here])
+                    entry, entry_line = here, line
+                    body_at = found.end()
+                    if buffer.startswith(last_key, here + 1):
+                        continue  # same header text as before: same instant
+                    try:
+                        sent_at, cacheable = at(fields(found.groups()), sent_at, line)
+                    except ValueError as error:
+                        problem = _date_problem(error)
                         last_key = "\n"
+                    else:
+                        problem = None
+                        last_key = buffer[here + 1 : body_at] if cacheable else "\n"
+                if entry > 0:  # keep only the pending entry
+                    buffer = buffer[entry:]
+                    body_at -= entry
+                    base -= entry
+                    entry = 0
         except UnicodeDecodeError as error:
-            where = f"{self.display}:{line_number + 1}"
-            raise _decode_error(where, error) from None
-        if body:
+            raise _decode_error(f"{self.display}:{base_line}", error) from None
+        tail = len(buffer) - 1 if buffer.endswith("\n") else len(buffer)
+        if entry >= 0:
             if problem is None:
-                yield build(start, sent_at, body)  # type: ignore[arg-type]
+                yield build(entry_line, sent_at, buffer[body_at:tail])  # type: ignore[arg-type]
             else:
-                self._drop(start, problem, body)
+                self._drop(entry_line, problem, buffer[entry + 1 : tail])
+        elif len(buffer) > 1:
+            self._drop(1, _BEFORE_HEADER, buffer[1:tail])
 
     def _author(self, name: str) -> tuple[Participant | None, bool]:
         """Return the participant a header names, and whether it may be an event."""
@@ -561,50 +589,55 @@ class _Reader:
         return known
 
     def _build(  # noqa: C901, PLR0912, PLR0915 - one flat function: it runs once per message
-        self, start: int, sent_at: dt.datetime, body: list[str]
+        self, start: int, sent_at: dt.datetime, body: str
     ) -> Message:
-        """Turn one entry (header rest and continuation lines) into a message."""
-        rest = body[0]
-        colon = rest.find(": ")
+        """Turn one entry (the header line's rest and continuation lines) into a message."""
+        newline = body.find("\n")
+        colon = body.find(": ", 0, newline) if newline >= 0 else body.find(": ")
         author: Participant | None = None
         kind = _TEXT
         marked = False
         if colon < 0:
             kind = _SYSTEM
-            first = rest.lstrip(BIDI_MARKS)
+            text = body.lstrip(BIDI_MARKS)
         else:
-            name = rest[:colon]
+            name = body[:colon]
             known = self._known_author(name)
             author, suspicious = known if known is not None else self._author(name)
-            first = rest[colon + 2 :]
-            if first.startswith(_MARK_PREFIXES):
+            text = body[colon + 2 :]
+            if text.startswith(_MARK_PREFIXES):
                 marked = True
-                first = first.lstrip(BIDI_MARKS)
-                if self.ios and _system(first):
+                text = text.lstrip(BIDI_MARKS)
+                if self.ios and _system(text.split("\n", 1)[0]):
                     kind = _SYSTEM
-            if suspicious and kind is _TEXT and (author is None or _system(rest)):
+            if (
+                suspicious
+                and kind is _TEXT
+                and (author is None or _system(body if newline < 0 else body[:newline]))
+            ):
                 kind = _SYSTEM
-                first = rest.lstrip(BIDI_MARKS)
+                text = body.lstrip(BIDI_MARKS)
             if kind is _SYSTEM:
                 author = None
         attachments: tuple[Attachment, ...] = ()
         if kind is _TEXT:
-            if len(body) == 1:
-                placeholder = _BODY_KINDS.get(first)
+            single = newline < 0
+            if single:
+                placeholder = _BODY_KINDS.get(text)
                 if placeholder is None and (
-                    (marked or first.startswith("<")) and len(first) <= _SHORT_BODY
+                    (marked or text.startswith("<")) and len(text) <= _SHORT_BODY
                 ):
-                    placeholder = _placeholder_kind(first)
+                    placeholder = _placeholder_kind(text)
                 if placeholder is not None:
                     kind = placeholder
                     if kind is _MEDIA:
-                        attachments = _placeholder_attachment(first)
-            if kind is _TEXT and first.endswith(_ATTACHED_ENDS):
-                attached = self._attached(first)
+                        attachments = _placeholder_attachment(text)
+            head = text if single else text.split("\n", 1)[0]
+            if kind is _TEXT and head.endswith(_ATTACHED_ENDS):
+                attached = self._attached(head)
                 if attached is not None:
                     kind = _MEDIA
                     attachments = (attached,)
-        text = first if len(body) == 1 else "\n".join([first, *body[1:]])
         edited = False
         if text.endswith(">") and kind is not _SYSTEM:
             for marker in EDITED_MARKERS:

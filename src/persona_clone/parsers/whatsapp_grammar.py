@@ -179,7 +179,13 @@ class HeaderSurvey:
     _shape: HeaderShape | None = field(init=False, default=None)
     _warnings: list[str] = field(init=False, factory=list)
     _fast: re.Pattern[str] | None = field(init=False, default=None)
+    _spellings: tuple[str, ...] = field(init=False, default=())
     _carry: str = field(init=False, default="\n")
+
+    @property
+    def shape_known(self) -> bool:
+        """Whether the header shape is decided (only dates are collected after that)."""
+        return self._shape is not None
 
     def feed(self, text: str) -> None:
         """Take the next chunk of the file's text (any length, any cut)."""
@@ -212,9 +218,11 @@ class HeaderSurvey:
             if parts is not None:
                 date_styles[_date_style(parts)] += count
         tail_shapes: Counter[tuple[str, str, bool, str | None, bool]] = Counter()
+        spellings: Counter[str] = Counter()
         for tail, count in self._tails.items():
             parts = _TAIL_PARTS.match(tail)
             if parts is not None:
+                spellings[parts["pre"] or parts["post"] or ""] += count
                 mark = "before" if parts["pre"] else "after" if parts["post"] else None
                 key = (
                     parts["dts"],
@@ -253,7 +261,10 @@ class HeaderSurvey:
         self._dates = kept
         self._tails = Counter()
         self._shape = shape
-        self._fast = re.compile("\n(" + _header_pattern(shape, date_only=True) + ")")
+        # The markers seen so far are tried first; any other spelling still matches.
+        self._spellings = tuple(m for m, _ in spellings.most_common(8) if m)
+        pattern = _header_pattern(shape, date_only=True, spellings=self._spellings)
+        self._fast = re.compile("\n(" + pattern + ")")
         return shape
 
     def grammar(
@@ -296,7 +307,7 @@ class HeaderSurvey:
         return FileGrammar(
             shape=shape,
             order=order,
-            header=re.compile(_header_pattern(shape)),
+            header=re.compile(_header_pattern(shape, spellings=self._spellings)),
             fields=_field_reader(shape, order, am, pm),
             warnings=tuple(warnings),
         )
@@ -343,14 +354,18 @@ def _descents(dates: list[tuple[int, int, int]]) -> int:
     return sum(1 for earlier, later in itertools.pairwise(dates) if later < earlier)
 
 
-def _header_pattern(shape: HeaderShape, *, date_only: bool = False) -> str:
+def _header_pattern(
+    shape: HeaderShape, *, date_only: bool = False, spellings: tuple[str, ...] = ()
+) -> str:
     """
     The regex source of exactly *shape*'s header.
 
     Groups: date fields, hour, minute, second (empty when absent) and the
     day-period marker (empty for 24 h), the marker first when it precedes the
     time. With *date_only*, no groups: the caller wraps the date part.
+    The marker *spellings* are tried first (a speed-up); any marker matches.
     """
+    known = "".join(re.escape(m) + "|" for m in spellings)
     sep = re.escape(shape.date_separator) + (" " if shape.spaced_date else "")
     g = "(?:" if date_only else "("
     empty = "" if date_only else "()"
@@ -362,9 +377,9 @@ def _header_pattern(shape: HeaderShape, *, date_only: bool = False) -> str:
         rf"{ts}{g}\d\d)" if shape.seconds else empty
     )
     if shape.marker == "before":
-        clock = rf"{g}{_MARK_BEFORE}){_GAP}?{clock}"
+        clock = rf"{g}{known}{_MARK_BEFORE}){_GAP}?{clock}"
     elif shape.marker == "after":
-        clock = rf"{clock}{_GAP}?{g}{_MARK_AFTER})"
+        clock = rf"{clock}{_GAP}?{g}{known}{_MARK_AFTER})"
     else:
         clock += empty
     start = rf"{_B}\[{_B}" if shape.ios else _B
