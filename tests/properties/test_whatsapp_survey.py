@@ -10,7 +10,7 @@ from persona_clone.testing.whatsapp import WhatsAppExport, whatsapp_exports
 
 
 def _grammar(text: str, cuts: list[int], learn: int) -> tuple[object, ...]:
-    """Learn the grammar from *text* cut at *cuts*; return what must not depend on cuts."""
+    """Learn from *text* cut at *cuts*; return what must not depend on the cuts."""
     survey = HeaderSurvey(learn=learn)
     start = 0
     for cut in sorted(cuts):
@@ -31,7 +31,7 @@ class TestHeaderSurvey:
     def test_chunking_does_not_matter(
         self, export: WhatsAppExport, cuts: list[int], learn: int
     ) -> None:
-        """Feeding the text whole or in pieces, learning from few headers or many, agrees."""
+        """Whole text or pieces, learning from few headers or many: same grammar."""
         cuts = [min(c, len(export.text)) for c in cuts]
 
         assert (

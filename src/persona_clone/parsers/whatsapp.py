@@ -131,7 +131,7 @@ _normalize = unicodedata.normalize
 
 
 def _case_variants(texts: tuple[str, ...]) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for text in texts:
         for variant in (text, text.lower(), text.upper(), text.capitalize()):
             found.update((variant, variant.rstrip("."), variant.rstrip(".") + "."))
@@ -591,7 +591,7 @@ class _Reader:
     def _build(  # noqa: C901, PLR0912, PLR0915 - one flat function: it runs once per message
         self, start: int, sent_at: dt.datetime, body: str
     ) -> Message:
-        """Turn one entry (the header line's rest and continuation lines) into a message."""
+        """Turn one entry (header line's rest and continuation lines) into a message."""
         newline = body.find("\n")
         colon = body.find(": ", 0, newline) if newline >= 0 else body.find(": ")
         author: Participant | None = None
