@@ -17,10 +17,11 @@ import codecs
 import datetime as dt
 import functools
 import io
+import itertools
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
 from typing import IO, ClassVar, Final
 
@@ -512,6 +513,8 @@ class _Reader:
         fields = self.grammar.fields
         at = self.times.at
         build = self._build
+        author_of = self._known_author
+        display = self.display
         read = text.read
         size = self.chunk_size
         buffer = "\n"  # buffer[0] is the newline before line `base_line`
@@ -523,28 +526,76 @@ class _Reader:
         sent_at: dt.datetime | None = None
         problem: str | None = None
         last_key = "\n"  # never found after a newline
-        done = False
+        finished = False
         try:
-            while not done:
+            while not finished:
                 block = read(size)
+                start = body_at if entry >= 0 else 0
                 if block:
                     buffer += block
-                    limit = buffer.rfind("\n")
-                else:
-                    done = True
-                    limit = len(buffer)
-                start = body_at if entry >= 0 else 0
-                for found in search(buffer, start, limit):
-                    here = found.start()
-                    line = base_line + buffer.count("\n", base + 1, here + 1)
-                    base, base_line = here, line
-                    if entry >= 0:
-                        if problem is None:
-                            yield build(entry_line, sent_at, buffer[body_at:here])  # type: ignore[arg-type]
+                    found_all: Iterable[re.Match[str] | None] = search(
+                        buffer, start, buffer.rfind("\n")
+                    )
+                else:  # the end: flush the last entry through the same code
+                    finished = True
+                    found_all = itertools.chain(search(buffer, start), (None,))
+                for found in found_all:
+                    if found is None:
+                        here = len(buffer) - 1 if buffer.endswith("\n") else len(buffer)
+                        line = 0
+                    else:
+                        here = found.start()
+                        line = base_line + buffer.count("\n", base + 1, here + 1)
+                        base, base_line = here, line
+                    if entry < 0:
+                        if here > 0:
+                            self._drop(1, _BEFORE_HEADER, buffer[1:here])
+                    elif problem is not None:
+                        self._drop(entry_line, problem, buffer[entry + 1 : here])
+                    else:
+                        # The common message (a known author, plain text) is built
+                        # here; anything else goes through _build.
+                        body = buffer[body_at:here]
+                        newline = body.find("\n")
+                        colon = (
+                            body.find(": ", 0, newline)
+                            if newline >= 0
+                            else body.find(": ")
+                        )
+                        known = author_of(body[:colon]) if colon > 0 else None
+                        text = body[colon + 2 :]
+                        if (
+                            known is None
+                            or known[1]
+                            or text.startswith(_MARK_PREFIXES)
+                            or text.endswith(_ATTACHED_ENDS)
+                            or (
+                                text in _BODY_KINDS
+                                if newline < 0
+                                else body.endswith(")", 0, newline)
+                            )
+                        ):
+                            yield build(entry_line, sent_at, body)  # type: ignore[arg-type]
                         else:
-                            self._drop(entry_line, problem, buffer[entry + 1 : here])
-                    elif here > 0:
-                        self._drop(1, _BEFORE_HEADER, buffer[1:here])
+                            if not text.isascii() and not _is_nfc("NFC", text):
+                                text = _normalize("NFC", text)
+                            ref = _new(SourceRef)
+                            _set_file(ref, display)
+                            _set_line(ref, entry_line)
+                            _set_path(ref, None)
+                            message = _new(Message)
+                            _set_id(message, str(entry_line))
+                            _set_sent_at(message, sent_at)
+                            _set_author(message, known[0])
+                            _set_text(message, text)
+                            _set_kind(message, _TEXT)
+                            _set_reply_to(message, None)
+                            _set_attachments(message, ())
+                            _set_edited(message, False)  # noqa: FBT003
+                            _set_source(message, ref)
+                            yield message
+                    if found is None:
+                        break
                     entry, entry_line = here, line
                     body_at = found.end()
                     if buffer.startswith(last_key, here + 1):
@@ -563,15 +614,7 @@ class _Reader:
                     base -= entry
                     entry = 0
         except UnicodeDecodeError as error:
-            raise _decode_error(f"{self.display}:{base_line}", error) from None
-        tail = len(buffer) - 1 if buffer.endswith("\n") else len(buffer)
-        if entry >= 0:
-            if problem is None:
-                yield build(entry_line, sent_at, buffer[body_at:tail])  # type: ignore[arg-type]
-            else:
-                self._drop(entry_line, problem, buffer[entry + 1 : tail])
-        elif len(buffer) > 1:
-            self._drop(1, _BEFORE_HEADER, buffer[1:tail])
+            raise _decode_error(f"{display}:{base_line}", error) from None
 
     def _author(self, name: str) -> tuple[Participant | None, bool]:
         """Return the participant a header names, and whether it may be an event."""
