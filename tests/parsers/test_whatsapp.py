@@ -920,3 +920,26 @@ class TestGeneratedExports:
         ]
         assert [] == sink.issues
         assert physical_lines(export.read_text("utf-8")) == accounted(messages, sink)
+
+
+class TestBlocks:
+    @pytest.mark.parametrize("chunk_size", [1, 7, 64, 4096])
+    def test_block_size_does_not_matter(self, tmp_path: Path, chunk_size: int) -> None:
+        """Messages come out the same whatever size the blocks are read in."""
+        long_body = "\n".join(f"line {i}: {'ç' * (i % 50)}" for i in range(3000))
+        text = (
+            "junk before\n"
+            + ANDROID_EXAMPLE
+            + f"13/02/2024, 10:00 - Ada: {long_body}\n"
+            + "31/02/2024, 10:01 - Ada: impossible\nwith a tail\n"
+            + "13/02/2024, 10:02 - Bob: last"
+        )
+        expected, expected_sink = read(tmp_path, text, chunk_size=1 << 16)
+        messages, sink = read(tmp_path, text, chunk_size=chunk_size)
+
+        assert [(m.id, m.text, m.kind) for m in expected] == [
+            (m.id, m.text, m.kind) for m in messages
+        ]
+        assert expected_sink.issues == sink.issues
+        assert long_body == messages[-2].text
+        assert physical_lines(text) == accounted(messages, sink)

@@ -526,15 +526,17 @@ class _Reader:
         sent_at: dt.datetime | None = None
         problem: str | None = None
         last_key = "\n"  # never found after a newline
+        scanned = 0  # no header starts before this index (a newline) but the known ones
         finished = False
         try:
             while not finished:
                 block = read(size)
-                start = body_at if entry >= 0 else 0
+                start = max(body_at, scanned) if entry >= 0 else scanned
                 if block:
                     buffer += block
+                    scanned = buffer.rfind("\n")  # headers begin at a newline
                     found_all: Iterable[re.Match[str] | None] = search(
-                        buffer, start, buffer.rfind("\n")
+                        buffer, start, scanned
                     )
                 else:  # the end: flush the last entry through the same code
                     finished = True
@@ -612,6 +614,7 @@ class _Reader:
                     buffer = buffer[entry:]
                     body_at -= entry
                     base -= entry
+                    scanned -= entry
                     entry = 0
         except UnicodeDecodeError as error:
             raise _decode_error(f"{display}:{base_line}", error) from None
