@@ -499,9 +499,9 @@ class _Reader:
             f"{self.display}:{start}", expected, first, lines=entry.count("\n") + 1
         )
 
-    def messages(self, text: IO[str]) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
+    def messages(self, stream: IO[str]) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
         """
-        Yield the messages of *text*; report every line that is not part of one.
+        Yield the messages of *stream*; report every line that is not part of one.
 
         The text is read in blocks and the file's header regex finds the headers
         in them (each after a newline); an entry is everything from one header to
@@ -515,7 +515,7 @@ class _Reader:
         build = self._build
         author_of = self._known_author
         display = self.display
-        read = text.read
+        read = stream.read
         size = self.chunk_size
         buffer = "\n"  # buffer[0] is the newline before line `base_line`
         base_line = 1  # line number of the line after buffer[base]
