@@ -40,6 +40,7 @@ from persona_clone.message import (
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source, detect_encoding
 from persona_clone.parsers.whatsapp_grammar import (
+    SNIFF_HEADER,
     DateOrder,
     FileGrammar,
     HeaderSurvey,
@@ -62,15 +63,6 @@ from persona_clone.parsers.whatsapp_locale import (
 
 __all__ = ["DateOrder", "WhatsAppParser"]
 
-_SNIFF: Final = re.compile(
-    r"^[\u200e\u200f]*(?P<bracket>\[)?[\u200e\u200f]*"
-    r"\d{1,4}[./-] ?\d{1,2}[./-] ?\d{1,4}\.?"
-    r"(?:, ?|[ \u00a0]à[ \u00a0]|[ \u00a0]klo[ \u00a0]|[ \u00a0])[\u200e\u200f]*"
-    r"(?:[^\d\s\[\]\-:.,]{1,4}[ \u00a0\u202f]?)?\d{1,2}[:.]\d\d(?P<seconds>[:.]\d\d)?"
-    r"(?:[ \u00a0\u202f]?[^\d\s\[\]\-:][^\[\]\-\n\d]{0,8}?)?[\u200e\u200f]*"
-    r"(?:\] |[ \u00a0][-\u2013][ \u00a0])",
-    re.MULTILINE,
-)
 _SNIFF_LINES: Final = 12
 _SHORT_BODY: Final = 64
 _MAX_AUTHOR: Final = 80
@@ -182,7 +174,7 @@ def _looks_like_chat(text: str) -> tuple[int, bool]:
     headers = 0
     first = False
     for index, line in enumerate(lines):
-        found = _SNIFF.match(line)
+        found = SNIFF_HEADER.match(line)
         if found is not None and (
             found["bracket"] is None or found["seconds"] is not None
         ):

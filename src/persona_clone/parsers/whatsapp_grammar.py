@@ -29,7 +29,14 @@ from persona_clone.parsers.whatsapp_locale import (
 )
 
 
-__all__ = ["DateOrder", "FileGrammar", "HeaderShape", "HeaderSurvey", "NoHeaderError"]
+__all__ = [
+    "SNIFF_HEADER",
+    "DateOrder",
+    "FileGrammar",
+    "HeaderShape",
+    "HeaderSurvey",
+    "NoHeaderError",
+]
 
 
 class DateOrder(enum.Enum):
@@ -45,11 +52,12 @@ class DateOrder(enum.Enum):
 
 _B: Final = f"[{BIDI_MARKS}]*"
 _GAP: Final = "[ \u00a0\u202f]"
-_DATE: Final = r"\d{1,4}[./-] ?\d{1,2}[./-] ?\d{1,4}\.?"
+_DATE: Final = rf"\d{{1,4}}{_B}[./-]{_B} ?\d{{1,2}}{_B}[./-]{_B} ?\d{{1,4}}\.?"
+_DTS: Final = rf"(?:[,\u060c][ \u00a0]?|{_GAP}à{_GAP}|{_GAP}klo{_GAP}|{_GAP})"
 _MARK_BEFORE: Final = r"[^\d\s\[\]\-:.,]{1,4}"
 _MARK_AFTER: Final = r"[^\d\s\[\]\-:][^\[\]\-\n\d]{0,8}?"
 _TAIL: Final = (
-    rf"(?:, ?|{_GAP}à{_GAP}|{_GAP}klo{_GAP}|{_GAP}){_B}"
+    rf"{_DTS}{_B}"
     rf"(?:{_MARK_BEFORE}{_GAP}?)?\d{{1,2}}[:.]\d\d(?:[:.]\d\d)?(?:{_GAP}?{_MARK_AFTER})?"
     rf"{_B}(?:\]|{_GAP}[-\u2013]){_GAP}"
 )
@@ -57,15 +65,21 @@ _SCAN: Final = re.compile(rf"\n({_B}\[?{_B}{_DATE})({_TAIL})")
 """A permissive header at the start of a line (after a newline): (date, tail)."""
 
 _DATE_PARTS: Final = re.compile(
-    rf"^{_B}(?P<bracket>\[?){_B}(?P<a>\d{{1,4}})(?P<sep>[./-])(?P<sp> ?)"
-    r"(?P<b>\d{1,2})"
-    r"(?P=sep)(?P=sp)(?P<c>\d{1,4})(?P<dot>\.?)$"
+    rf"^{_B}(?P<bracket>\[?){_B}(?P<a>\d{{1,4}}){_B}(?P<sep>[./-]){_B}(?P<sp> ?)"
+    rf"(?P<b>\d{{1,2}}){_B}(?P=sep){_B}(?P=sp)(?P<c>\d{{1,4}})(?P<dot>\.?)$"
 )
 _TAIL_PARTS: Final = re.compile(
-    rf"^(?P<dts>, ?|{_GAP}à{_GAP}|{_GAP}klo{_GAP}|{_GAP}){_B}"
+    rf"^(?P<dts>{_DTS}){_B}"
     rf"(?:(?P<pre>{_MARK_BEFORE}){_GAP}?)?\d{{1,2}}(?P<ts>[:.])\d\d(?P<sec>(?P=ts)\d\d)?"
     rf"(?:{_GAP}?(?P<post>{_MARK_AFTER}))?{_B}(?P<end>\]|{_GAP}[-\u2013]){_GAP}$"
 )
+
+SNIFF_HEADER: Final = re.compile(
+    rf"^{_B}(?P<bracket>\[)?{_B}{_DATE}{_DTS}{_B}(?:{_MARK_BEFORE}{_GAP}?)?"
+    rf"\d{{1,2}}[:.]\d\d(?P<seconds>[:.]\d\d)?(?:{_GAP}?{_MARK_AFTER})?{_B}"
+    rf"(?:\]|{_GAP}[-\u2013]){_GAP}"
+)
+"""A line that starts with a WhatsApp header of any shape (for sniffing)."""
 
 _CENTURY: Final = 2000
 _MAX_DAY: Final = 31
@@ -366,7 +380,7 @@ def _header_pattern(
     The marker *spellings* are tried first (a speed-up); any marker matches.
     """
     known = "".join(re.escape(m) + "|" for m in spellings)
-    sep = re.escape(shape.date_separator) + (" " if shape.spaced_date else "")
+    sep = _B + re.escape(shape.date_separator) + _B + (" " if shape.spaced_date else "")
     g = "(?:" if date_only else "("
     empty = "" if date_only else "()"
     date = rf"{g}\d{{1,4}}){sep}{g}\d{{1,2}}){sep}{g}\d{{1,4}})" + (
