@@ -396,8 +396,8 @@ class _Times:
     ) -> None:
         self.zone = zone
         self.report = report
-        self.dst = hasattr(zone, "key")  # fixed offsets never change
-        self.days: dict[tuple[int, int, int], bool] = {}
+        # fixed offsets and UTC never change
+        self.dst = getattr(zone, "key", "UTC") not in ("UTC", "Etc/UTC")
 
     def changes_on(self, year: int, month: int, day: int) -> bool:
         """Whether the zone's offset changes during that day (or at its edges)."""
@@ -411,23 +411,54 @@ class _Times:
         }
         return len(offsets) > 1
 
-    def at(
-        self,
-        fields: tuple[int, int, int, int, int, int],
-        previous: dt.datetime | None,
-        line: int,
-    ) -> tuple[dt.datetime, bool]:
-        """Return the instant and whether the next equal header may reuse it."""
-        stamp = _DateTime(*fields, tzinfo=self.zone)
-        if not self.dst:
+    def reader(
+        self, grammar: FileGrammar
+    ) -> Callable[
+        [tuple[str | None, ...], dt.datetime | None, int], tuple[dt.datetime, bool]
+    ]:
+        """
+        Return a function from a header's groups to its instant.
+
+        It also says whether the next identical header may reuse the instant
+        (not on a day when the offset changes). Dates are read once per distinct
+        date text; an impossible date or marker raises `ValueError`.
+        """
+        yi, mi, di, hi, ni, si, ki = grammar.layout
+        afternoon = grammar.afternoon
+        zone = self.zone
+        dst = self.dst
+        transition = self.transition
+        days: dict[tuple[str | None, ...], tuple[int, int, int, bool]] = {}
+        day_of = days.get
+
+        def instant(
+            groups: tuple[str | None, ...], previous: dt.datetime | None, line: int
+        ) -> tuple[dt.datetime, bool]:
+            key = groups[:3]
+            day = day_of(key)
+            if day is None:
+                if len(days) >= _CACHE_LIMIT:
+                    days.clear()
+                year = int(groups[yi])  # type: ignore[arg-type]
+                if year < 100:  # noqa: PLR2004 - two-digit years are 20yy
+                    year += 2000
+                month, date = int(groups[mi]), int(groups[di])  # type: ignore[arg-type]
+                dt.date(year, month, date)  # raises ValueError for impossible dates
+                changes = dst and self.changes_on(year, month, date)
+                day = days[key] = (year, month, date, changes)
+            hour = int(groups[hi])  # type: ignore[arg-type]
+            mark = groups[ki]
+            if mark:
+                hour = afternoon(mark, hour)
+            stamp = _DateTime(
+                day[0], day[1], day[2], hour, int(groups[ni]), int(groups[si] or 0),  # type: ignore[arg-type]
+                tzinfo=zone,
+            )  # fmt: skip
+            if day[3]:
+                return transition(stamp, previous, line), False
             return stamp, True
-        days = self.days
-        day = fields[:3]
-        if day not in days:
-            days[day] = self.changes_on(*day)
-        if not days[day]:
-            return stamp, True
-        return self.transition(stamp, previous, line), False
+
+        return instant
 
     def transition(
         self, stamp: pendulum.DateTime, previous: dt.datetime | None, line: int
@@ -502,8 +533,7 @@ class _Reader:
         being read.
         """
         search = re.compile("\n(?:" + self.grammar.header.pattern + ")").finditer
-        fields = self.grammar.fields
-        at = self.times.at
+        at = self.times.reader(self.grammar)
         build = self._build
         author_of = self._known_author
         display = self.display
@@ -595,7 +625,7 @@ class _Reader:
                     if buffer.startswith(last_key, here + 1):
                         continue  # same header text as before: same instant
                     try:
-                        sent_at, cacheable = at(fields(found.groups()), sent_at, line)
+                        sent_at, cacheable = at(found.groups(), sent_at, line)
                     except ValueError as error:
                         problem = _date_problem(error)
                         last_key = "\n"

@@ -148,6 +148,9 @@ class FileGrammar:
         fields: Turns the header match's groups into `Fields`; raises `ValueError`
             naming the problem (unknown marker, impossible date).
         warnings: What was guessed while learning (ambiguous order, odd lines).
+        layout: Positions in the header match's groups of year, month, day,
+            hour, minute, second and marker.
+        meaning: Whether a marker means after noon (``None``: unknown).
     """
 
     shape: HeaderShape
@@ -155,6 +158,22 @@ class FileGrammar:
     header: re.Pattern[str]
     fields: Callable[[tuple[str | None, ...]], Fields]
     warnings: tuple[str, ...] = ()
+    layout: tuple[int, int, int, int, int, int, int] = (0, 1, 2, 3, 4, 5, 6)
+    meaning: Callable[[str], bool | None] = lambda _: None
+
+    def afternoon(self, mark: str, hour: int) -> int:
+        """
+        Return *hour* on the 24 h clock given the day-period *mark*.
+
+        Raises:
+            ValueError: the marker is unknown or the hour is not 1-12.
+        """
+        after_noon = self.meaning(mark)
+        if after_noon is None:
+            raise ValueError(f"a known day-period marker (AM/PM), found {mark!r}")
+        if not 1 <= hour <= 12:  # noqa: PLR2004
+            raise ValueError(f"an hour from 1 to 12 before {mark!r}, found {hour}")
+        return hour % 12 + (12 if after_noon else 0)
 
 
 def _shape_of(date: re.Match[str], tail: re.Match[str]) -> HeaderShape:
@@ -318,11 +337,14 @@ class HeaderSurvey:
                 warnings.append(guess)
         am = frozenset(map(marker_key, am_markers)) | AM_MARKERS
         pm = frozenset(map(marker_key, pm_markers)) | PM_MARKERS
+        fields, layout, meaning = _field_reader(shape, order, am, pm)
         return FileGrammar(
             shape=shape,
             order=order,
             header=re.compile(_header_pattern(shape, spellings=self._spellings)),
-            fields=_field_reader(shape, order, am, pm),
+            fields=fields,
+            layout=layout,
+            meaning=meaning,
             warnings=tuple(warnings),
         )
 
@@ -406,13 +428,17 @@ def _header_pattern(
 
 def _field_reader(
     shape: HeaderShape, order: DateOrder, am: frozenset[str], pm: frozenset[str]
-) -> Callable[[tuple[str | None, ...]], Fields]:
+) -> tuple[
+    Callable[[tuple[str | None, ...]], Fields],
+    tuple[int, int, int, int, int, int, int],
+    Callable[[str], bool | None],
+]:
+    """Return the fields reader, the groups' layout and the marker meaning."""
     yi, mi, di = {
         DateOrder.DMY: (2, 1, 0),
         DateOrder.MDY: (2, 0, 1),
         DateOrder.YMD: (0, 1, 2),
     }[order]
-    before = shape.marker == "before"
     meanings: dict[str, bool | None] = {}
 
     def meaning(mark: str) -> bool | None:
@@ -422,7 +448,7 @@ def _field_reader(
             known = meanings[mark] = False if key in am else True if key in pm else None
         return known
 
-    if before:
+    if shape.marker == "before":
         ki, hi, ni, si = 3, 4, 5, 6
     else:
         hi, ni, si, ki = 3, 4, 5, 6
@@ -434,7 +460,7 @@ def _field_reader(
         hour = int(groups[hi])  # type: ignore[arg-type]
         mark = groups[ki]
         if mark:
-            after_noon = meanings[mark] if mark in meanings else meaning(mark)
+            after_noon = meaning(mark)
             if after_noon is None:
                 raise ValueError(f"a known day-period marker (AM/PM), found {mark!r}")
             if not 1 <= hour <= 12:  # noqa: PLR2004
@@ -449,4 +475,4 @@ def _field_reader(
             int(groups[si] or 0),
         )
 
-    return fields
+    return fields, (yi, mi, di, hi, ni, si, ki), meaning
