@@ -65,6 +65,9 @@ __all__ = ["DateOrder", "WhatsAppParser"]
 
 _SNIFF_LINES: Final = 12
 _SHORT_BODY: Final = 64
+_EVENT_LENGTH: Final = (
+    400  # system events are short; longer text is cut before matching
+)
 _MAX_AUTHOR: Final = 80
 _CACHE_LIMIT: Final = 4096
 _HEAD: Final = 4096
@@ -121,6 +124,13 @@ _SPACE_MARKS: Final = " \t\u00a0\u202f" + BIDI_MARKS
 _system = SYSTEM_PATTERN.search
 _is_nfc = unicodedata.is_normalized
 _normalize = unicodedata.normalize
+
+
+def _is_event(line: str) -> bool:
+    """Whether *line* (bidi marks stripped) is a system event's text."""
+    if line in _BODY_KINDS or line.endswith(">"):
+        return False  # a placeholder, an attachment or an edited message
+    return _system(line[:_EVENT_LENGTH]) is not None
 
 
 def _case_variants(texts: tuple[str, ...]) -> set[str]:
@@ -676,12 +686,16 @@ class _Reader:
             if text.startswith(_MARK_PREFIXES):
                 marked = True
                 text = text.lstrip(BIDI_MARKS)
-                if self.ios and _system(text.split("\n", 1)[0]):
+                if self.ios and _is_event(
+                    text if newline < 0 else text.split("\n", 1)[0]
+                ):
                     kind = _SYSTEM
             if (
                 suspicious
                 and kind is _TEXT
-                and (author is None or _system(body if newline < 0 else body[:newline]))
+                and (
+                    author is None or _is_event(body if newline < 0 else body[:newline])
+                )
             ):
                 kind = _SYSTEM
                 text = body.lstrip(BIDI_MARKS)
