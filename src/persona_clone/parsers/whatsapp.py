@@ -17,11 +17,10 @@ import codecs
 import datetime as dt
 import functools
 import io
-import itertools
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePosixPath
 from typing import IO, ClassVar, Final
 
@@ -390,6 +389,12 @@ def _open_text(source: Source, member: str, display: str) -> IO[str]:
     return io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline=None)
 
 
+_Instant = Callable[
+    [Sequence[str | None], int, dt.datetime | None, int], tuple[dt.datetime, bool]
+]
+"""(groups, offset of the first, previous instant, line) -> (instant, reusable)."""
+
+
 class _Times:
     """
     Turns header fields into aware times in the caller's zone.
@@ -421,13 +426,9 @@ class _Times:
         }
         return len(offsets) > 1
 
-    def reader(
-        self, grammar: FileGrammar
-    ) -> Callable[
-        [tuple[str | None, ...], dt.datetime | None, int], tuple[dt.datetime, bool]
-    ]:
+    def reader(self, grammar: FileGrammar) -> _Instant:
         """
-        Return a function from a header's groups to its instant.
+        Return a function from a header's groups (from an offset) to its instant.
 
         It also says whether the next identical header may reuse the instant
         (not on a day when the offset changes). Dates are read once per distinct
@@ -438,30 +439,37 @@ class _Times:
         zone = self.zone
         dst = self.dst
         transition = self.transition
-        days: dict[tuple[str | None, ...], tuple[int, int, int, bool]] = {}
+        days: dict[
+            tuple[str | None, str | None, str | None], tuple[int, int, int, bool]
+        ] = {}
         day_of = days.get
 
         def instant(
-            groups: tuple[str | None, ...], previous: dt.datetime | None, line: int
+            groups: Sequence[str | None],
+            at: int,
+            previous: dt.datetime | None,
+            line: int,
         ) -> tuple[dt.datetime, bool]:
-            key = groups[:3]
+            key = (groups[at], groups[at + 1], groups[at + 2])
             day = day_of(key)
             if day is None:
                 if len(days) >= _CACHE_LIMIT:
                     days.clear()
-                year = int(groups[yi])  # type: ignore[arg-type]
+                year = int(groups[at + yi])  # type: ignore[arg-type]
                 if year < 100:  # noqa: PLR2004 - two-digit years are 20yy
                     year += 2000
-                month, date = int(groups[mi]), int(groups[di])  # type: ignore[arg-type]
+                month = int(groups[at + mi])  # type: ignore[arg-type]
+                date = int(groups[at + di])  # type: ignore[arg-type]
                 dt.date(year, month, date)  # raises ValueError for impossible dates
                 changes = dst and self.changes_on(year, month, date)
                 day = days[key] = (year, month, date, changes)
-            hour = int(groups[hi])  # type: ignore[arg-type]
-            mark = groups[ki]
+            hour = int(groups[at + hi])  # type: ignore[arg-type]
+            mark = groups[at + ki]
             if mark:
                 hour = afternoon(mark, hour)
             stamp = _DateTime(
-                day[0], day[1], day[2], hour, int(groups[ni]), int(groups[si] or 0),  # type: ignore[arg-type]
+                day[0], day[1], day[2], hour,
+                int(groups[at + ni]), int(groups[at + si] or 0),  # type: ignore[arg-type]
                 tzinfo=zone,
             )  # fmt: skip
             if day[3]:
@@ -536,60 +544,56 @@ class _Reader:
         """
         Yield the messages of *stream*; report every line that is not part of one.
 
-        The text is read in blocks and the file's header regex finds the headers
-        in them (each after a newline); an entry is everything from one header to
-        the next, continuation lines and their line breaks included, so no work
-        is done per continuation line. Memory holds one block plus the entry
-        being read.
+        The text is read in blocks, and each block (up to its last newline) is
+        split at the file's headers in one regex call: the pieces are a header,
+        its fields, and everything up to the next header (continuation lines and
+        their line breaks included), so no Python work is done per continuation
+        line. Memory holds one block plus the entry being read.
         """
-        search = re.compile("\n(?:" + self.grammar.header.pattern + ")").finditer
+        split = re.compile("\n(" + self.grammar.header.pattern + ")").split
         at = self.times.reader(self.grammar)
         build = self._build
         author_of = self._known_author
         display = self.display
         read = stream.read
         size = self.chunk_size
-        buffer = "\n"  # buffer[0] is the newline before line `base_line`
-        base_line = 1  # line number of the line after buffer[base]
-        base = 0  # index of a newline in buffer whose line number is known
-        entry = -1  # index of the newline before the pending entry's header, or -1
-        body_at = 0  # where the pending entry's body starts
-        entry_line = 0
+        tail = "\n"  # the unfinished last line, after the newline ending the one before
+        # The pending entry: header line number, header text, instant or problem,
+        # body pieces and how many line breaks they hold. Before the first header it
+        # is the text before any header (reported if there is some).
+        line = 0
+        header = ""
         sent_at: dt.datetime | None = None
-        problem: str | None = None
-        last_key = "\n"  # never found after a newline
-        scanned = 0  # no header starts before this index (a newline) but the known ones
+        problem: str | None = _BEFORE_HEADER
+        parts: list[str] = []
+        newlines = 0
+        last_key = "\n"  # never a header's text
         finished = False
         try:
             while not finished:
                 block = read(size)
-                start = max(body_at, scanned) if entry >= 0 else scanned
                 if block:
-                    buffer += block
-                    scanned = buffer.rfind("\n")  # headers begin at a newline
-                    found_all: Iterable[re.Match[str] | None] = search(
-                        buffer, start, scanned
-                    )
-                else:  # the end: flush the last entry through the same code
+                    window = tail + block
+                    limit = window.rfind("\n")
+                    if limit <= 0:
+                        tail = window
+                        continue
+                    items = split(window[:limit])
+                    tail = window[limit:]
+                else:
                     finished = True
-                    found_all = itertools.chain(search(buffer, start), (None,))
-                for found in found_all:
-                    if found is None:
-                        here = len(buffer) - 1 if buffer.endswith("\n") else len(buffer)
-                        line = 0
-                    else:
-                        here = found.start()
-                        line = base_line + buffer.count("\n", base + 1, here + 1)
-                        base, base_line = here, line
-                    if entry < 0:
-                        if here > 0:
-                            self._drop(1, _BEFORE_HEADER, buffer[1:here])
-                    elif problem is not None:
-                        self._drop(entry_line, problem, buffer[entry + 1 : here])
-                    else:
-                        # The common message (a known author, plain text) is built
-                        # here; anything else goes through _build.
-                        body = buffer[body_at:here]
+                    items = split(tail) if tail != "\n" else [""]
+                if items[0]:
+                    parts.append(items[0])
+                    newlines += items[0].count("\n")
+                count = len(items)
+                index = 1
+                while True:
+                    if index >= count and not finished:
+                        break
+                    # The pending entry is complete: a header follows, or the text ends.
+                    if problem is None:
+                        body = parts[0] if len(parts) == 1 else "".join(parts)
                         newline = body.find("\n")
                         colon = (
                             body.find(": ", 0, newline)
@@ -609,16 +613,18 @@ class _Reader:
                                 else body.endswith(")", 0, newline)
                             )
                         ):
-                            yield build(entry_line, sent_at, body)  # type: ignore[arg-type]
+                            yield build(line, sent_at, body)  # type: ignore[arg-type]
                         else:
+                            # The common message (a known author, plain text) is
+                            # built here; anything else goes through _build.
                             if not text.isascii() and not _is_nfc("NFC", text):
                                 text = _normalize("NFC", text)
                             ref = _new(SourceRef)
                             _set_file(ref, display)
-                            _set_line(ref, entry_line)
+                            _set_line(ref, line)
                             _set_path(ref, None)
                             message = _new(Message)
-                            _set_id(message, str(entry_line))
+                            _set_id(message, str(line))
                             _set_sent_at(message, sent_at)
                             _set_author(message, known[0])
                             _set_text(message, text)
@@ -628,28 +634,30 @@ class _Reader:
                             _set_edited(message, False)  # noqa: FBT003
                             _set_source(message, ref)
                             yield message
-                    if found is None:
+                    elif line:
+                        self._drop(line, problem, header + "".join(parts))
+                    elif parts:
+                        self._drop(1, problem, "".join(parts)[1:])
+                    if index >= count:
                         break
-                    entry, entry_line = here, line
-                    body_at = found.end()
-                    if buffer.startswith(last_key, here + 1):
-                        continue  # same header text as before: same instant
-                    try:
-                        sent_at, cacheable = at(found.groups(), sent_at, line)
-                    except ValueError as error:
-                        problem = _date_problem(error)
-                        last_key = "\n"
-                    else:
-                        problem = None
-                        last_key = buffer[here + 1 : body_at] if cacheable else "\n"
-                if entry > 0:  # keep only the pending entry
-                    buffer = buffer[entry:]
-                    body_at -= entry
-                    base -= entry
-                    scanned -= entry
-                    entry = 0
+                    # The next entry starts: header, its seven fields, then its body.
+                    line += newlines + 1
+                    header = items[index]
+                    body = items[index + 8]
+                    parts = [body]
+                    newlines = body.count("\n")
+                    if header != last_key:
+                        try:
+                            sent_at, cacheable = at(items, index + 1, sent_at, line)
+                        except ValueError as error:
+                            problem = _date_problem(error)
+                            last_key = "\n"
+                        else:
+                            problem = None
+                            last_key = header if cacheable else "\n"
+                    index += 9
         except UnicodeDecodeError as error:
-            raise _decode_error(f"{display}:{base_line}", error) from None
+            raise _decode_error(f"{display}:{line + newlines + 1}", error) from None
 
     def _author(self, name: str) -> tuple[Participant | None, bool]:
         """Return the participant a header names, and whether it may be an event."""
