@@ -963,3 +963,54 @@ class TestBlocks:
         assert expected_sink.issues == sink.issues
         assert long_body == messages[-2].text
         assert physical_lines(text) == accounted(messages, sink)
+
+
+class TestMoreQuirks:
+    def test_ios_document_with_pages(self, tmp_path: Path) -> None:
+        """An iOS document line with its page count is media named after the attached file."""
+        body = f"{LRM}Plan.pdf • {LRM}3 pages {LRM}<attached: 00000013-Plan.pdf>"
+        messages, _ = read(tmp_path, f"[13.01.24, 10:00:00] Ada: {body}\n")
+        attachment = messages[0].attachments[0]
+
+        assert (MessageKind.MEDIA, "00000013-Plan.pdf", "application/pdf") == (
+            messages[0].kind,
+            attachment.name,
+            attachment.content_type,
+        )
+
+    def test_edited_multiline(self, tmp_path: Path) -> None:
+        """The edited marker after several lines is removed from the last one only."""
+        text = f"[13.01.24, 10:00:00] Ada: one\ntwo {LRM}<This message was edited>\n"
+        messages, _ = read(tmp_path, text)
+
+        assert ("one\ntwo", True) == (messages[0].text, messages[0].edited)
+
+    def test_you_and_locations_are_plain(self, tmp_path: Path) -> None:
+        """'You' is an author like any other; a shared location is text."""
+        text = "13/01/24, 10:00 - You: location: https://maps.google.com/?q=41.0,29.0\n"
+        messages, _ = read(tmp_path, text)
+
+        assert ("You", MessageKind.TEXT) == (name(messages[0]), messages[0].kind)
+
+    def test_utf16_sniffs(self, tmp_path: Path) -> None:
+        """A UTF-16 export is detected like a UTF-8 one."""
+        path = tmp_path / "chat.txt"
+        path.write_bytes(ANDROID_EXAMPLE.encode("utf-16"))
+
+        assert 7 == len(list(persona_clone.parse(path)))
+
+    def test_russian_zip_name(self, tmp_path: Path) -> None:
+        """A zip whose chat has a Russian name is detected."""
+        path = tmp_path / "export.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("Чат WhatsApp с Ада.txt", ANDROID_EXAMPLE)
+
+        assert 7 == len(list(persona_clone.parse(path)))
+
+    def test_date_impossible_in_the_file_order(self, tmp_path: Path) -> None:
+        """A date that exists only in the other order is reported, located, not guessed."""
+        text = "13/01/24, 10:00 - A: x\n" * 3 + "01/13/24, 10:00 - A: y\nmore\n"
+        messages, sink = read(tmp_path, text, name="c.txt")
+
+        assert 3 == len(messages)
+        assert [("c.txt:4", 2)] == [(i.location, i.lines) for i in sink.errors]
