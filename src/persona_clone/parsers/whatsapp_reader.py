@@ -197,6 +197,7 @@ class LocalTimes:
         zone = self.zone
         dst = self.dst
         transition = self.transition
+        noon: dict[str, int] = {}  # marker -> hours to add after 12 h arithmetic
         days: dict[
             tuple[str | None, str | None, str | None], tuple[int, int, int, bool]
         ] = {}
@@ -224,7 +225,12 @@ class LocalTimes:
             hour = int(groups[at + hi])  # type: ignore[arg-type]
             mark = groups[at + ki]
             if mark:
-                hour = afternoon(mark, hour)
+                offset = noon.get(mark)
+                if offset is None or not 1 <= hour <= 12:  # noqa: PLR2004
+                    hour = afternoon(mark, hour)  # raises for what is not a time
+                    noon[mark] = 12 if grammar.meaning(mark) else 0
+                else:
+                    hour = hour % 12 + offset
             stamp = _DateTime(
                 day[0], day[1], day[2], hour,
                 int(groups[at + ni]), int(groups[at + si] or 0),  # type: ignore[arg-type]
