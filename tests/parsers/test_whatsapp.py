@@ -1014,3 +1014,12 @@ class TestMoreQuirks:
 
         assert 3 == len(messages)
         assert [("c.txt:4", 2)] == [(i.location, i.lines) for i in sink.errors]
+
+    def test_late_undecodable_bytes(self, tmp_path: Path) -> None:
+        """Bytes that are not UTF-8 far into the file are reported with their line."""
+        path = tmp_path / "c.txt"
+        good = "".join(f"13/01/24, 10:{i % 60:02d} - A: x {i}\n" for i in range(5000))
+        path.write_bytes(good.encode() + b"13/01/24, 11:00 - A: \xff\xfe\n")
+
+        with pytest.raises(ParseError, match=r"c\.txt(:\d+)?: expected text in UTF-8"):
+            list(parse(path, format="whatsapp"))
