@@ -228,7 +228,10 @@ class WhatsAppParser:
                     if forced and survey.shape_known:
                         break  # the dates are read only to infer their order
             except UnicodeDecodeError as error:
-                raise decode_error(display, error) from None
+                where = display
+                if error.encoding.startswith("utf-8"):
+                    where = f"{display}:{_undecodable_line(source, member)}"
+                raise decode_error(where, error) from None
         try:
             return survey.grammar(
                 order=self.date_order,
@@ -248,6 +251,17 @@ def _listing(members: list[str] | tuple[str, ...]) -> str:
     shown = ", ".join(repr(m) for m in members[:6])
     more = f" and {len(members) - 6} more" if len(members) > 6 else ""  # noqa: PLR2004
     return f"members {shown}{more}" if members else "no files"
+
+
+def _undecodable_line(source: Source, member: str) -> int:
+    """The number of the first line of a UTF-8 file that does not decode."""
+    with source.open_binary(member) as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:  # noqa: PERF203 - an error path, run once
+                return number
+    return 1
 
 
 def _head(source: Source, member: str) -> str:
