@@ -92,6 +92,7 @@ if TYPE_CHECKING:
     from .parsers.signal import SignalParser
     from .parsers.slack import SlackParser
     from .parsers.telegram import TelegramParser
+    from .parsers.whatsapp import DateOrder, WhatsAppParser
 from .finetune import (
     FineTuner,
     Hyperparameters,
@@ -114,6 +115,8 @@ _LAZY: Final = {
     "SignalParser": ".parsers.signal",
     "SlackParser": ".parsers.slack",
     "TelegramParser": ".parsers.telegram",
+    "DateOrder": ".parsers.whatsapp",
+    "WhatsAppParser": ".parsers.whatsapp",
 }
 
 
@@ -135,6 +138,7 @@ __all__ = [
     "DatasetFormat",
     "DatasetPipeline",
     "DatasetReport",
+    "DateOrder",
     "DiscordCsvParser",
     "DiscordJsonParser",
     "EstimatingCounter",
@@ -199,6 +203,7 @@ __all__ = [
     "UnknownFormatError",
     "ValidationResult",
     "WeightPolicy",
+    "WhatsAppParser",
     "apply",
     "build_dataset",
     "cap_repeats",

@@ -44,6 +44,7 @@ BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     "persona-clone-jsonl": "persona_clone.parsers.interchange:InterchangeParser",
     "signal": "persona_clone.parsers.signal:SignalParser",
     "telegram": "persona_clone.parsers.telegram:TelegramParser",
+    "whatsapp": "persona_clone.parsers.whatsapp:WhatsAppParser",
 }
 """The built-in formats, known in code so a source checkout works without metadata."""
 

@@ -1,0 +1,275 @@
+"""
+`WhatsAppParser`: WhatsApp ``.txt`` exports, Android and iOS, any locale.
+
+The parser reads the export twice, streaming both times. The first pass
+(`persona_clone.parsers.whatsapp_grammar.HeaderSurvey`) learns the file's header
+shape and date order from every header; the second turns lines into messages
+with one compiled regex made for that file. Memory stays bounded by the longest
+message and the number of distinct dates, whatever the file's size.
+
+WhatsApp writes local wall time without an offset: the zone comes from the
+caller (``parse(path, tz="Europe/Istanbul")``) and defaults to UTC.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import IO, ClassVar, Final
+
+from attrs import field, frozen
+
+from persona_clone.errors import ParseError, excerpt
+from persona_clone.message import (
+    Message,
+)
+from persona_clone.parsers.base import ParseContext, Severity
+from persona_clone.parsers.source import Sample, Source, detect_encoding
+from persona_clone.parsers.whatsapp_grammar import (
+    SNIFF_HEADER,
+    DateOrder,
+    FileGrammar,
+    HeaderSurvey,
+    NoHeaderError,
+)
+from persona_clone.parsers.whatsapp_locale import (
+    CHAT_FILE_PREFIXES,
+)
+from persona_clone.parsers.whatsapp_reader import EntryReader, decode_error
+
+
+__all__ = ["DateOrder", "WhatsAppParser"]
+
+_SNIFF_LINES: Final = 12
+_HEAD: Final = 4096
+_NOT_TEXT: Final = 9
+_HEADER_EXAMPLE: Final = (
+    "a WhatsApp message header such as '31/12/2023, 21:05 - Name: text' "
+    "or '[31/12/2023, 21:05:12] Name: text'"
+)
+
+
+def _chat_rank(member: str) -> int:
+    """Rank *member* as the chat of a WhatsApp export (lower is likelier)."""
+    path = PurePosixPath(member)
+    if path.suffix.lower() != ".txt" or "__MACOSX" in path.parts:
+        return _NOT_TEXT
+    name = path.stem.replace("_", " ").casefold()
+    if path.name == "_chat.txt":
+        return 0
+    if name.startswith(CHAT_FILE_PREFIXES):
+        return 1
+    if "whatsapp" in name:
+        return 2
+    return 3
+
+
+def _looks_like_chat(text: str) -> tuple[int, bool]:
+    """Count headers among the first non-empty lines; say if the first is one."""
+    lines = [line for line in text.lstrip("\ufeff").split("\n") if line.strip()][:_SNIFF_LINES]
+    headers = 0
+    first = False
+    for index, line in enumerate(lines):
+        found = SNIFF_HEADER.match(line)
+        if found is not None and (found["bracket"] is None or found["seconds"] is not None):
+            headers += 1
+            first = first or index == 0
+    return headers, first
+
+
+@frozen(kw_only=True)
+class WhatsAppParser:
+    """
+    Reads WhatsApp chat exports (``.txt``, the exported ``.zip``, or its folder).
+
+    Android (``31/12/2023, 21:05 - Name: text``) and iOS
+    (``[31/12/2023, 21:05:12] Name: text``) exports in any locale: every date
+    order, separators ``/ . -``, two- or four-digit years, 12 h clocks with any
+    day-period marker (``PM``, ``p. m.``, ``ÖS``, ``오후``, ``下午``) and 24 h clocks.
+    The date order is inferred from every header in the file.
+
+    Times are the phone's local wall time; the zone comes from
+    ``ParseContext.tz`` (``parse(path, tz=...)``, default UTC).
+
+    Args:
+        date_order: Force the order of day, month and year instead of inferring it.
+        default_date_order: The order used when no date in the file decides
+            (every day is 12 or less and both orders keep the file
+            chronological); a warning is reported.
+        am_markers: Extra spellings of before-noon markers for locales the
+            built-in tables miss.
+        pm_markers: Extra spellings of after-noon markers.
+        member: The chat file inside a zip or folder, when it holds several.
+        chunk_size: Characters read at a time by the first pass.
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: ClassVar[str] = "whatsapp"
+
+    date_order: DateOrder | None = None
+    default_date_order: DateOrder = DateOrder.DMY
+    am_markers: tuple[str, ...] = field(default=(), converter=tuple)
+    pm_markers: tuple[str, ...] = field(default=(), converter=tuple)
+    member: str | None = None
+    chunk_size: int = 1 << 16
+
+    def sniff(self, sample: Sample) -> float:
+        """Score *sample*: high when its first lines are WhatsApp headers."""
+        if sample.is_container:
+            ranked = sorted((_chat_rank(m), m) for m in sample.members if _chat_rank(m) < _NOT_TEXT)
+            best = 0.0
+            for rank, member in ranked[:8]:
+                headers, first = _looks_like_chat(sample.text(member))
+                if headers and first:
+                    best = max(best, 0.95 if rank <= 1 else 0.9 if rank == 2 else 0.7)  # noqa: PLR2004
+            return best
+        headers, first = _looks_like_chat(sample.text())
+        if not headers:
+            return 0.0
+        score = 0.5 + 0.1 * min(headers, 4) if first else 0.3
+        if _chat_rank(sample.name) <= 2:  # noqa: PLR2004
+            score += 0.05
+        return min(score, 0.95)
+
+    def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
+        """
+        Yield the export's messages in file order.
+
+        Raises:
+            ParseError: the input is not a readable WhatsApp chat (empty, binary,
+                undecodable, no header, a zip without a chat); in strict mode also
+                the first line that cannot be read.
+        """
+        member = self._chat_member(source)
+        display = source.display(member)
+        media = self._media_members(source, member)
+        grammar = self._survey(source, member, display)
+        for warning in grammar.warnings:
+            context.report(display, warning, severity=Severity.WARNING, lines=0)
+        with _open_text(source, member, display) as text:
+            yield from EntryReader(
+                grammar=grammar,
+                context=context,
+                display=display,
+                media=media,
+                chunk_size=self.chunk_size,
+            ).messages(text)
+
+    def _chat_member(self, source: Source) -> str:
+        if not (source.is_zip or source.is_dir):
+            return ""
+        members = source.members()
+        if self.member is not None:
+            if self.member not in members:
+                raise ParseError(
+                    source.display(),
+                    f"a member named {self.member!r}",
+                    _listing(members),
+                )
+            return self.member
+        ranked = sorted((_chat_rank(m), m) for m in members if _chat_rank(m) < _NOT_TEXT)
+        if not ranked:
+            raise ParseError(
+                source.display(),
+                "a WhatsApp chat inside ('_chat.txt' or 'WhatsApp Chat with ….txt')",
+                _listing(members),
+            )
+        best = ranked[0][0]
+        if best <= 2:  # noqa: PLR2004
+            tied = [m for rank, m in ranked if rank == best]
+        else:
+            tied = [m for _, m in ranked if _looks_like_chat(_head(source, m))[0]]
+            if not tied:
+                raise ParseError(
+                    source.display(),
+                    "a WhatsApp chat inside",
+                    _listing([m for _, m in ranked]),
+                )
+        if len(tied) > 1:
+            raise ParseError(
+                source.display(),
+                "one WhatsApp chat (pass WhatsAppParser(member=...) to choose)",
+                _listing(tied),
+            )
+        return tied[0]
+
+    @staticmethod
+    def _media_members(source: Source, member: str) -> dict[str, str]:
+        """The files beside the chat in a zip or folder, by file name."""
+        if not member:
+            return {}
+        folder = PurePosixPath(member).parent
+        return {
+            PurePosixPath(m).name: m
+            for m in source.members()
+            if m != member and PurePosixPath(m).parent == folder
+        }
+
+    def _survey(self, source: Source, member: str, display: str) -> FileGrammar:
+        survey = HeaderSurvey()
+        with _open_text(source, member, display) as text:
+            read = text.read
+            size = self.chunk_size
+            forced = self.date_order is not None
+            try:
+                while chunk := read(size):
+                    survey.feed(chunk)
+                    if forced and survey.shape_known:
+                        break  # the dates are read only to infer their order
+            except UnicodeDecodeError as error:
+                where = display
+                if error.encoding.startswith("utf-8"):
+                    where = f"{display}:{_undecodable_line(source, member)}"
+                raise decode_error(where, error) from None
+        try:
+            return survey.grammar(
+                order=self.date_order,
+                default_order=self.default_date_order,
+                am_markers=self.am_markers,
+                pm_markers=self.pm_markers,
+            )
+        except NoHeaderError:
+            with _open_text(source, member, display) as text:
+                first = next((line for line in text if line.strip()), "")
+            raise ParseError(f"{display}:1", _HEADER_EXAMPLE, excerpt(first.rstrip("\n"))) from None
+
+
+def _listing(members: list[str] | tuple[str, ...]) -> str:
+    shown = ", ".join(repr(m) for m in members[:6])
+    more = f" and {len(members) - 6} more" if len(members) > 6 else ""  # noqa: PLR2004
+    return f"members {shown}{more}" if members else "no files"
+
+
+def _undecodable_line(source: Source, member: str) -> int:
+    """The number of the first line of a UTF-8 file that does not decode."""
+    with source.open_binary(member) as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:  # noqa: PERF203 - an error path, run once
+                return number
+    return 1
+
+
+def _head(source: Source, member: str) -> str:
+    with source.open_binary(member) as handle:
+        raw = handle.read(_HEAD)
+    return raw.decode(detect_encoding(raw), errors="replace")
+
+
+def _open_text(source: Source, member: str, display: str) -> IO[str]:
+    """Open the chat as text, with clear errors for empty, binary and odd files."""
+    with source.open_binary(member) as probe:
+        head = probe.read(_HEAD)
+    if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+        raise ParseError(display, "a WhatsApp chat export", "an empty file")
+    encoding = detect_encoding(head)
+    if encoding == "utf-8":
+        if b"\x00" in head:
+            raise ParseError(display, "a text file", "binary data")
+        encoding = "utf-8-sig"
+    binary = source.open_binary(member)
+    return io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline=None)
