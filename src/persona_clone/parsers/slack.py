@@ -234,6 +234,17 @@ class SlackParser:
             context.report(where, "a JSON document", str(error).splitlines()[0])
             return None
 
+    def _read_array(
+        self, source: Source, member: str, context: ParseContext, *, of: str
+    ) -> list[Any] | None:
+        """Return the JSON array in *member*, or ``None`` (reported) when it holds none."""
+        data = self._read_json(source, member, context)
+        if isinstance(data, list):
+            return data
+        if data is not None:
+            context.report(source.display(member), f"a JSON array of {of}", type(data).__name__)
+        return None
+
     def _users(
         self,
         source: Source,
@@ -246,14 +257,8 @@ class SlackParser:
             member = root + name
             if member not in members:
                 continue
-            data = self._read_json(source, member, context)
-            if not isinstance(data, list):
-                if data is not None:
-                    context.report(
-                        source.display(member),
-                        "a JSON array of users",
-                        type(data).__name__,
-                    )
+            data = self._read_array(source, member, context, of="users")
+            if data is None:
                 continue
             for index, user in enumerate(data):
                 if not isinstance(user, dict) or not isinstance(user.get("id"), str):
@@ -282,14 +287,8 @@ class SlackParser:
             member = root + name
             if member not in members:
                 continue
-            data = self._read_json(source, member, context)
-            if not isinstance(data, list):
-                if data is not None:
-                    context.report(
-                        source.display(member),
-                        "a JSON array of conversations",
-                        type(data).__name__,
-                    )
+            data = self._read_array(source, member, context, of="conversations")
+            if data is None:
                 continue
             for item in data:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
@@ -313,13 +312,10 @@ class SlackParser:
     ) -> Iterator[tuple[tuple[int, int], Message]]:
         previous: tuple[int, int] | None = None
         for member in files:
-            data = self._read_json(source, member, context)
+            data = self._read_array(source, member, context, of="messages")
             if data is None:
                 continue
             where = source.display(member)
-            if not isinstance(data, list):
-                context.report(where, "a JSON array of messages", type(data).__name__)
-                continue
             batch: list[tuple[tuple[int, int], Message]] = []
             for index, record in enumerate(data):
                 built = self._message(
