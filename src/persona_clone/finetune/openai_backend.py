@@ -33,12 +33,13 @@ from openai.types.fine_tuning import (
 from persona_clone.clock import Clock, SystemClock, system_sleep
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 
+from ._digest import content_hash
 from ._retry import call_with_retries
 from .base import JobStatus, Progress, ProgressCallback, TuningPlan, TuningResult
 from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .retirements import retirement_warnings
 from .state import RunState, StateFile
-from .uploads import Uploads, content_hash
+from .uploads import Uploads
 
 
 __all__ = ["Checkpoint", "Hyperparameters", "JobEvent", "JobInfo", "OpenAIFineTuner"]

@@ -8,7 +8,6 @@ state file, and an upload whose answer was lost is found instead of repeated.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from openai.types import FileObject
 from persona_clone.clock import Clock
 from persona_clone.errors import FineTuneError
 
+from ._digest import content_hash
 from ._retry import call_with_retries, translate
 from .state import Upload
 
@@ -31,15 +31,6 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _DONE = frozenset({"processed", "error", "deleted"})
-
-
-def content_hash(path: Path) -> str:
-    """Return the SHA-256 of *path*'s bytes, in hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def upload_name(path: Path, sha256: str) -> str:
