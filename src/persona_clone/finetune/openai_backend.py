@@ -19,7 +19,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, cast
 
 import attrs
 import openai
@@ -34,7 +34,7 @@ from persona_clone.clock import Clock, SystemClock, system_sleep
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 
 from ._digest import content_hash
-from ._retry import call_with_retries
+from ._retry import RetryingCalls
 from .base import JobStatus, Progress, ProgressCallback, TuningPlan, TuningResult
 from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .retirements import retirement_warnings
@@ -46,7 +46,6 @@ __all__ = ["Checkpoint", "Hyperparameters", "JobEvent", "JobInfo", "OpenAIFineTu
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 _RUN_METADATA_KEY = "persona_clone_run"
 
 
@@ -94,7 +93,7 @@ def _is_legacy(model: str) -> bool:
 
 
 @define(kw_only=True)
-class OpenAIFineTuner:
+class OpenAIFineTuner(RetryingCalls):
     """
     Fine-tunes a model through the OpenAI API (or a compatible one).
 
@@ -217,18 +216,6 @@ class OpenAIFineTuner:
         return None
 
     # --- calling the service -------------------------------------------------------
-
-    def _call(
-        self,
-        what: str,
-        request: Callable[[], _T],
-        *,
-        recover: Callable[[], _T | None] | None = None,
-    ) -> _T:
-        """Send *request* through `call_with_retries` with this tuner's settings."""
-        return call_with_retries(
-            what, request, sleep=self.sleep, retries=self.retries, recover=recover
-        )
 
     # --- prepare ---------------------------------------------------------------------
 

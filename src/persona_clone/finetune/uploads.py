@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import openai
 from attrs import define, field
@@ -21,7 +20,7 @@ from persona_clone.clock import Clock
 from persona_clone.errors import FineTuneError
 
 from ._digest import content_hash
-from ._retry import call_with_retries, translate
+from ._retry import RetryingCalls, translate
 from .state import Upload
 
 
@@ -29,7 +28,6 @@ __all__ = ["Uploads", "content_hash", "upload_name"]
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 _DONE = frozenset({"processed", "error", "deleted"})
 
 
@@ -39,7 +37,7 @@ def upload_name(path: Path, sha256: str) -> str:
 
 
 @define(kw_only=True)
-class Uploads:
+class Uploads(RetryingCalls):
     """
     Sends fine-tuning files to the service, each at most once.
 
@@ -62,17 +60,6 @@ class Uploads:
     max_poll_interval: float = 120.0
     backoff: float = 1.5
     wait: float = 30 * 60.0
-
-    def _call(
-        self,
-        what: str,
-        request: Callable[[], _T],
-        *,
-        recover: Callable[[], _T | None] | None = None,
-    ) -> _T:
-        return call_with_retries(
-            what, request, sleep=self.sleep, retries=self.retries, recover=recover
-        )
 
     def send(self, path: Path, recorded: Upload | None) -> tuple[FileObject, Upload]:
         """

@@ -245,6 +245,24 @@ class SlackParser:
             context.report(source.display(member), f"a JSON array of {of}", type(data).__name__)
         return None
 
+    def _arrays(
+        self,
+        source: Source,
+        root: str,
+        names: Iterable[str],
+        members: Collection[str],
+        context: ParseContext,
+        *,
+        of: str,
+    ) -> Iterator[tuple[str, str, list[Any]]]:
+        """Yield name, member and array of each of the files *names* in *root* that holds one."""
+        for name in names:
+            member = root + name
+            if member in members:
+                data = self._read_array(source, member, context, of=of)
+                if data is not None:
+                    yield name, member, data
+
     def _users(
         self,
         source: Source,
@@ -253,13 +271,8 @@ class SlackParser:
         context: ParseContext,
     ) -> dict[str, Participant]:
         users: dict[str, Participant] = {}
-        for name in ("org_users.json", "users.json"):
-            member = root + name
-            if member not in members:
-                continue
-            data = self._read_array(source, member, context, of="users")
-            if data is None:
-                continue
+        files = ("org_users.json", "users.json")
+        for _, member, data in self._arrays(source, root, files, members, context, of="users"):
             for index, user in enumerate(data):
                 if not isinstance(user, dict) or not isinstance(user.get("id"), str):
                     context.report(
@@ -283,13 +296,10 @@ class SlackParser:
     ) -> list[_Conversation]:
         found: list[_Conversation] = []
         seen: set[str] = set()
-        for name in _CONVERSATION_FILES:
-            member = root + name
-            if member not in members:
-                continue
-            data = self._read_array(source, member, context, of="conversations")
-            if data is None:
-                continue
+        arrays = self._arrays(
+            source, root, _CONVERSATION_FILES, members, context, of="conversations"
+        )
+        for name, _, data in arrays:
             for item in data:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                     continue
