@@ -27,6 +27,15 @@ from .errors import (
     PluginError,
     UnknownFormatError,
 )
+from .finetune.base import (
+    FineTuner,
+    JobStatus,
+    Progress,
+    ProgressCallback,
+    TuningPlan,
+    TuningResult,
+)
+from .finetune.jobs import Hyperparameters
 from .identity import AliasMap, Identity, NameBook
 from .interchange import Record, read_jsonl, write_jsonl
 from .merger import Merger
@@ -64,6 +73,7 @@ from .sessionizer import Sessionizer
 
 
 if TYPE_CHECKING:
+    from .finetune.openai_backend import OpenAIFineTuner
     from .parsers.discord_csv import DiscordCsvParser
     from .parsers.discord_json import DiscordJsonParser
     from .parsers.interchange import InterchangeParser
@@ -71,25 +81,17 @@ if TYPE_CHECKING:
     from .parsers.signal import SignalParser
     from .parsers.slack import SlackParser
     from .parsers.telegram import TelegramParser
-from .finetune import (
-    FineTuner,
-    Hyperparameters,
-    JobStatus,
-    OpenAIFineTuner,
-    Progress,
-    ProgressCallback,
-    TuningPlan,
-    TuningResult,
-)
 
 
-# Parser classes load on first use, so importing persona_clone imports no parser.
+# Parser classes and the OpenAI backend load on first use, so importing persona_clone
+# imports no parser and no openai SDK.
 _LAZY: Final = {
     "DiscordCsvParser": ".parsers.discord_csv",
     "DiscordJsonParser": ".parsers.discord_json",
     "InstagramParser": ".parsers.messenger",
     "InterchangeParser": ".parsers.interchange",
     "MessengerParser": ".parsers.messenger",
+    "OpenAIFineTuner": ".finetune.openai_backend",
     "SignalParser": ".parsers.signal",
     "SlackParser": ".parsers.slack",
     "TelegramParser": ".parsers.telegram",
