@@ -36,8 +36,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "src", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
 
 
 @nox.session(python=[OLDEST, NEWEST])
@@ -79,7 +79,12 @@ def lora(session: nox.Session) -> None:
         LORA_TORCH,  # keeps the resolver on the installed build
     )
     session.run(
-        "pytest", "-m", "lora", "-p", "no:cacheprovider", *session.posargs,
+        "pytest",
+        "-m",
+        "lora",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
         env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
     )
 

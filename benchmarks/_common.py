@@ -28,9 +28,20 @@ def generate(fmt: str, messages: int, folder: Path, *, seed: int = 1) -> Path:
     out = folder / f"{fmt}-{messages}{suffix}"
     if not out.exists():
         subprocess.run(
-            [sys.executable, str(require_bench() / "gen_exports.py"), "--format", fmt,
-             "--messages", str(messages), "--seed", str(seed), "-o", str(out)],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(require_bench() / "gen_exports.py"),
+                "--format",
+                fmt,
+                "--messages",
+                str(messages),
+                "--seed",
+                str(seed),
+                "-o",
+                str(out),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
     return out
 
@@ -60,7 +71,9 @@ def floor(level: str, fmt: str, path: Path) -> dict[str, float]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, str(require_bench() / "floor.py"), level, fmt, str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - start
     result = json.loads(done.stdout.strip().splitlines()[-1])

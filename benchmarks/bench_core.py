@@ -37,12 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         parse = measure(PARSE, str(export))
         pipeline = measure(PIPELINE, str(export))
     extra = pipeline["seconds"] - parse["seconds"]
+    growth = pipeline["peak_mib"] - parse["peak_mib"]
     print(f"core: {args.messages:,} WhatsApp Android messages")
-    print(f"  reference stream parser  {reference['seconds']:8.2f} s {reference['peak_mib']:8.1f} MiB")
-    print(f"  persona_clone.parse      {parse['seconds']:8.2f} s {parse['peak_mib']:8.1f} MiB")
-    print(f"  parse+sessionize+merge   {pipeline['seconds']:8.2f} s {pipeline['peak_mib']:8.1f} MiB")
+    for label, result in (
+        ("reference stream parser", reference),
+        ("persona_clone.parse", parse),
+        ("parse+sessionize+merge", pipeline),
+    ):
+        print(f"  {label:24} {result['seconds']:8.2f} s {result['peak_mib']:8.1f} MiB")
     print(f"  sessionize+merge / parse = {extra / parse['seconds']:.2f}  (target <= 0.50)")
-    print(f"  peak memory growth from sessionizing = {pipeline['peak_mib'] - parse['peak_mib']:.1f} MiB")
+    print(f"  peak memory growth from sessionizing = {growth:.1f} MiB")
     return 0
 
 

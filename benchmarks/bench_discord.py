@@ -1,4 +1,3 @@
-# ruff: noqa: INP001 - a script, not a package module
 """
 Benchmark: persona_clone's DiscordChatExporter JSON parser against the floor.
 
@@ -55,7 +54,7 @@ with open(sys.argv[2], "w", encoding="utf-8") as f:
 
 
 def _run(command: list[str]) -> dict[str, float]:
-    done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -75,16 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each (median)")
-    parser.add_argument(
-        "--reverse", action="store_true", help="also time a newest-first copy"
-    )
+    parser.add_argument("--reverse", action="store_true", help="also time a newest-first copy")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     args = parser.parse_args(argv)
     bench = args.shared / "bench"
     level = "orjson-msgs" if importlib.util.find_spec("orjson") else "json-msgs"
     with tempfile.TemporaryDirectory(prefix="persona-clone-bench-") as folder:
         export = Path(folder) / "export.json"
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [
                 sys.executable,
                 str(bench / "gen_exports.py"),
@@ -115,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [(f"floor.py {level}", floor), ("persona_clone discord-json", ours)]
         if args.reverse:
             reversed_export = Path(folder) / "reversed.json"
-            subprocess.run(  # noqa: S603
+            subprocess.run(
                 [sys.executable, "-c", REVERSE, str(export), str(reversed_export)],
                 check=True,
             )
@@ -123,19 +120,17 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(
                 (
                     "persona_clone, newest-first copy",
-                    _measure(
-                        [sys.executable, "-c", OURS, str(reversed_export)], args.repeat
-                    ),
+                    _measure([sys.executable, "-c", OURS, str(reversed_export)], args.repeat),
                 )
             )
-    print(f"DiscordChatExporter JSON, {args.messages:,} messages, {size:,.0f} MB")  # noqa: T201
+    print(f"DiscordChatExporter JSON, {args.messages:,} messages, {size:,.0f} MB")
     for label, result in rows:
-        print(  # noqa: T201
+        print(
             f"  {label:34} {result['seconds']:8.2f} s {result['peak_rss_mb']:9.1f} MiB"
             f"  ({int(result['count']):,} records)"
         )
     ratio = ours["seconds"] / floor["seconds"]
-    print(f"  time ratio ours/floor: {ratio:.2f} (target <= 1.5)")  # noqa: T201
+    print(f"  time ratio ours/floor: {ratio:.2f} (target <= 1.5)")
     return 0
 
 

@@ -18,7 +18,10 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv: list[str]) -> int:
     """Run the named benchmarks (all when none are named)."""
-    names, _, passed = (argv[: argv.index("--")], None, argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None, [])
+    names, passed = argv, list[str]()
+    if "--" in argv:
+        cut = argv.index("--")
+        names, passed = argv[:cut], argv[cut + 1 :]
     available = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     chosen = names or available
     sys.path.insert(0, str(HERE))

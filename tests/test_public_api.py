@@ -7,7 +7,10 @@ import subprocess
 import sys
 import typing
 
+import pytest
+
 import persona_clone
+import persona_clone.finetune
 
 
 class TestPublicAPI:
@@ -62,3 +65,46 @@ class TestPublicAPI:
         ).stdout
 
         assert "[]" == out.strip()
+
+    def test_import_loads_no_heavy_dependency(self) -> None:
+        """Importing the package and its finetune package loads neither openai nor torch."""
+        code = (
+            "import sys, persona_clone, persona_clone.finetune; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openai', 'torch')))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+
+        assert "[]" == out.strip()
+
+
+class TestFinetuneAPI:
+    def test_all_is_sorted(self) -> None:
+        """The finetune package's __all__ is sorted."""
+        assert sorted(persona_clone.finetune.__all__) == list(persona_clone.finetune.__all__)
+
+    def test_every_name_resolves(self) -> None:
+        """Every name in the finetune package's __all__, lazy or not, can be imported."""
+        missing = [
+            name
+            for name in persona_clone.finetune.__all__
+            if getattr(persona_clone.finetune, name, None) is None
+        ]
+
+        assert [] == missing
+
+    def test_lazy_names_are_the_top_level_ones(self) -> None:
+        """The OpenAI backend is one class, whichever package it is imported from."""
+        from persona_clone.finetune import OpenAIFineTuner  # noqa: PLC0415
+
+        assert persona_clone.OpenAIFineTuner is OpenAIFineTuner
+
+    def test_unknown_name_is_an_attribute_error(self) -> None:
+        """A name the finetune package does not have raises AttributeError."""
+        with pytest.raises(AttributeError, match="NoSuchTuner"):
+            _ = persona_clone.finetune.NoSuchTuner
+
+    def test_dir_lists_the_lazy_names(self) -> None:
+        """dir() of the finetune package shows the names that load on first use."""
+        assert "OpenAIFineTuner" in dir(persona_clone.finetune)

@@ -44,6 +44,15 @@ from .errors import (
     PluginError,
     UnknownFormatError,
 )
+from .finetune.base import (
+    FineTuner,
+    JobStatus,
+    Progress,
+    ProgressCallback,
+    TuningPlan,
+    TuningResult,
+)
+from .finetune.jobs import Hyperparameters
 from .identity import AliasMap, Identity, NameBook
 from .interchange import Record, read_jsonl, write_jsonl
 from .loop_guard import LoopGuard, LoopPolicy
@@ -78,13 +87,13 @@ from .repetition import (
     repeat_key,
     repeated_phrases,
 )
-from .responder import Responder
 from .session import Session, Turn
 from .sessionizer import Sessionizer
 from .tokens import EstimatingCounter, TokenCounter, counter_for
 
 
 if TYPE_CHECKING:
+    from .finetune.openai_backend import OpenAIFineTuner
     from .parsers.discord_csv import DiscordCsvParser
     from .parsers.discord_json import DiscordJsonParser
     from .parsers.interchange import InterchangeParser
@@ -93,25 +102,19 @@ if TYPE_CHECKING:
     from .parsers.slack import SlackParser
     from .parsers.telegram import TelegramParser
     from .parsers.whatsapp import DateOrder, WhatsAppParser
-from .finetune import (
-    FineTuner,
-    Hyperparameters,
-    JobStatus,
-    OpenAIFineTuner,
-    Progress,
-    ProgressCallback,
-    TuningPlan,
-    TuningResult,
-)
+    from .responder import Responder
 
 
-# Parser classes load on first use, so importing persona_clone imports no parser.
+# Parser classes and the OpenAI backend load on first use, so importing persona_clone
+# imports no parser and no openai SDK.
 _LAZY: Final = {
     "DiscordCsvParser": ".parsers.discord_csv",
     "DiscordJsonParser": ".parsers.discord_json",
     "InstagramParser": ".parsers.messenger",
     "InterchangeParser": ".parsers.interchange",
     "MessengerParser": ".parsers.messenger",
+    "OpenAIFineTuner": ".finetune.openai_backend",
+    "Responder": ".responder",
     "SignalParser": ".parsers.signal",
     "SlackParser": ".parsers.slack",
     "TelegramParser": ".parsers.telegram",

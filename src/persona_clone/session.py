@@ -25,16 +25,12 @@ def _not_empty(_: object, __: object, value: tuple[Message, ...]) -> None:
         raise ValueError(msg)
 
 
-@frozen(kw_only=True)
-class Session:
-    """
-    An ordered run of messages of one chat, with no long pause inside.
+class _Span:
+    """When a non-empty run of messages starts and ends (for `Session` and `Turn`)."""
 
-    Args:
-        messages: The messages in chronological order (at least one).
-    """
+    __slots__ = ()
 
-    messages: tuple[Message, ...] = field(converter=_messages, validator=_not_empty)
+    messages: tuple[Message, ...]
 
     @property
     def start(self) -> dt.datetime:
@@ -46,6 +42,18 @@ class Session:
         """When the last message was sent."""
         return self.messages[-1].sent_at
 
+
+@frozen(kw_only=True)
+class Session(_Span):
+    """
+    An ordered run of messages of one chat, with no long pause inside.
+
+    Args:
+        messages: The messages in chronological order (at least one).
+    """
+
+    messages: tuple[Message, ...] = field(converter=_messages, validator=_not_empty)
+
     @property
     def duration(self) -> dt.timedelta:
         """Time from the first to the last message."""
@@ -56,7 +64,7 @@ class Session:
 
 
 @frozen(kw_only=True)
-class Turn:
+class Turn(_Span):
     """
     One speaker's consecutive messages in a session, merged.
 
@@ -69,13 +77,3 @@ class Turn:
     author: Participant | None
     text: str = field(repr=_short)
     messages: tuple[Message, ...] = field(converter=_messages, validator=_not_empty)
-
-    @property
-    def start(self) -> dt.datetime:
-        """When the turn's first message was sent."""
-        return self.messages[0].sent_at
-
-    @property
-    def end(self) -> dt.datetime:
-        """When the turn's last message was sent."""
-        return self.messages[-1].sent_at

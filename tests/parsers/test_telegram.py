@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers_fuzz import EXPORT_JSON
 from persona_clone import (
     CollectingIssueSink,
     Message,
@@ -729,39 +730,8 @@ class TestHtmlExport:
             list(parse(folder))
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "messages",
-                    "type",
-                    "text",
-                    "id",
-                    "from",
-                    "date_unixtime",
-                    "chats",
-                    "list",
-                    "sender_name",
-                    "timestamp_ms",
-                    "content",
-                    "photos",
-                    "is_unsent",
-                    "name",
-                ]
-            ),
-            inner,
-            max_size=5,
-        )
-    ),
-    max_leaves=20,
-)
-
-
 class TestNoDeepTracebacks:
-    @given(JSON)
+    @given(EXPORT_JSON)
     def test_any_json_is_parsed_or_refused_clearly(
         self, tmp_path_factory: pytest.TempPathFactory, value: Any
     ) -> None:

@@ -27,6 +27,10 @@ from persona_clone.testing import FakeClock
 NOW = pendulum.datetime(2026, 6, 1, tz="UTC")
 
 
+_EMPTY_LIST: dict[str, Any] = {"object": "list", "data": [], "has_more": False}
+"""A page of a list endpoint with nothing on it."""
+
+
 def _job(status: str = "queued", **overrides: Any) -> dict[str, Any]:
     job = {
         "object": "fine_tuning.job",
@@ -277,11 +281,7 @@ class TestStart:
         tmp_path: Path,
     ) -> None:
         """The job gets model, files, suffix, seed, metadata and the method settings."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on(
             "POST",
             "/files",
@@ -289,11 +289,7 @@ class TestStart:
             Response(200, json=_file("file-v")),
         )
         service.on("GET", "/files/file-t", Response(200, json=_file("file-t")))
-        service.on(
-            "GET",
-            "/fine_tuning/jobs",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/fine_tuning/jobs", Response(200, json=_job("validating_files")))
         tuner = make_tuner(
             suffix="ali",
@@ -342,11 +338,7 @@ class TestStart:
         tmp_path: Path,
     ) -> None:
         """The upload is multipart, purpose fine-tune, named .jsonl with the hash."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file()))
         data = write_dataset(tmp_path / "train.jsonl")
 
@@ -365,11 +357,7 @@ class TestStart:
         tmp_path: Path,
     ) -> None:
         """Bytes uploaded before (in the state file) are not uploaded again."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file("file-9")))
         service.on("GET", "/files/file-9", Response(200, json=_file("file-9")))
         data = write_dataset(tmp_path / "train.jsonl")
@@ -408,11 +396,7 @@ class TestStart:
         tmp_path: Path,
     ) -> None:
         """An upload is polled through the injected sleep until it is processed."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file(status="uploaded")))
         service.on(
             "GET",
@@ -432,11 +416,7 @@ class TestStart:
         tmp_path: Path,
     ) -> None:
         """A file the service marks as error raises FineTuneError with the details."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file(status="uploaded")))
         service.on(
             "GET",
@@ -459,17 +439,9 @@ class TestStart:
         tmp_path: Path,
     ) -> None:
         """A 400 on create is a FineTuneError with its message, code and cause."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file()))
-        service.on(
-            "GET",
-            "/fine_tuning/jobs",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs", Response(200, json=_EMPTY_LIST))
         service.on(
             "POST",
             "/fine_tuning/jobs",
@@ -506,11 +478,7 @@ class TestStart:
         def listing(request: Request) -> Response:
             return Response(200, json={"object": "list", "data": created, "has_more": False})
 
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file()))
         service.on("GET", "/fine_tuning/jobs", listing)
         service.on("POST", "/fine_tuning/jobs", create)
@@ -614,11 +582,7 @@ class TestFollow:
             ),
         )
         service.on("GET", "/fine_tuning/jobs/ftjob-1/events", events)
-        service.on(
-            "GET",
-            "/fine_tuning/jobs/ftjob-1/checkpoints",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs/ftjob-1/checkpoints", Response(200, json=_EMPTY_LIST))
         seen: list[Progress] = []
 
         result = make_tuner(event_page_size=2).follow("ftjob-1", on_progress=seen.append)
@@ -650,11 +614,7 @@ class TestFollow:
             "/fine_tuning/jobs/ftjob-1",
             *[Response(200, json=_job(s)) for s in statuses],
         )
-        service.on(
-            "GET",
-            "/fine_tuning/jobs/ftjob-1/events",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs/ftjob-1/events", Response(200, json=_EMPTY_LIST))
 
         make_tuner().follow("ftjob-1")
 
@@ -674,11 +634,7 @@ class TestFollow:
             "/fine_tuning/jobs/ftjob-1",
             Response(200, json=_job("failed", error=error)),
         )
-        service.on(
-            "GET",
-            "/fine_tuning/jobs/ftjob-1/events",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs/ftjob-1/events", Response(200, json=_EMPTY_LIST))
 
         result = make_tuner().follow("ftjob-1")
 
@@ -698,11 +654,7 @@ class TestFollow:
             Response(200, json=_job("migrating")),
             Response(200, json=_job("cancelled")),
         )
-        service.on(
-            "GET",
-            "/fine_tuning/jobs/ftjob-1/events",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs/ftjob-1/events", Response(200, json=_EMPTY_LIST))
         seen: list[Progress] = []
 
         make_tuner().follow("ftjob-1", on_progress=seen.append)
@@ -718,11 +670,7 @@ class TestFollow:
         """A compatible service that lists no checkpoints still ends the follow."""
         done = _job("succeeded", fine_tuned_model="ft:m:o::x")
         service.on("GET", "/fine_tuning/jobs/ftjob-1", Response(200, json=done))
-        service.on(
-            "GET",
-            "/fine_tuning/jobs/ftjob-1/events",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs/ftjob-1/events", Response(200, json=_EMPTY_LIST))
 
         result = make_tuner().follow("ftjob-1", on_progress=lambda _: None)
 
@@ -893,17 +841,9 @@ class TestStateResume:
         tmp_path: Path,
     ) -> None:
         """Starting the same plan again returns the recorded job without any request."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file()))
-        service.on(
-            "GET",
-            "/fine_tuning/jobs",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/fine_tuning/jobs", Response(200, json=_job("validating_files")))
         data = write_dataset(tmp_path / "t.jsonl")
         first = make_tuner()
@@ -924,17 +864,9 @@ class TestStateResume:
         caplog: pytest.LogCaptureFixture,
     ) -> None:
         """Starting other inputs over a job that may still run warns, naming it."""
-        service.on(
-            "GET",
-            "/files",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/files", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/files", Response(200, json=_file()))
-        service.on(
-            "GET",
-            "/fine_tuning/jobs",
-            Response(200, json={"object": "list", "data": [], "has_more": False}),
-        )
+        service.on("GET", "/fine_tuning/jobs", Response(200, json=_EMPTY_LIST))
         service.on("POST", "/fine_tuning/jobs", Response(200, json=_job("queued")))
         tuner = make_tuner()
         tuner._save(tuner.state.__class__(run_key="old", job_id="ftjob-0", status="running"))

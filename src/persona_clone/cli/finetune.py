@@ -14,6 +14,8 @@ from persona_clone.finetune.jobs import Hyperparameters
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import DEFAULT_STATE_PATH
 
+from ._common import DATASET_FILE, click_errors, dataset_argument, show_warnings
+
 
 __all__ = ["finetune", "make_tuner"]
 
@@ -28,10 +30,8 @@ def make_tuner(ctx: click.Context, **options: Any) -> OpenAIFineTuner:
     (a program embedding the CLI can pass its own validator, clock or sleep).
     """
     extra = dict((ctx.obj or {}).get("finetune", {})) if isinstance(ctx.obj, dict) else {}
-    try:
+    with click_errors(ConfigError):
         return OpenAIFineTuner.from_env(**{**options, **extra})
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
 
 
 class StatusLine:
@@ -74,8 +74,7 @@ def _show_plan(plan: TuningPlan) -> None:
         f"per epoch{tokens}, {plan.epochs} epochs on {plan.model}, cost {cost}",
         err=True,
     )
-    for warning in plan.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    show_warnings(plan)
 
 
 def _check_cost(tuner: OpenAIFineTuner, plan: TuningPlan, *, yes: bool) -> bool:
@@ -101,7 +100,7 @@ def _report(result: TuningResult) -> None:
 
 
 @click.command("finetune")
-@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@dataset_argument
 @click.option(
     "--model",
     required=True,
@@ -110,7 +109,7 @@ def _report(result: TuningResult) -> None:
 )
 @click.option(
     "--validation",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=DATASET_FILE,
     help="Validation dataset (JSONL).",
 )
 @click.option("--suffix", metavar="S", help="Up to 64 characters in the fine-tuned model's name.")
@@ -209,10 +208,8 @@ def finetune(
     _show_plan(plan)
     if dry_run:
         return
-    try:
+    with click_errors(ConfigError):
         recorded = tuner.recorded_job(plan)
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
     if recorded is None:
         _check_cost(tuner, plan, yes=yes)
     else:

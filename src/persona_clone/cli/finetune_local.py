@@ -12,12 +12,14 @@ from persona_clone.finetune.base import Progress
 from persona_clone.finetune.lora import LoraFineTuner, LoraSettings, Precision
 from persona_clone.finetune.lora_data import NameStyle
 
+from ._common import DATASET_FILE, click_errors, dataset_argument, show_warnings
+
 
 __all__ = ["finetune_local"]
 
 
 @click.command("finetune-local")
-@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@dataset_argument
 @click.option(
     "--model",
     required=True,
@@ -32,7 +34,7 @@ __all__ = ["finetune_local"]
 )
 @click.option(
     "--validation",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=DATASET_FILE,
     help="Validation dataset: its loss is shown before training and after each epoch.",
 )
 @click.option("--epochs", default=3, show_default=True, help="Passes over the data.")
@@ -102,7 +104,7 @@ def finetune_local(  # noqa: PLR0917 -- click passes one argument per option
 
     Needs PyTorch and the lora extra. Prints the adapter's folder as the last line.
     """
-    try:
+    with click_errors(PersonaCloneError):
         settings = LoraSettings(
             rank=rank,
             alpha=alpha,
@@ -129,14 +131,11 @@ def finetune_local(  # noqa: PLR0917 -- click passes one argument per option
             f"{plan.epochs} epochs",
             err=True,
         )
-        for warning in plan.warnings:
-            click.echo(f"warning: {warning}", err=True)
+        show_warnings(plan)
         if dry_run:
             return
         job_id = tuner.start(plan)
         result = tuner.follow(job_id, on_progress=_StatusLine())
-    except PersonaCloneError as error:
-        raise click.ClickException(str(error)) from error
     if not result.succeeded or result.adapter_path is None:
         raise click.ClickException(f"training failed: {result.error_message} ({result.error_code})")
     click.echo(str(result.adapter_path))

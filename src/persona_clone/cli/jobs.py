@@ -11,6 +11,7 @@ from persona_clone.finetune.jobs import JobInfo
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import DEFAULT_STATE_PATH, StateFile
 
+from ._common import click_errors
 from .finetune import make_tuner
 
 
@@ -30,10 +31,8 @@ def _job_id(ctx: click.Context, job: str | None) -> str:
     if job:
         return job
     path: Path = ctx.meta.get(_STATE_KEY, DEFAULT_STATE_PATH)
-    try:
+    with click_errors(ConfigError):
         recorded = StateFile(path=path).load().job_id
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
     if not recorded:
         raise click.UsageError(f"no JOB given and no job recorded in {path}")
     return recorded
@@ -63,11 +62,9 @@ def jobs(ctx: click.Context, state_path: Path) -> None:
 @click.pass_context
 def list_jobs(ctx: click.Context, limit: int) -> None:
     """List jobs, newest first."""
-    try:
+    with click_errors(FineTuneError):
         for job in _tuner(ctx).jobs(limit=limit):
             click.echo(_line(job))
-    except FineTuneError as error:
-        raise click.ClickException(str(error)) from error
 
 
 @jobs.command("status")
@@ -77,7 +74,7 @@ def status(ctx: click.Context, job: str | None) -> None:
     """Show a job, its result or error, and its checkpoints."""
     job_id = _job_id(ctx, job)
     tuner = _tuner(ctx)
-    try:
+    with click_errors(FineTuneError):
         info = tuner.job(job_id)
         click.echo(_line(info))
         if info.error_code or info.error_message:
@@ -87,8 +84,6 @@ def status(ctx: click.Context, job: str | None) -> None:
         for checkpoint in tuner.checkpoints(job_id):
             shown = ", ".join(f"{k}={v:g}" for k, v in checkpoint.metrics.items() if k != "step")
             click.echo(f"checkpoint step {checkpoint.step}: {checkpoint.model} {shown}")
-    except FineTuneError as error:
-        raise click.ClickException(str(error)) from error
 
 
 @jobs.command("events")
@@ -98,12 +93,10 @@ def status(ctx: click.Context, job: str | None) -> None:
 def events(ctx: click.Context, job: str | None, limit: int) -> None:
     """Show a job's newest events, oldest first."""
     job_id = _job_id(ctx, job)
-    try:
+    with click_errors(FineTuneError):
         for event in _tuner(ctx).events(job_id, limit=limit):
             when = event.created_at.to_datetime_string()
             click.echo(f"{when} {event.level:<5} {event.message}")
-    except FineTuneError as error:
-        raise click.ClickException(str(error)) from error
 
 
 def _action(name: str, doc: str) -> click.Command:
@@ -112,10 +105,8 @@ def _action(name: str, doc: str) -> click.Command:
     def command(ctx: click.Context, job: str | None) -> None:
         job_id = _job_id(ctx, job)
         tuner = _tuner(ctx)
-        try:
+        with click_errors(FineTuneError):
             info = getattr(tuner, name)(job_id)
-        except FineTuneError as error:
-            raise click.ClickException(str(error)) from error
         click.echo(_line(info))
 
     command.__doc__ = doc

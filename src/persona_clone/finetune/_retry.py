@@ -17,7 +17,7 @@ import openai
 from persona_clone.errors import FineTuneError
 
 
-__all__ = ["call_with_retries", "is_transient", "retry_delay", "translate"]
+__all__ = ["RetryingCalls", "call_with_retries", "is_transient", "retry_delay", "translate"]
 
 logger = logging.getLogger(__name__)
 
@@ -143,3 +143,28 @@ def call_with_retries(
                 found = recover()
                 if found is not None:
                     return found
+
+
+class RetryingCalls:
+    """
+    Gives a service holding ``sleep`` and ``retries`` a `_call` through `call_with_retries`.
+
+    A mixin for attrs classes (it has no fields and no ``__dict__`` of its own).
+    """
+
+    __slots__ = ()
+
+    sleep: Callable[[float], None]
+    retries: int
+
+    def _call(
+        self,
+        what: str,
+        request: Callable[[], _T],
+        *,
+        recover: Callable[[], _T | None] | None = None,
+    ) -> _T:
+        """Send *request* through `call_with_retries` with this object's settings."""
+        return call_with_retries(
+            what, request, sleep=self.sleep, retries=self.retries, recover=recover
+        )

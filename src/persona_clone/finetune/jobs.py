@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import pendulum
 from attrs import field, frozen
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 
 from persona_clone.errors import ConfigError
+
+
+if TYPE_CHECKING:
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 
 
 __all__ = ["Auto", "Checkpoint", "Hyperparameters", "JobEvent", "JobInfo"]

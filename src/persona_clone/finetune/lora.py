@@ -15,7 +15,6 @@ importing this module imports neither.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -28,6 +27,7 @@ from attrs import define, field, frozen
 from persona_clone.clock import Clock, SystemClock
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError, excerpt
 from persona_clone.finetune import lora_training as training
+from persona_clone.finetune._digest import content_hash
 from persona_clone.finetune.base import (
     JobStatus,
     Progress,
@@ -424,7 +424,7 @@ class LoraFineTuner:
             "persona_clone_version": _version(),
             "dataset": {
                 "file": plan.training_file.name,
-                "sha256": _sha256(plan.training_file),
+                "sha256": content_hash(plan.training_file),
                 "examples": examples,
                 "tokens_per_epoch": plan.trained_tokens,
                 "validation_file": plan.validation_file.name if plan.validation_file else None,
@@ -507,14 +507,6 @@ def _out_of_memory(job_id: str, error: BaseException) -> TuningResult:
             "raise gradient_accumulation, or turn on gradient_checkpointing"
         ),
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _version() -> str:

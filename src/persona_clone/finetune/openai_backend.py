@@ -19,7 +19,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, cast
 
 import attrs
 import openai
@@ -33,19 +33,19 @@ from openai.types.fine_tuning import (
 from persona_clone.clock import Clock, SystemClock, system_sleep
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 
-from ._retry import call_with_retries
+from ._digest import content_hash
+from ._retry import RetryingCalls
 from .base import JobStatus, Progress, ProgressCallback, TuningPlan, TuningResult
 from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .retirements import retirement_warnings
 from .state import RunState, StateFile
-from .uploads import Uploads, content_hash
+from .uploads import Uploads
 
 
 __all__ = ["Checkpoint", "Hyperparameters", "JobEvent", "JobInfo", "OpenAIFineTuner"]
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 _RUN_METADATA_KEY = "persona_clone_run"
 
 
@@ -93,7 +93,7 @@ def _is_legacy(model: str) -> bool:
 
 
 @define(kw_only=True)
-class OpenAIFineTuner:
+class OpenAIFineTuner(RetryingCalls):
     """
     Fine-tunes a model through the OpenAI API (or a compatible one).
 
@@ -216,18 +216,6 @@ class OpenAIFineTuner:
         return None
 
     # --- calling the service -------------------------------------------------------
-
-    def _call(
-        self,
-        what: str,
-        request: Callable[[], _T],
-        *,
-        recover: Callable[[], _T | None] | None = None,
-    ) -> _T:
-        """Send *request* through `call_with_retries` with this tuner's settings."""
-        return call_with_retries(
-            what, request, sleep=self.sleep, retries=self.retries, recover=recover
-        )
 
     # --- prepare ---------------------------------------------------------------------
 

@@ -48,27 +48,20 @@ class Retirement:
     note: str
 
 
+def _snapshots(prefix: str, family: str, shutdown: dt.date) -> Retirement:
+    """Return the retirement of every snapshot of a model *family* named by *prefix*."""
+    return Retirement(
+        prefix=prefix,
+        shutdown=shutdown,
+        note=f"{family} snapshots (and models fine-tuned from them) are retired",
+    )
+
+
 FINE_TUNING_RETIREMENTS: Sequence[Retirement] = (
-    Retirement(
-        prefix="gpt-4o-mini",
-        shutdown=dt.date(2027, 1, 14),
-        note="GPT-4o mini snapshots (and models fine-tuned from them) are retired",
-    ),
-    Retirement(
-        prefix="gpt-4o",
-        shutdown=dt.date(2027, 1, 14),
-        note="GPT-4o snapshots (and models fine-tuned from them) are retired",
-    ),
-    Retirement(
-        prefix="gpt-4.1-mini",
-        shutdown=dt.date(2027, 1, 14),
-        note="GPT-4.1 mini snapshots (and models fine-tuned from them) are retired",
-    ),
-    Retirement(
-        prefix="gpt-4.1",
-        shutdown=dt.date(2027, 1, 14),
-        note="GPT-4.1 snapshots (and models fine-tuned from them) are retired",
-    ),
+    _snapshots("gpt-4o-mini", "GPT-4o mini", dt.date(2027, 1, 14)),
+    _snapshots("gpt-4o", "GPT-4o", dt.date(2027, 1, 14)),
+    _snapshots("gpt-4.1-mini", "GPT-4.1 mini", dt.date(2027, 1, 14)),
+    _snapshots("gpt-4.1", "GPT-4.1", dt.date(2027, 1, 14)),
 )
 """Announced retirements, most specific prefix first (checked on `CHECKED`)."""
 

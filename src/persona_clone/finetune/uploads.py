@@ -8,11 +8,9 @@ state file, and an upload whose answer was lost is found instead of repeated.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import openai
 from attrs import define, field
@@ -21,7 +19,8 @@ from openai.types import FileObject
 from persona_clone.clock import Clock
 from persona_clone.errors import FineTuneError
 
-from ._retry import call_with_retries, translate
+from ._digest import content_hash
+from ._retry import RetryingCalls, translate
 from .state import Upload
 
 
@@ -29,17 +28,7 @@ __all__ = ["Uploads", "content_hash", "upload_name"]
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 _DONE = frozenset({"processed", "error", "deleted"})
-
-
-def content_hash(path: Path) -> str:
-    """Return the SHA-256 of *path*'s bytes, in hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def upload_name(path: Path, sha256: str) -> str:
@@ -48,7 +37,7 @@ def upload_name(path: Path, sha256: str) -> str:
 
 
 @define(kw_only=True)
-class Uploads:
+class Uploads(RetryingCalls):
     """
     Sends fine-tuning files to the service, each at most once.
 
@@ -71,17 +60,6 @@ class Uploads:
     max_poll_interval: float = 120.0
     backoff: float = 1.5
     wait: float = 30 * 60.0
-
-    def _call(
-        self,
-        what: str,
-        request: Callable[[], _T],
-        *,
-        recover: Callable[[], _T | None] | None = None,
-    ) -> _T:
-        return call_with_retries(
-            what, request, sleep=self.sleep, retries=self.retries, recover=recover
-        )
 
     def send(self, path: Path, recorded: Upload | None) -> tuple[FileObject, Upload]:
         """

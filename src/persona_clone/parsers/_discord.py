@@ -13,6 +13,8 @@ from typing import Final
 
 import pendulum
 
+from persona_clone.parsers._wall_time import wall_time
+
 
 __all__ = [
     "SYSTEM_TEXT",
@@ -119,20 +121,8 @@ def _parse_slowly(text: str) -> pendulum.DateTime | None:
     match = _ISO.match(text.strip())
     if match is None:
         return None
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    try:
-        return pendulum.DateTime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second or 0),
-            int(((fraction or "") + "000000")[:6]),
-            tzinfo=_zone(offset),
-        )
-    except ValueError:
-        return None
+    *fields, offset = match.groups()
+    return wall_time(fields, _zone(offset))
 
 
 def part_number(name: str) -> int:

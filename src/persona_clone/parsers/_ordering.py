@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Final, Literal, TypeAlias
 
 from persona_clone.message import Message
+from persona_clone.parsers.base import ParseContext
 
 
-__all__ = ["Order", "chronological", "sort_key"]
+__all__ = ["Order", "chronological", "late_reporter", "sort_key"]
 
 Order: TypeAlias = Literal["auto", "oldest-first", "newest-first", "any"]
 """How a file's messages are stored: detected (``"auto"``), or known."""
@@ -40,6 +41,25 @@ Key: TypeAlias = tuple[float, int]
 def sort_key(message: Message, position: int) -> Key:
     """Return the output order of *message*: its instant, then *position*."""
     return (message.sent_at.timestamp(), position)
+
+
+def late_reporter(context: ParseContext, items: str) -> Callable[[Message, Message], None]:
+    """
+    Return a *late* callback for `chronological` that reports to *context*.
+
+    Args:
+        context: Where the issue goes.
+        items: What the file holds, e.g. ``"rows"`` or ``"messages"``.
+    """
+
+    def late(message: Message, previous: Message) -> None:
+        context.report(
+            str(message.source),
+            f"{items} in chronological order (pass order='any' to sort this file)",
+            f"{message.sent_at.isoformat()} after {previous.sent_at.isoformat()}",
+        )
+
+    return late
 
 
 def chronological(

@@ -21,7 +21,7 @@ from persona_clone.message import (
     SourceRef,
 )
 from persona_clone.parsers._discord import SYSTEM_TEXT, channel_of, parse_timestamp, part_number
-from persona_clone.parsers._ordering import ORDERS, Order, chronological
+from persona_clone.parsers._ordering import ORDERS, Order, chronological, late_reporter
 from persona_clone.parsers.base import ParseContext
 from persona_clone.parsers.source import Sample, Source
 
@@ -140,14 +140,6 @@ class DiscordCsvParser:
         self, source: Source, member: str, context: ParseContext, *, prefix: str, chat: str
     ) -> Iterator[Message]:
         where = source.display(member)
-
-        def late(message: Message, previous: Message) -> None:
-            context.report(
-                str(message.source),
-                "rows in chronological order (pass order='any' to sort this file)",
-                f"{message.sent_at.isoformat()} after {previous.sent_at.isoformat()}",
-            )
-
         with source.open_text(member) as handle:
             try:
                 first = handle.readline()
@@ -156,7 +148,7 @@ class DiscordCsvParser:
             if first.rstrip("\n").replace('"', "") != _HEADER_LINE:
                 raise ParseError(where, _SHAPE, first[:60] if first else "an empty file")
             rows = self._rows(handle, where, context, prefix, chat)
-            yield from chronological(rows, order=self.order, late=late)
+            yield from chronological(rows, order=self.order, late=late_reporter(context, "rows"))
 
     def _rows(
         self, handle: Iterator[str], where: str, context: ParseContext, prefix: str, chat: str

@@ -43,7 +43,7 @@ from persona_clone.parsers._json_stream import (
     iter_array_items,
     top_level_keys,
 )
-from persona_clone.parsers._ordering import ORDERS, Order, chronological
+from persona_clone.parsers._ordering import ORDERS, Order, chronological, late_reporter
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source, as_source
 
@@ -216,18 +216,15 @@ class DiscordJsonParser:
         self, source: Source, member: str, context: ParseContext, *, chat: str
     ) -> Iterator[Message]:
         where = source.display(member)
-
-        def late(message: Message, previous: Message) -> None:
-            context.report(
-                str(message.source),
-                "messages in chronological order (pass order='any' to sort this file)",
-                f"{message.sent_at.isoformat()} after {previous.sent_at.isoformat()}",
-            )
-
         records = _Records(where, context, chat)
         with JsonInput(source.open_binary(member)) as stream:
             messages = records.messages(iter_array_items(stream, "messages.item"))
-            yield from chronological(messages, order=self.order, spill_at=self.spill_at, late=late)
+            yield from chronological(
+                messages,
+                order=self.order,
+                spill_at=self.spill_at,
+                late=late_reporter(context, "messages"),
+            )
             if not records.broken:
                 match = _COUNT.search(stream.tail)
                 if match and int(match.group(1)) != records.count:

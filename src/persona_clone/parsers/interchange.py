@@ -20,6 +20,7 @@ from persona_clone._serialization import converter
 from persona_clone.errors import ParseError, excerpt
 from persona_clone.interchange import HEADER_KEY, INTERCHANGE_VERSION, Record
 from persona_clone.message import Message, SourceRef
+from persona_clone.parsers._text_input import check_text_file
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source
 from persona_clone.session import Session, Turn
@@ -67,15 +68,7 @@ class InterchangeParser:
             ParseError: the input is a folder or zip, empty or binary, or its header
                 names a newer interchange version.
         """
-        if source.is_dir or source.is_zip:
-            raise ParseError(source.display(), _WHAT, "a folder or zip archive")
-        where = source.display()
-        with source.open_binary() as probe:
-            head = probe.read(256)
-        if not head.strip():
-            raise ParseError(where, _WHAT, "an empty file")
-        if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise ParseError(where, _WHAT, "binary data")
+        where = check_text_file(source, _WHAT, probe=256)
         cls: type[Message | Session | Turn] | None = None
         number = 0
         try:

@@ -32,6 +32,7 @@ from persona_clone.parsers._json_input import (
     reject_non_json,
     utc_instant,
 )
+from persona_clone.parsers._selection import selectors
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source
 
@@ -80,12 +81,6 @@ def unmojibake(text: str) -> str:
         return text
 
 
-def _selectors(value: Collection[str] | str | None) -> frozenset[str] | None:
-    if value is None:
-        return None
-    return frozenset({value}) if isinstance(value, str) else frozenset(value)
-
-
 def _mark(text: str, needle: str) -> bool:
     return needle in text.lower()
 
@@ -124,7 +119,7 @@ class MessengerParser:
 
     name: ClassVar[str] = "messenger"
 
-    chats: frozenset[str] | None = field(default=None, converter=_selectors)
+    chats: frozenset[str] | None = field(default=None, converter=selectors)
 
     def sniff(self, sample: Sample) -> float:
         """Score *sample*: ``message_<n>.json`` files of Meta's shape."""

@@ -24,6 +24,8 @@ from persona_clone.message import (
     Participant,
     SourceRef,
 )
+from persona_clone.parsers._text_input import check_text_file
+from persona_clone.parsers._wall_time import wall_time
 from persona_clone.parsers.base import ParseContext
 from persona_clone.parsers.source import Sample, Source
 
@@ -77,15 +79,7 @@ class SignalParser:
         Raises:
             ParseError: the input is a folder or zip, empty, binary or not text.
         """
-        if source.is_dir or source.is_zip:
-            raise ParseError(source.display(), _WHAT, "a folder or zip archive")
-        where = source.display()
-        with source.open_binary() as probe:
-            head = probe.read(512)
-        if not head.strip():
-            raise ParseError(where, _WHAT, "an empty file")
-        if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise ParseError(where, _WHAT, "binary data")
+        where = check_text_file(source, _WHAT, probe=512)
         yield from _Reader(where=where, context=context).read(source)
 
 
@@ -121,7 +115,7 @@ class _Reader:
                             self.context.report(f"{self.where}:{number}", "a message header", line)
                         continue
                     author = _AUTHOR.fullmatch(header["rest"])
-                    sent_at = _time(header, tz)
+                    sent_at = wall_time(header.groups()[:6], tz)
                     if sent_at is None and pending is not None:
                         pending.body.append(line)  # not a real header: a continuation
                         continue
@@ -169,21 +163,3 @@ class _Reader:
             attachments=attachments,
             source=SourceRef(file=self.where, line=pending.line),
         )
-
-
-def _time(
-    header: re.Match[str], tz: pendulum.Timezone | pendulum.FixedTimezone
-) -> pendulum.DateTime | None:
-    year, month, day, hour, minute, second = header.groups()[:6]
-    try:
-        return pendulum.DateTime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            int(second or 0),
-            tzinfo=tz,
-        )
-    except ValueError:
-        return None

@@ -234,6 +234,35 @@ class SlackParser:
             context.report(where, "a JSON document", str(error).splitlines()[0])
             return None
 
+    def _read_array(
+        self, source: Source, member: str, context: ParseContext, *, of: str
+    ) -> list[Any] | None:
+        """Return the JSON array in *member*, or ``None`` (reported) when it holds none."""
+        data = self._read_json(source, member, context)
+        if isinstance(data, list):
+            return data
+        if data is not None:
+            context.report(source.display(member), f"a JSON array of {of}", type(data).__name__)
+        return None
+
+    def _arrays(
+        self,
+        source: Source,
+        root: str,
+        names: Iterable[str],
+        members: Collection[str],
+        context: ParseContext,
+        *,
+        of: str,
+    ) -> Iterator[tuple[str, str, list[Any]]]:
+        """Yield name, member and array of each of the files *names* in *root* that holds one."""
+        for name in names:
+            member = root + name
+            if member in members:
+                data = self._read_array(source, member, context, of=of)
+                if data is not None:
+                    yield name, member, data
+
     def _users(
         self,
         source: Source,
@@ -242,19 +271,8 @@ class SlackParser:
         context: ParseContext,
     ) -> dict[str, Participant]:
         users: dict[str, Participant] = {}
-        for name in ("org_users.json", "users.json"):
-            member = root + name
-            if member not in members:
-                continue
-            data = self._read_json(source, member, context)
-            if not isinstance(data, list):
-                if data is not None:
-                    context.report(
-                        source.display(member),
-                        "a JSON array of users",
-                        type(data).__name__,
-                    )
-                continue
+        files = ("org_users.json", "users.json")
+        for _, member, data in self._arrays(source, root, files, members, context, of="users"):
             for index, user in enumerate(data):
                 if not isinstance(user, dict) or not isinstance(user.get("id"), str):
                     context.report(
@@ -278,19 +296,10 @@ class SlackParser:
     ) -> list[_Conversation]:
         found: list[_Conversation] = []
         seen: set[str] = set()
-        for name in _CONVERSATION_FILES:
-            member = root + name
-            if member not in members:
-                continue
-            data = self._read_json(source, member, context)
-            if not isinstance(data, list):
-                if data is not None:
-                    context.report(
-                        source.display(member),
-                        "a JSON array of conversations",
-                        type(data).__name__,
-                    )
-                continue
+        arrays = self._arrays(
+            source, root, _CONVERSATION_FILES, members, context, of="conversations"
+        )
+        for name, _, data in arrays:
             for item in data:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                     continue
@@ -313,13 +322,10 @@ class SlackParser:
     ) -> Iterator[tuple[tuple[int, int], Message]]:
         previous: tuple[int, int] | None = None
         for member in files:
-            data = self._read_json(source, member, context)
+            data = self._read_array(source, member, context, of="messages")
             if data is None:
                 continue
             where = source.display(member)
-            if not isinstance(data, list):
-                context.report(where, "a JSON array of messages", type(data).__name__)
-                continue
             batch: list[tuple[tuple[int, int], Message]] = []
             for index, record in enumerate(data):
                 built = self._message(

@@ -31,6 +31,7 @@ from persona_clone.parsers._json_input import (
     reject_non_json,
     utc_instant,
 )
+from persona_clone.parsers._selection import selectors
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source, as_source
 
@@ -67,16 +68,6 @@ _OTHER_MEDIA: Final = {
 }
 
 
-def _selectors(
-    value: Collection[str | int] | str | int | None,
-) -> frozenset[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, (str, int)):
-        return frozenset({str(value)})
-    return frozenset(str(item) for item in value)
-
-
 @define(kw_only=True)
 class TelegramParser:
     """
@@ -111,7 +102,7 @@ class TelegramParser:
 
     name: ClassVar[str] = "telegram"
 
-    chats: frozenset[str] | None = field(default=None, converter=_selectors)
+    chats: frozenset[str] | None = field(default=None, converter=selectors)
 
     def sniff(self, sample: Sample) -> float:
         """Score *sample*: a ``result.json`` of Telegram's shape (alone or inside)."""

@@ -94,6 +94,31 @@ def _cut(text: str, body: Mapping[str, Any]) -> tuple[str, str]:
     return text, "stop"
 
 
+def _completion(
+    kind: str,
+    body: Mapping[str, Any],
+    *,
+    choices: list[dict[str, Any]],
+    prompt_tokens: int,
+    completion_tokens: int,
+    now: int,
+    completion_id: str,
+) -> dict[str, Any]:
+    """Return a completion object of *kind* with its choices and token usage."""
+    return {
+        "id": completion_id,
+        "object": kind,
+        "created": now,
+        "model": body["model"],
+        "choices": choices,
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
 def chat_completion(
     body: Mapping[str, Any], *, reply: Callable[[], str], now: int, completion_id: str
 ) -> dict[str, Any]:
@@ -118,18 +143,15 @@ def chat_completion(
                 "logprobs": None,
             }
         )
-    return {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": now,
-        "model": body["model"],
-        "choices": choices,
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
+    return _completion(
+        "chat.completion",
+        body,
+        choices=choices,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        now=now,
+        completion_id=completion_id,
+    )
 
 
 def text_completion(
@@ -150,15 +172,12 @@ def text_completion(
         text, reason = _cut(reply(), limited)
         completion_tokens += count_tokens(text)
         choices.append({"text": text, "index": index, "logprobs": None, "finish_reason": reason})
-    return {
-        "id": completion_id,
-        "object": "text_completion",
-        "created": now,
-        "model": body["model"],
-        "choices": choices,
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
+    return _completion(
+        "text_completion",
+        body,
+        choices=choices,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        now=now,
+        completion_id=completion_id,
+    )
