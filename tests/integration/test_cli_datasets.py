@@ -183,6 +183,75 @@ class TestBundledSampleWithRealParser:
         assert 0 == result.exit_code, result.output
         assert "Validation: accepted" in result.output
 
+    def test_excluded_person_leaves_no_trace(self, tmp_path: Path) -> None:
+        """An --exclude'd person is in no file: not as a speaker, not by name in others' text."""
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            "--sample",
+            "--persona",
+            "Deniz",
+            "--exclude",
+            "Mert",
+            "--validation-share",
+            "0.3",
+            "-o",
+            str(out),
+            registry=None,
+        )
+
+        assert 0 == result.exit_code, result.output
+        written = "".join(
+            (out / name).read_text(encoding="utf-8")
+            for name in ("train.jsonl", "validation.jsonl", "report.json", "report.txt")
+        )
+        assert "mert" not in written.lower()
+        assert "<NAME>" in written
+        assert (
+            0
+            < json.loads((out / "report.json").read_text(encoding="utf-8"))["privacy"][
+                "messages_replaced"
+            ]
+        )
+
+    def test_seeded_split(self, tmp_path: Path) -> None:
+        """The same seed gives the same files; the split keeps every example exactly once."""
+
+        def build(seed: int, share: float, name: str) -> tuple[list[str], list[str]]:
+            out = tmp_path / name
+            result = invoke(
+                "build",
+                "--sample",
+                "--persona",
+                "Deniz",
+                "--validation-share",
+                str(share),
+                "--seed",
+                str(seed),
+                "-o",
+                str(out),
+                registry=None,
+            )
+            assert 0 == result.exit_code, result.output
+            validation = out / "validation.jsonl"
+            held_out = validation.read_text(encoding="utf-8") if validation.exists() else ""
+            return (
+                (out / "train.jsonl").read_text(encoding="utf-8").splitlines(),
+                held_out.splitlines(),
+            )
+
+        whole, none = build(1, 0.0, "whole")
+        train, validation = build(1, 0.3, "first")
+        again = build(1, 0.3, "again")
+        other = build(2, 0.3, "other")
+
+        assert [] == none
+        assert (train, validation) == again
+        assert validation
+        assert sorted(whole) == sorted(train + validation)
+        assert validation != other[1]
+
 
 class TestInspect:
     def test_lists_participants_and_sessions(self, export: Path) -> None:

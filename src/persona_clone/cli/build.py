@@ -227,7 +227,8 @@ def build(
             exports = (stack.enter_context(sample_path()),)
             input_format = input_format or "whatsapp"
             tz = SAMPLE_TZ if tz == "UTC" else tz
-            people.update(SAMPLE_PARTICIPANTS)  # the sample's people are fictional
+            # the sample's people are fictional: all agreed, except those --exclude'd
+            people.update(name for name in SAMPLE_PARTICIPANTS if name not in exclude)
         streams, issues, progress = stack.enter_context(
             open_exports(
                 exports,
