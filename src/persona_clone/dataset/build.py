@@ -11,6 +11,7 @@ import enum
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from persona_clone._serialization import converter
@@ -45,12 +46,15 @@ from .split import SessionSplit
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
-__all__ = ["LEGACY_DEFAULT_MODEL", "build_dataset", "make_builder"]
+__all__ = ["LEGACY_DEFAULT_MODEL", "NAMES_FILE", "build_dataset", "make_builder"]
 
 logger = logging.getLogger(__name__)
 
 LEGACY_DEFAULT_MODEL: Final = "davinci-002"
 """The model legacy datasets are planned for when none is named."""
+
+NAMES_FILE: Final = "names.json"
+"""The name book written next to the dataset (`persona_clone.NameBook.to_json`), for serving."""
 
 _OPENAI_FORMATS: Final = (DatasetFormat.CHAT, DatasetFormat.LEGACY)
 _SPEAKERS_SHOWN: Final = 8
@@ -177,7 +181,9 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         exports: One message stream per export (several exports of the same
             person combine; each is sessionized on its own).
         directory: Where ``train.jsonl`` (and ``validation.jsonl``,
-            ``dataset_info.json``) are written.
+            ``dataset_info.json``) are written, and ``names.json``: the name
+            book, to give the chat bot (``persona-clone chat --names``) so it
+            names people exactly as the dataset did.
         persona: The persona's name or participant id (aliases apply).
         format: The dataset format.
         model: The target model: its token limit is the example budget and its
@@ -301,6 +307,10 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         for role in ("train", "validation")
         if role in paths and paths[role].stat().st_size > MAX_FILE_BYTES
     )
+    to_json = getattr(name_book, "to_json", None)
+    if callable(to_json):
+        paths["names"] = Path(directory) / NAMES_FILE
+        paths["names"].write_text(str(to_json()) + "\n", encoding="utf-8")
     limit = checker.limit
     billed = sum(min(limit, t) for t in train_tokens)
     cost = None
