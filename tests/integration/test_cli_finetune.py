@@ -187,6 +187,37 @@ class TestFinetune:
         assert "12 examples" in result.stderr
 
 
+class TestBuildThenFinetune:
+    def test_the_built_dataset_trains_and_the_model_is_last(
+        self, fake: FakeOpenAI, workdir: Path
+    ) -> None:
+        """Build --sample, then finetune its train and validation files: the model id is last."""
+        built = CliRunner().invoke(
+            main,
+            ["build", "--sample", "--persona", "Deniz", "--validation-share", "0.2", "-o", "out"],
+        )
+        assert 0 == built.exit_code, built.output
+
+        result = _invoke(
+            fake,
+            "finetune",
+            "out/train.jsonl",
+            "--validation",
+            "out/validation.jsonl",
+            "--model",
+            "gpt-4o-mini-2024-07-18",
+            "--poll-interval",
+            "0",
+            obj={},
+        )
+
+        assert 0 == result.exit_code, result.output
+        (job,) = fake.jobs()
+        assert job["fine_tuned_model"] == result.stdout.splitlines()[-1]
+        assert job["fine_tuned_model"].startswith("ft:gpt-4o-mini-2024-07-18:")
+        assert 2 == len(fake.uploads())
+
+
 class TestStatusLine:
     def test_live_line_is_rewritten(self, capsys: pytest.CaptureFixture[str]) -> None:
         """On a terminal each update rewrites one line, padded over the longer one."""
