@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pendulum
 import pytest
 from click.testing import CliRunner, Result
 
@@ -269,6 +271,53 @@ class TestInspect:
 
         summary = json.loads(result.output[result.output.index("[") :])[0]
         assert {"Deniz": 40, "Ayşe": 20, "Mert": 20} == summary["participants"]
+
+
+def _telegram_message(chat_id: int, number: int, day: int, minute: int, who: str) -> dict[str, Any]:
+    stamp = pendulum.DateTime(2024, 3, day, 10, minute, tzinfo=pendulum.UTC)
+    return {
+        "id": number,
+        "type": "message",
+        "date": stamp.strftime("%Y-%m-%dT%H:%M:%S"),
+        "date_unixtime": str(int(stamp.timestamp())),
+        "from": who,
+        "from_id": f"user{chat_id}{who}",
+        "text": f"message {number}",
+    }
+
+
+class TestInspectMultiChat:
+    def test_account_export_counts_chats_and_the_whole_date_range(self, tmp_path: Path) -> None:
+        """A full-account export shows its chats, and its range spans all chats in any order."""
+        later = [_telegram_message(22, n, 5, n, "Bob" if n % 2 else "Me") for n in range(1, 4)]
+        earlier = [_telegram_message(11, n, 1, n, "Ada" if n % 2 else "Me") for n in range(1, 3)]
+        export = tmp_path / "result.json"
+        export.write_text(
+            json.dumps(
+                {
+                    "about": "Here is the data you requested.",
+                    "chats": {
+                        "about": "chats",
+                        "list": [
+                            {"name": "Grup", "type": "private_group", "id": 22, "messages": later},
+                            {"name": "Ada", "type": "personal_chat", "id": 11, "messages": earlier},
+                        ],
+                    },
+                }
+            ),
+            encoding="utf-8",
+        )
+
+        result = invoke("inspect", str(export), "--json", registry=None)
+
+        assert 0 == result.exit_code, result.output
+        summary = json.loads(result.stdout)[0]
+        assert ("telegram", 5) == (summary["format"], summary["messages"])
+        assert 2 == len(summary["chats"])
+        assert [2, 3] == sorted(summary["chats"].values())
+        assert summary["first"].startswith("2024-03-01T10:01")
+        assert summary["last"].startswith("2024-03-05T10:03")
+        assert 2 == summary["sessions"]
 
 
 class TestValidate:
