@@ -192,8 +192,8 @@ class ConversationBuffer:
         if shown is None:
             logger.debug("ignored an empty %s message", message.kind.value)
             return False
-        message = shown
         author = self.aliases.resolve(message.author)
+        message = shown
         if author != message.author:
             message = evolve(message, author=author)
         if self._entries and self.merger.continues(self._entries[-1], message):
