@@ -18,6 +18,7 @@ from dataset_support import (
 )
 from persona_clone.cli import main
 from persona_clone.parsers import ParserRegistry
+from persona_clone.samples import sample_path
 
 
 REGISTRY = ParserRegistry.of(InterchangeParser)
@@ -215,6 +216,51 @@ class TestBundledSampleWithRealParser:
             < json.loads((out / "report.json").read_text(encoding="utf-8"))["privacy"][
                 "messages_replaced"
             ]
+        )
+
+    @pytest.mark.parametrize(
+        ("opt_out", "replaced", "dropped"),
+        [(None, True, False), ("drop-session", False, True)],
+    )
+    def test_people_file_consent_and_opt_out_apply(
+        self, tmp_path: Path, opt_out: str | None, replaced: bool, dropped: bool
+    ) -> None:
+        """The people file's consent and opted_out entries apply, and --opt-out picks the policy."""
+        export = tmp_path / "chat.txt"
+        with sample_path() as path:
+            export.write_bytes(path.read_bytes())
+        people = tmp_path / "people.toml"
+        people.write_text(
+            '[[person]]\nname = "Deniz"\nconsent = true\n\n'
+            '[[person]]\nname = "Mert"\nopted_out = true\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "out"
+        args = ["--opt-out", opt_out] if opt_out else []
+
+        result = invoke(
+            "build",
+            str(export),
+            "--tz",
+            "Europe/Istanbul",
+            "--persona",
+            "Deniz",
+            "--aliases",
+            str(people),
+            "--gap",
+            "60",
+            "-o",
+            str(out),
+            *args,
+            registry=None,
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert "mert" not in (out / "train.jsonl").read_text(encoding="utf-8").lower()
+        privacy = json.loads((out / "report.json").read_text(encoding="utf-8"))["privacy"]
+        assert (replaced, dropped) == (
+            privacy["messages_replaced"] > 0,
+            privacy["sessions_dropped"] > 0,
         )
 
     def test_seeded_split(self, tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from attrs import evolve
+
 from persona_clone._serialization import converter
 from persona_clone.cost import DEFAULT_PRICES, PriceTable, estimate_cost
 from persona_clone.errors import ConfigError
@@ -152,6 +154,7 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     system_prompt: str | None = None,
     aliases: Any | None = None,
     names: NameRenderer | None = None,
+    consent: Any | None = None,
     exclude: Iterable[str] = (),
     consenting: Iterable[str] = (),
     no_redact: Iterable[Any] = (),
@@ -192,6 +195,9 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         system_prompt: A short description of the persona, as the system message.
         aliases: A `persona_clone.AliasMap` (default: none).
         names: A `persona_clone.NameBook` (default: one over *aliases*).
+        consent: A `persona_clone.Consent` (``Consent.load`` reads the people
+            file's ``consent``/``opted_out`` entries and its opt-out policy);
+            *exclude* and *consenting* are added to it.
         exclude: People who opted out (names or ids).
         consenting: People who agreed to be cloned (names or ids).
         no_redact: `persona_clone.RedactionKind` values (or their names) to keep.
@@ -227,8 +233,12 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     alias_map = aliases if aliases is not None else AliasMap()
     name_book: NameRenderer = names if names is not None else NameBook(aliases=alias_map)
     wanted = alias_map.resolve(Participant.from_name(persona))
-    excluded = frozenset(exclude)
-    consent = Consent(consenting=frozenset(consenting), excluded=excluded)
+    given = consent if consent is not None else Consent()
+    consent = evolve(
+        given,
+        consenting=given.consenting | frozenset(consenting),
+        excluded=given.excluded | frozenset(exclude),
+    )
     consent.check_persona(wanted, alias_map)
     privacy = PrivacyReport()
     message_steps = []
@@ -236,8 +246,9 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         keep = {
             k if isinstance(k, RedactionKind) else RedactionKind(str(k).lower()) for k in no_redact
         }
+        # the excluded people's names, their aliases and given names
         redactor = BuiltinRedactor(
-            kinds=frozenset(set(RedactionKind) - keep), names=tuple(sorted(excluded))
+            kinds=frozenset(set(RedactionKind) - keep), names=consent.names_to_redact(alias_map)
         )
         message_steps.append(lambda messages: redact_messages(messages, redactor, privacy))
     session_steps = [lambda sessions: consent.apply(sessions, alias_map, privacy)]
