@@ -217,6 +217,23 @@ class TestBuildThenFinetune:
         assert job["fine_tuned_model"].startswith("ft:gpt-4o-mini-2024-07-18:")
         assert 2 == len(fake.uploads())
 
+    @pytest.mark.parametrize("fmt", ["messages", "sharegpt"])
+    def test_open_source_formats_are_refused_before_upload(
+        self, fake: FakeOpenAI, workdir: Path, fmt: str
+    ) -> None:
+        """A dataset only open-source trainers take is refused before anything is uploaded."""
+        args = ["build", "--sample", "--persona", "Deniz", "--format", fmt, "-o", "out"]
+        built = CliRunner().invoke(main, args)
+        assert 0 == built.exit_code, built.output
+
+        result = _invoke(
+            fake, "finetune", "out/train.jsonl", "--model", "gpt-4o-mini-2024-07-18", obj={}
+        )
+
+        assert 1 == result.exit_code
+        assert f"found the {fmt} format (build the dataset with --format chat)" in result.stderr
+        assert [] == fake.uploads()
+
 
 class TestStatusLine:
     def test_live_line_is_rewritten(self, capsys: pytest.CaptureFixture[str]) -> None:
