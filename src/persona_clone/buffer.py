@@ -22,7 +22,7 @@ from .errors import ConfigError, excerpt
 from .identity import AliasMap
 from .merger import Merger
 from .message import Message, MessageKind, Participant
-from .rendering import ParticipantResolver
+from .rendering import ParticipantResolver, renderable
 from .session import Turn
 
 
@@ -177,13 +177,23 @@ class ConversationBuffer:
         """
         Add *message* to the log, merging it into the last entry where it continues it.
 
+        The message is first shown as the dataset builder shows it
+        (`persona_clone.rendering.renderable`): media become ``<media>``, special
+        tokens are removed, and what a model never sees in training is not taken.
+
         Returns:
-            Whether the message was taken (system events and deletion notices are not).
+            Whether the message was taken (system events, deletion notices and
+            messages left empty are not).
         """
         if message.kind in _IGNORED_KINDS or message.author is None:
             logger.debug("ignored a %s message", message.kind.value)
             return False
+        shown = next(renderable((message,)), None)
+        if shown is None:
+            logger.debug("ignored an empty %s message", message.kind.value)
+            return False
         author = self.aliases.resolve(message.author)
+        message = shown
         if author != message.author:
             message = evolve(message, author=author)
         if self._entries and self.merger.continues(self._entries[-1], message):

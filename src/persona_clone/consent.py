@@ -83,7 +83,7 @@ class Consent:
         policy: Replace their messages (default) or drop their sessions.
         placeholder: The text that replaces their messages.
         attested: The user states that the persona agreed, without a list
-            (the CLI's ``--persona-consented``); `check_persona` then only
+            (the CLI's ``--attest-consent``); `check_persona` then only
             refuses a persona who opted out.
 
     Raises:
@@ -174,7 +174,7 @@ class Consent:
         raise ConfigError(
             f"persona {excerpt(persona.name)} has not consented to be cloned: "
             "expected 'consent = true' in their [[person]] entry of the people file "
-            "(or --persona-consented when you clone yourself or hold their consent)"
+            "(or --attest-consent when you clone yourself or hold their consent)"
         )
 
     def is_excluded(self, participant: Participant | None, aliases: AliasMap) -> bool:

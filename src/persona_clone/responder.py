@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import itertools
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -62,7 +63,9 @@ def connect(
     Settings not given come from the SDK's environment variables
     (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ...). The SDK's own retries are
     off: the responder retries with its own back-off, through its injected sleep.
-    A local endpoint (vLLM, Ollama, llama.cpp) given by *base_url* needs no key.
+    A local endpoint (vLLM, Ollama, llama.cpp) given by *base_url* needs no key;
+    ``OPENAI_API_KEY`` is still sent to it when set (Azure, proxies, hosted
+    compatible services need it).
 
     Args:
         base_url: The endpoint, e.g. ``http://127.0.0.1:11434/v1``.
@@ -78,7 +81,8 @@ def connect(
     if base_url is not None:
         options["base_url"] = base_url
         if api_key is None:
-            api_key = "unused"  # local servers ignore the key; the SDK wants one
+            # a compatible service may want the key; local servers ignore it, the SDK wants one
+            api_key = os.environ.get("OPENAI_API_KEY") or "unused"
     if http_client is not None:
         options["http_client"] = http_client
     try:

@@ -97,6 +97,41 @@ class TestChatCommand:
 
         assert "Ada" == endpoint.requests[0]["messages"][0]["name"]
 
+    def test_names_file_from_build(self, tmp_path: Path) -> None:
+        """With the dataset's names.json, people get exactly the names training gave them."""
+        out = tmp_path / "out"
+        built = CliRunner().invoke(
+            main, ["build", "--sample", "--persona", "Deniz", "-o", str(out)]
+        )
+        assert 0 == built.exit_code, built.output
+        book = (out / "names.json").read_text(encoding="utf-8")
+        assert "532" not in book
+        trained = {
+            message.get("name")
+            for line in (out / "train.jsonl").read_text(encoding="utf-8").splitlines()
+            for message in json.loads(line)["messages"]
+        }
+        # a newcomer speaks before the sample's phone-number participant (Contact_1)
+        text = "+90 555 000 00 00: selam\n+90 532 555 01 47: naber\n\u00c7a\u011fr\u0131: hi\n"
+
+        result, endpoint = invoke(["ok"], text, "--names", str(out / "names.json"))
+
+        assert 0 == result.exit_code, result.output
+        names = [message["name"] for message in endpoint.requests[0]["messages"]]
+        assert ["Contact_2", "Contact_1", "Cagri"] == names
+        assert {"Contact_1"} <= trained
+        assert "Contact_2" not in trained
+
+    def test_bad_names_file(self, tmp_path: Path) -> None:
+        """A file that is not a saved name book is a one-line error."""
+        path = tmp_path / "names.json"
+        path.write_text("[]", encoding="utf-8")
+
+        result, _ = invoke(["ok"], "Ada: hi\n", "--names", str(path))
+
+        assert 1 == result.exit_code
+        assert f"Error: {path}: expected a saved name book" in result.output
+
     def test_endpoint_refusal_exits_cleanly(self, caplog: pytest.LogCaptureFixture) -> None:
         """An endpoint refusing the model prints no reply, logs why, and exits 0."""
         result, _ = invoke([404], "Ada: hi\n")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pendulum
 import pytest
 from click.testing import CliRunner, Result
 
@@ -16,6 +18,7 @@ from dataset_support import (
 )
 from persona_clone.cli import main
 from persona_clone.parsers import ParserRegistry
+from persona_clone.samples import sample_path
 
 
 REGISTRY = ParserRegistry.of(InterchangeParser)
@@ -183,6 +186,120 @@ class TestBundledSampleWithRealParser:
         assert 0 == result.exit_code, result.output
         assert "Validation: accepted" in result.output
 
+    def test_excluded_person_leaves_no_trace(self, tmp_path: Path) -> None:
+        """An --exclude'd person is in no file: not as a speaker, not by name in others' text."""
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            "--sample",
+            "--persona",
+            "Deniz",
+            "--exclude",
+            "Mert",
+            "--validation-share",
+            "0.3",
+            "-o",
+            str(out),
+            registry=None,
+        )
+
+        assert 0 == result.exit_code, result.output
+        written = "".join(
+            (out / name).read_text(encoding="utf-8")
+            for name in ("train.jsonl", "validation.jsonl", "report.json", "report.txt")
+        )
+        assert "mert" not in written.lower()
+        assert "<NAME>" in written
+        assert (
+            0
+            < json.loads((out / "report.json").read_text(encoding="utf-8"))["privacy"][
+                "messages_replaced"
+            ]
+        )
+
+    @pytest.mark.parametrize(
+        ("opt_out", "replaced", "dropped"),
+        [(None, True, False), ("drop-session", False, True)],
+    )
+    def test_people_file_consent_and_opt_out_apply(
+        self, tmp_path: Path, opt_out: str | None, replaced: bool, dropped: bool
+    ) -> None:
+        """The people file's consent and opted_out entries apply, and --opt-out picks the policy."""
+        export = tmp_path / "chat.txt"
+        with sample_path() as path:
+            export.write_bytes(path.read_bytes())
+        people = tmp_path / "people.toml"
+        people.write_text(
+            '[[person]]\nname = "Deniz"\nconsent = true\n\n'
+            '[[person]]\nname = "Mert"\nopted_out = true\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "out"
+        args = ["--opt-out", opt_out] if opt_out else []
+
+        result = invoke(
+            "build",
+            str(export),
+            "--tz",
+            "Europe/Istanbul",
+            "--persona",
+            "Deniz",
+            "--aliases",
+            str(people),
+            "--gap",
+            "60",
+            "-o",
+            str(out),
+            *args,
+            registry=None,
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert "mert" not in (out / "train.jsonl").read_text(encoding="utf-8").lower()
+        privacy = json.loads((out / "report.json").read_text(encoding="utf-8"))["privacy"]
+        assert (replaced, dropped) == (
+            privacy["messages_replaced"] > 0,
+            privacy["sessions_dropped"] > 0,
+        )
+
+    def test_seeded_split(self, tmp_path: Path) -> None:
+        """The same seed gives the same files; the split keeps every example exactly once."""
+
+        def build(seed: int, share: float, name: str) -> tuple[list[str], list[str]]:
+            out = tmp_path / name
+            result = invoke(
+                "build",
+                "--sample",
+                "--persona",
+                "Deniz",
+                "--validation-share",
+                str(share),
+                "--seed",
+                str(seed),
+                "-o",
+                str(out),
+                registry=None,
+            )
+            assert 0 == result.exit_code, result.output
+            validation = out / "validation.jsonl"
+            held_out = validation.read_text(encoding="utf-8") if validation.exists() else ""
+            return (
+                (out / "train.jsonl").read_text(encoding="utf-8").splitlines(),
+                held_out.splitlines(),
+            )
+
+        whole, none = build(1, 0.0, "whole")
+        train, validation = build(1, 0.3, "first")
+        again = build(1, 0.3, "again")
+        other = build(2, 0.3, "other")
+
+        assert [] == none
+        assert (train, validation) == again
+        assert validation
+        assert sorted(whole) == sorted(train + validation)
+        assert validation != other[1]
+
 
 class TestInspect:
     def test_lists_participants_and_sessions(self, export: Path) -> None:
@@ -200,6 +317,53 @@ class TestInspect:
 
         summary = json.loads(result.output[result.output.index("[") :])[0]
         assert {"Deniz": 40, "Ayşe": 20, "Mert": 20} == summary["participants"]
+
+
+def _telegram_message(chat_id: int, number: int, day: int, minute: int, who: str) -> dict[str, Any]:
+    stamp = pendulum.DateTime(2024, 3, day, 10, minute, tzinfo=pendulum.UTC)
+    return {
+        "id": number,
+        "type": "message",
+        "date": stamp.strftime("%Y-%m-%dT%H:%M:%S"),
+        "date_unixtime": str(int(stamp.timestamp())),
+        "from": who,
+        "from_id": f"user{chat_id}{who}",
+        "text": f"message {number}",
+    }
+
+
+class TestInspectMultiChat:
+    def test_account_export_counts_chats_and_the_whole_date_range(self, tmp_path: Path) -> None:
+        """A full-account export shows its chats, and its range spans all chats in any order."""
+        later = [_telegram_message(22, n, 5, n, "Bob" if n % 2 else "Me") for n in range(1, 4)]
+        earlier = [_telegram_message(11, n, 1, n, "Ada" if n % 2 else "Me") for n in range(1, 3)]
+        export = tmp_path / "result.json"
+        export.write_text(
+            json.dumps(
+                {
+                    "about": "Here is the data you requested.",
+                    "chats": {
+                        "about": "chats",
+                        "list": [
+                            {"name": "Grup", "type": "private_group", "id": 22, "messages": later},
+                            {"name": "Ada", "type": "personal_chat", "id": 11, "messages": earlier},
+                        ],
+                    },
+                }
+            ),
+            encoding="utf-8",
+        )
+
+        result = invoke("inspect", str(export), "--json", registry=None)
+
+        assert 0 == result.exit_code, result.output
+        summary = json.loads(result.stdout)[0]
+        assert ("telegram", 5) == (summary["format"], summary["messages"])
+        assert 2 == len(summary["chats"])
+        assert [2, 3] == sorted(summary["chats"].values())
+        assert summary["first"].startswith("2024-03-01T10:01")
+        assert summary["last"].startswith("2024-03-05T10:03")
+        assert 2 == summary["sessions"]
 
 
 class TestValidate:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from attrs import define, field
 from click.testing import CliRunner, Result
 
 from helpers_finetune import estimate, validate, write_dataset
 from persona_clone.cli import main
 from persona_clone.cli.finetune import StatusLine
-from persona_clone.finetune import JobStatus, Progress
+from persona_clone.finetune import JobStatus, Progress, lora
+from persona_clone.finetune.base import ProgressCallback, TuningPlan, TuningResult
+from persona_clone.finetune.lora import LoraSettings
 from persona_clone.finetune.state import StateFile
 from persona_clone.testing import FakeOpenAI, Fault
 
@@ -184,6 +187,54 @@ class TestFinetune:
         assert "12 examples" in result.stderr
 
 
+class TestBuildThenFinetune:
+    def test_the_built_dataset_trains_and_the_model_is_last(
+        self, fake: FakeOpenAI, workdir: Path
+    ) -> None:
+        """Build --sample, then finetune its train and validation files: the model id is last."""
+        built = CliRunner().invoke(
+            main,
+            ["build", "--sample", "--persona", "Deniz", "--validation-share", "0.2", "-o", "out"],
+        )
+        assert 0 == built.exit_code, built.output
+
+        result = _invoke(
+            fake,
+            "finetune",
+            "out/train.jsonl",
+            "--validation",
+            "out/validation.jsonl",
+            "--model",
+            "gpt-4o-mini-2024-07-18",
+            "--poll-interval",
+            "0",
+            obj={},
+        )
+
+        assert 0 == result.exit_code, result.output
+        (job,) = fake.jobs()
+        assert job["fine_tuned_model"] == result.stdout.splitlines()[-1]
+        assert job["fine_tuned_model"].startswith("ft:gpt-4o-mini-2024-07-18:")
+        assert 2 == len(fake.uploads())
+
+    @pytest.mark.parametrize("fmt", ["messages", "sharegpt"])
+    def test_open_source_formats_are_refused_before_upload(
+        self, fake: FakeOpenAI, workdir: Path, fmt: str
+    ) -> None:
+        """A dataset only open-source trainers take is refused before anything is uploaded."""
+        args = ["build", "--sample", "--persona", "Deniz", "--format", fmt, "-o", "out"]
+        built = CliRunner().invoke(main, args)
+        assert 0 == built.exit_code, built.output
+
+        result = _invoke(
+            fake, "finetune", "out/train.jsonl", "--model", "gpt-4o-mini-2024-07-18", obj={}
+        )
+
+        assert 1 == result.exit_code
+        assert f"found the {fmt} format (build the dataset with --format chat)" in result.stderr
+        assert [] == fake.uploads()
+
+
 class TestStatusLine:
     def test_live_line_is_rewritten(self, capsys: pytest.CaptureFixture[str]) -> None:
         """On a terminal each update rewrites one line, padded over the longer one."""
@@ -265,3 +316,96 @@ class TestJobs:
 
         assert 2 == result.exit_code
         assert "no job recorded" in result.stderr
+
+
+@define
+class RecordingLoraTuner:
+    """Stands in for LoraFineTuner: records how the command built and ran it."""
+
+    model: str
+    output_dir: Path
+    settings: LoraSettings
+    created: ClassVar[list[RecordingLoraTuner]] = []
+    calls: list[str] = field(factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        RecordingLoraTuner.created.append(self)
+
+    def prepare(self, training_file: Path, *, validation_file: Path | None = None) -> TuningPlan:
+        self.calls.append(f"prepare {training_file.name} {validation_file}")
+        return TuningPlan(
+            training_file=training_file, model=self.model, examples=12, trained_tokens=99, epochs=1
+        )
+
+    def start(self, plan: TuningPlan) -> str:
+        self.calls.append("start")
+        return "run-1"
+
+    def follow(self, job_id: str, *, on_progress: ProgressCallback | None = None) -> TuningResult:
+        self.calls.append(f"follow {job_id}")
+        return TuningResult(job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir)
+
+
+class TestLoraBackend:
+    @pytest.fixture(autouse=True)
+    def _recording(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        RecordingLoraTuner.created.clear()
+        monkeypatch.setattr(lora, "LoraFineTuner", RecordingLoraTuner)
+
+    def test_trains_an_adapter_and_prints_its_folder_last(self, workdir: Path) -> None:
+        """--backend lora runs the LoRA fine-tuner with the shared options; the folder is last."""
+        result = CliRunner().invoke(
+            main,
+            [
+                "finetune",
+                "train.jsonl",
+                "--backend",
+                "lora",
+                "--model",
+                "tiny",
+                "-o",
+                "adapter",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "8",
+                "--seed",
+                "5",
+            ],
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert "adapter" == result.stdout.splitlines()[-1]
+        (tuner,) = RecordingLoraTuner.created
+        assert ("tiny", Path("adapter")) == (tuner.model, tuner.output_dir)
+        assert (2, 8, 5) == (tuner.settings.epochs, tuner.settings.batch_size, tuner.settings.seed)
+        assert ["prepare train.jsonl None", "start", "follow run-1"] == tuner.calls
+        assert not (workdir / ".persona-clone").exists()
+
+    def test_dry_run_only_prepares(self, workdir: Path) -> None:
+        """--dry-run checks the dataset and trains nothing."""
+        args = ["finetune", "train.jsonl", "--backend", "lora", "--model", "m", "-o", "a"]
+
+        result = CliRunner().invoke(main, [*args, "--dry-run"])
+
+        assert 0 == result.exit_code, result.output
+        assert ["prepare train.jsonl None"] == RecordingLoraTuner.created[0].calls
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--backend", "lora"], "--backend lora needs -o/--output"),
+            (["--backend", "lora", "-o", "a", "--suffix", "s"], "--suffix: OpenAI backend only"),
+            (["--backend", "lora", "-o", "a", "--max-cost", "1"], "--max-cost: OpenAI backend"),
+            (["-o", "a"], "-o/--output is for --backend lora"),
+        ],
+    )
+    def test_options_of_the_other_backend_are_refused(
+        self, workdir: Path, args: list[str], message: str
+    ) -> None:
+        """An option the chosen backend would ignore is a usage error, not silently dropped."""
+        result = CliRunner().invoke(main, ["finetune", "train.jsonl", "--model", "m", *args])
+
+        assert 2 == result.exit_code
+        assert message in result.stderr
+        assert [] == RecordingLoraTuner.created

@@ -425,6 +425,18 @@ class TestCommand:
         assert str(output) == result.stdout.splitlines()[-1]
         assert (output / METADATA_FILE).is_file()
 
+    def test_finetune_backend_lora_prints_the_adapter_last(self, folder: Path) -> None:
+        """Finetune --backend lora trains the same adapter and prints its folder last."""
+        output = folder / "backend-adapter"
+        args = ["finetune", str(folder / "train.jsonl"), "--backend", "lora", "--model"]
+        args += [str(folder / "base"), "-o", str(output), "--epochs", "1", "--batch-size", "8"]
+
+        result = CliRunner().invoke(main, args)
+
+        assert 0 == result.exit_code, result.output
+        assert str(output) == result.stdout.splitlines()[-1]
+        assert (output / METADATA_FILE).is_file()
+
     def test_a_dataset_problem_is_a_clean_error(self, folder: Path) -> None:
         """A bad dataset ends the command with its problems, not a traceback."""
         bad = write_jsonl(folder / "bad.jsonl", [{"messages": [{"role": "robot"}]}])

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from persona_clone import ConversationBuffer, Merger, Message, MessageKind, Participant
 from persona_clone.identity import NameBook
-from persona_clone.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.rendering import ChatRenderer, LegacyRenderer, renderable
 from persona_clone.testing.strategies import chats, participants
 
 
@@ -18,7 +18,8 @@ TALK = st.sampled_from([MessageKind.TEXT, MessageKind.MEDIA, MessageKind.SYSTEM]
 
 
 def _taken(chat: list[Message]) -> list[Message]:
-    return [m for m in chat if m.author is not None and m.kind is not MessageKind.DELETED]
+    """The messages the dataset builder shows a model (media as ``<media>``, no events)."""
+    return list(renderable(chat))
 
 
 def _fill(buffer: ConversationBuffer, chat: list[Message]) -> ConversationBuffer:

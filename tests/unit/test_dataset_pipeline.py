@@ -10,7 +10,7 @@ import pytest
 from attrs import evolve
 
 from dataset_support import START, NoAliases, PlainNames, chat, conversation
-from persona_clone import Participant
+from persona_clone import AliasMap, Consent, Identity, Participant
 from persona_clone.dataset import (
     ChatDatasetBuilder,
     DatasetFormat,
@@ -150,6 +150,29 @@ class TestBuildDataset:
         assert "Ayse" == report.names["Ayşe"]
         assert "Validation: accepted" in report_text(report)
         assert json.dumps(report_json(report))
+
+    def test_consent_from_the_people_file(self, tmp_path: Path) -> None:
+        """A Consent (as read from a people file) applies; an opted-out alias is redacted too."""
+        messages = conversation(12)
+        messages[1] = evolve(messages[1], text="Memo geliyor mu?")
+        aliases = AliasMap(identities=(Identity(id="mert", name="Mert", aliases=("Memo",)),))
+        consent = Consent(consenting=frozenset({"Deniz"}), excluded=frozenset({"mert"}))
+
+        report = build_dataset(
+            [messages],
+            tmp_path,
+            persona="Deniz",
+            aliases=aliases,
+            consent=consent,
+            counter=EstimatingCounter(),
+        )
+
+        written = (tmp_path / "train.jsonl").read_text(encoding="utf-8")
+        assert report.ok, report.problems
+        assert "memo" not in written.lower()
+        assert "mert" not in written.lower()
+        assert "<NAME> geliyor mu?" in written
+        assert 12 == report.privacy["messages_replaced"]
 
     def test_persona_without_consent_is_refused(self, tmp_path: Path) -> None:
         """Without consent nothing is built."""

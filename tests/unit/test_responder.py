@@ -471,6 +471,14 @@ class TestConnect:
             client.max_retries,
         )
 
+    def test_base_url_keeps_the_environment_key(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With a base URL, OPENAI_API_KEY is still the key sent to the endpoint."""
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-compatible")
+
+        client = connect(base_url="http://127.0.0.1:11434/v1")
+
+        assert "sk-compatible" == client.api_key
+
     def test_no_key_no_url(self) -> None:
         """Without a key or a base URL, ConfigError says what is missing."""
         with pytest.raises(ConfigError, match="OPENAI_API_KEY"):

@@ -49,6 +49,13 @@ def model_options(command: F) -> F:
             help="Alias map (.toml or .json), as in training.",
         ),
         click.option(
+            "--names",
+            "names_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="The dataset's names.json (written by build): name people exactly as in training.",
+        ),
+        click.option(
             "--format",
             "model_format",
             type=click.Choice(["chat", "legacy"]),
@@ -107,8 +114,15 @@ def build_responder(
         client = connect(base_url=base_url, http_client=http_client)
     except (ConfigError, OSError) as error:
         raise click.ClickException(str(error)) from error
+    try:
+        names = (
+            NameBook.from_json(settings["names_file"].read_text(encoding="utf-8"), aliases=aliases)
+            if settings.get("names_file")
+            else NameBook(aliases=aliases)
+        )
+    except (ConfigError, OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{settings['names_file']}: {error}") from error
     persona = aliases.resolve(Participant.from_name(settings["persona"]))
-    names = NameBook(aliases=aliases)
     renderer: ChatRenderer | LegacyRenderer
     if settings["model_format"] == "legacy":
         renderer = LegacyRenderer(

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import click
@@ -21,6 +22,11 @@ from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
 from ._exports import one_line_errors, open_exports, registry_of
+
+
+if TYPE_CHECKING:
+    from persona_clone.consent import Consent
+    from persona_clone.identity import AliasMap
 
 
 __all__ = ["build"]
@@ -71,7 +77,16 @@ _MAX_ISSUES_SHOWN = 3
 @click.option(
     "--aliases",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="TOML or JSON file merging people's names and ids into identities.",
+    help="People file (TOML or JSON): merges people's names and ids into identities; "
+    "its consent = true and opted_out = true entries apply too.",
+)
+@click.option(
+    "--opt-out",
+    "opt_out",
+    type=click.Choice(["placeholder", "drop-session"]),
+    help="What happens to the messages of people who opted out: replaced by a "
+    "neutral placeholder, or their sessions left out. [default: the people file's "
+    "[consent] policy, else placeholder]",
 )
 @click.option(
     "--exclude",
@@ -183,6 +198,7 @@ def build(
     output: Path,
     aliases: Path | None,
     exclude: tuple[str, ...],
+    opt_out: str | None,
     consenting: tuple[str, ...],
     attest_consent: bool,
     system_prompt: str | None,
@@ -221,13 +237,16 @@ def build(
     people = set(consenting)
     if attest_consent:
         people.add(persona)
+    aliases_map, consent = _people_file(aliases, opt_out)
     registry = registry_of(ctx)
     with contextlib.ExitStack() as stack:
         if sample:
             exports = (stack.enter_context(sample_path()),)
             input_format = input_format or "whatsapp"
             tz = SAMPLE_TZ if tz == "UTC" else tz
-            people.update(SAMPLE_PARTICIPANTS)  # the sample's people are fictional
+            # the sample's people are fictional: all agreed, except those who opted out
+            gone = set(exclude) | set(consent.excluded if consent is not None else ())
+            people.update(name for name in SAMPLE_PARTICIPANTS if name not in gone)
         streams, issues, progress = stack.enter_context(
             open_exports(
                 exports,
@@ -237,11 +256,6 @@ def build(
                 label="Building",
             )
         )
-        aliases_map = None
-        if aliases is not None:
-            from persona_clone.identity import AliasMap  # noqa: PLC0415
-
-            aliases_map = AliasMap.load(aliases)
         report = build_dataset(
             streams,
             output,
@@ -250,6 +264,7 @@ def build(
             model=model,
             system_prompt=system_prompt,
             aliases=aliases_map,
+            consent=consent,
             exclude=exclude,
             consenting=people,
             no_redact=no_redact,
@@ -284,3 +299,21 @@ def build(
             f"{len(report.problems)} problem(s) make the dataset unacceptable; "
             f"first: {report.problems[0]} (see {output / 'report.txt'})"
         )
+
+
+def _people_file(path: Path | None, opt_out: str | None) -> tuple[AliasMap | None, Consent | None]:
+    """
+    Read the alias map and the consent of the people file at *path*, if any.
+
+    Raises:
+        ConfigError: The file cannot be read or has a bad key.
+    """
+    # privacy modules load when a dataset is built, not with the CLI
+    from persona_clone.consent import Consent, OptOutPolicy  # noqa: PLC0415
+    from persona_clone.identity import AliasMap  # noqa: PLC0415
+
+    aliases = AliasMap.load(path) if path is not None else None
+    consent = Consent.load(path) if path is not None else None
+    if opt_out is not None:
+        consent = attrs.evolve(consent or Consent(), policy=OptOutPolicy(opt_out))
+    return aliases, consent

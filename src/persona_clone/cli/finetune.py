@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from persona_clone.errors import ConfigError, DatasetError, FineTuneError
+from persona_clone.errors import ConfigError, DatasetError, FineTuneError, PersonaCloneError
 from persona_clone.finetune.base import Progress, TuningPlan, TuningResult
 from persona_clone.finetune.jobs import Hyperparameters
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
@@ -99,13 +100,89 @@ def _report(result: TuningResult) -> None:
     )
 
 
-@click.command("finetune")
+_OPENAI_ONLY = (
+    "suffix",
+    "max_cost",
+    "yes",
+    "state_path",
+    "poll_interval",
+    "learning_rate_multiplier",
+)
+"""Options that mean something only to the OpenAI backend."""
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+
+
+def _check_backend_options(ctx: click.Context, backend: str, output: Path | None) -> None:
+    """Refuse options that the chosen backend would silently ignore."""
+    if backend == "lora":
+        given = [name for name in _OPENAI_ONLY if _given(ctx, name)]
+        if given:
+            flags = ", ".join("--" + name.removesuffix("_path").replace("_", "-") for name in given)
+            raise click.UsageError(f"{flags}: OpenAI backend only, not --backend lora")
+    elif output is not None:
+        raise click.UsageError("-o/--output is for --backend lora (the adapter's folder)")
+
+
+def _finetune_lora(
+    *,
+    dataset: Path,
+    model: str,
+    output: Path,
+    validation: Path | None,
+    epochs: int | None,
+    batch_size: int | None,
+    seed: int | None,
+    dry_run: bool,
+) -> None:
+    """Run the local LoRA backend with its default settings and these overrides."""
+    # imports neither torch nor transformers: those load when training starts
+    from persona_clone.finetune.lora import LoraFineTuner, LoraSettings  # noqa: PLC0415
+
+    from .finetune_local import run_local  # noqa: PLC0415
+
+    overrides: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
+    with click_errors(PersonaCloneError):
+        settings = LoraSettings(**{k: v for k, v in overrides.items() if v is not None})
+        tuner = LoraFineTuner(model=model, output_dir=output, settings=settings)
+    run_local(tuner, dataset, validation=validation, dry_run=dry_run)
+
+
+@click.command(
+    "finetune",
+    epilog=(
+        "\b\nExamples:\n"
+        "  persona-clone finetune out/train.jsonl --model gpt-4.1-mini-2025-04-14\n"
+        "  persona-clone finetune out/train.jsonl --backend lora \\\n"
+        "      --model Qwen/Qwen2.5-0.5B-Instruct -o adapter/"
+    ),
+)
 @dataset_argument
 @click.option(
     "--model",
     required=True,
     metavar="MODEL",
-    help="Base model, e.g. gpt-4.1-mini-2025-04-14.",
+    help="Base model: e.g. gpt-4.1-mini-2025-04-14; with --backend lora a "
+    "Hugging Face hub id or a local folder.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["openai", "lora"]),
+    default="openai",
+    show_default=True,
+    help="openai: the OpenAI API (or a compatible one); lora: train a LoRA adapter "
+    "on this machine (needs PyTorch and the lora extra; finetune-local has every "
+    "LoRA option).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="--backend lora: the folder for the adapter.",
 )
 @click.option(
     "--validation",
@@ -163,6 +240,8 @@ def finetune(
     *,
     dataset: Path,
     model: str,
+    backend: str,
+    output: Path | None,
     validation: Path | None,
     suffix: str | None,
     max_cost: float | None,
@@ -182,7 +261,26 @@ def finetune(
     Running the same command again after a crash or Ctrl-C resumes the recorded
     job: nothing is uploaded or paid twice. On success the fine-tuned model id is
     the last line of standard output.
+
+    With --backend lora it trains a LoRA adapter on this machine instead (DATASET
+    in the chat or messages format) and prints the adapter's folder last;
+    --epochs, --batch-size, --seed, --validation and --dry-run apply.
     """
+    _check_backend_options(ctx, backend, output)
+    if backend == "lora":
+        if output is None:
+            raise click.UsageError("--backend lora needs -o/--output (the adapter's folder)")
+        _finetune_lora(
+            dataset=dataset,
+            model=model,
+            output=output,
+            validation=validation,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            dry_run=dry_run,
+        )
+        return
     hyper = Hyperparameters(
         n_epochs=epochs if epochs is not None else "auto",
         batch_size=batch_size if batch_size is not None else "auto",

@@ -15,7 +15,7 @@ from persona_clone.finetune.lora_data import NameStyle
 from ._common import DATASET_FILE, click_errors, dataset_argument, show_warnings
 
 
-__all__ = ["finetune_local"]
+__all__ = ["finetune_local", "run_local"]
 
 
 @click.command("finetune-local")
@@ -125,6 +125,21 @@ def finetune_local(  # noqa: PLR0917 -- click passes one argument per option
         tuner = LoraFineTuner(
             model=model, output_dir=output, settings=settings, overwrite=overwrite
         )
+    run_local(tuner, dataset, validation=validation, dry_run=dry_run)
+
+
+def run_local(
+    tuner: LoraFineTuner, dataset: Path, *, validation: Path | None, dry_run: bool
+) -> None:
+    """
+    Check *dataset*, then (unless *dry_run*) train and print the adapter's folder last.
+
+    What ``finetune-local`` and ``finetune --backend lora`` share.
+
+    Raises:
+        click.ClickException: The dataset, the model or the training failed.
+    """
+    with click_errors(PersonaCloneError):
         plan = tuner.prepare(dataset, validation_file=validation)
         click.echo(
             f"{plan.examples} examples, {plan.trained_tokens} tokens per epoch, "

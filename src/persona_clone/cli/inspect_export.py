@@ -21,11 +21,14 @@ from ._exports import one_line_errors, open_exports, registry_of
 
 __all__ = ["inspect_export"]
 
+_CHATS_SHOWN = 10
+
 
 def _summary(messages: list[Message] | Any, gap: dt.timedelta) -> dict[str, Any]:
     """Count one export's messages, participants, kinds and sessions, streaming."""
     participants: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
+    chats: Counter[str] = Counter()
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     count = 0
@@ -37,9 +40,13 @@ def _summary(messages: list[Message] | Any, gap: dt.timedelta) -> dict[str, Any]
             kinds[message.kind.value] += 1
             if message.author is not None:
                 participants[message.author.name] += 1
-            if first is None:
+            if message.chat is not None:
+                chats[message.chat] += 1
+            # a multi-chat export is in order within each chat only
+            if first is None or message.sent_at < first:
                 first = message.sent_at
-            last = message.sent_at
+            if last is None or message.sent_at > last:
+                last = message.sent_at
             yield message
 
     sessions = sum(1 for _ in Sessionizer(gap=gap)(observed()))
@@ -50,6 +57,7 @@ def _summary(messages: list[Message] | Any, gap: dt.timedelta) -> dict[str, Any]
         "sessions": sessions,
         "kinds": dict(kinds),
         "participants": dict(participants.most_common()),
+        "chats": dict(chats),
     }
 
 
@@ -147,6 +155,15 @@ def inspect_export(
         )
         kinds = ", ".join(f"{k} {v:,}" for k, v in summary["kinds"].items())
         click.echo(f"  kinds: {kinds or 'none'}")
+        if summary["chats"]:
+            shown = list(summary["chats"].items())[:_CHATS_SHOWN]
+            more = len(summary["chats"]) - len(shown)
+            listed = ", ".join(f"{chat}: {count:,}" for chat, count in shown)
+            click.echo(
+                f"  chats: {len(summary['chats']):,} (messages by chat id: {listed}"
+                + (f", +{more:,} more" if more > 0 else "")
+                + ")"
+            )
         click.echo("  participants:")
         for person, count in summary["participants"].items():
             click.echo(f"    {count:>8,}  {person}")

@@ -11,7 +11,10 @@ import enum
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final
+
+from attrs import evolve
 
 from persona_clone._serialization import converter
 from persona_clone.cost import DEFAULT_PRICES, PriceTable, estimate_cost
@@ -45,12 +48,15 @@ from .split import SessionSplit
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
-__all__ = ["LEGACY_DEFAULT_MODEL", "build_dataset", "make_builder"]
+__all__ = ["LEGACY_DEFAULT_MODEL", "NAMES_FILE", "build_dataset", "make_builder"]
 
 logger = logging.getLogger(__name__)
 
 LEGACY_DEFAULT_MODEL: Final = "davinci-002"
 """The model legacy datasets are planned for when none is named."""
+
+NAMES_FILE: Final = "names.json"
+"""The name book written next to the dataset (`persona_clone.NameBook.to_json`), for serving."""
 
 _OPENAI_FORMATS: Final = (DatasetFormat.CHAT, DatasetFormat.LEGACY)
 _SPEAKERS_SHOWN: Final = 8
@@ -148,6 +154,7 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     system_prompt: str | None = None,
     aliases: Any | None = None,
     names: NameRenderer | None = None,
+    consent: Any | None = None,
     exclude: Iterable[str] = (),
     consenting: Iterable[str] = (),
     no_redact: Iterable[Any] = (),
@@ -177,7 +184,9 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         exports: One message stream per export (several exports of the same
             person combine; each is sessionized on its own).
         directory: Where ``train.jsonl`` (and ``validation.jsonl``,
-            ``dataset_info.json``) are written.
+            ``dataset_info.json``) are written, and ``names.json``: the name
+            book, to give the chat bot (``persona-clone chat --names``) so it
+            names people exactly as the dataset did.
         persona: The persona's name or participant id (aliases apply).
         format: The dataset format.
         model: The target model: its token limit is the example budget and its
@@ -186,6 +195,9 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         system_prompt: A short description of the persona, as the system message.
         aliases: A `persona_clone.AliasMap` (default: none).
         names: A `persona_clone.NameBook` (default: one over *aliases*).
+        consent: A `persona_clone.Consent` (``Consent.load`` reads the people
+            file's ``consent``/``opted_out`` entries and its opt-out policy);
+            *exclude* and *consenting* are added to it.
         exclude: People who opted out (names or ids).
         consenting: People who agreed to be cloned (names or ids).
         no_redact: `persona_clone.RedactionKind` values (or their names) to keep.
@@ -221,8 +233,12 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     alias_map = aliases if aliases is not None else AliasMap()
     name_book: NameRenderer = names if names is not None else NameBook(aliases=alias_map)
     wanted = alias_map.resolve(Participant.from_name(persona))
-    excluded = frozenset(exclude)
-    consent = Consent(consenting=frozenset(consenting), excluded=excluded)
+    given = consent if consent is not None else Consent()
+    consent = evolve(
+        given,
+        consenting=given.consenting | frozenset(consenting),
+        excluded=given.excluded | frozenset(exclude),
+    )
     consent.check_persona(wanted, alias_map)
     privacy = PrivacyReport()
     message_steps = []
@@ -230,8 +246,9 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         keep = {
             k if isinstance(k, RedactionKind) else RedactionKind(str(k).lower()) for k in no_redact
         }
+        # the excluded people's names, their aliases and given names
         redactor = BuiltinRedactor(
-            kinds=frozenset(set(RedactionKind) - keep), names=tuple(sorted(excluded))
+            kinds=frozenset(set(RedactionKind) - keep), names=consent.names_to_redact(alias_map)
         )
         message_steps.append(lambda messages: redact_messages(messages, redactor, privacy))
     session_steps = [lambda sessions: consent.apply(sessions, alias_map, privacy)]
@@ -301,6 +318,10 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         for role in ("train", "validation")
         if role in paths and paths[role].stat().st_size > MAX_FILE_BYTES
     )
+    to_json = getattr(name_book, "to_json", None)
+    if callable(to_json):
+        paths["names"] = Path(directory) / NAMES_FILE
+        paths["names"].write_text(str(to_json()) + "\n", encoding="utf-8")
     limit = checker.limit
     billed = sum(min(limit, t) for t in train_tokens)
     cost = None

@@ -75,6 +75,28 @@ Estimate = Callable[..., _Estimate]
 """``estimate_cost(*, model, billed_tokens_per_epoch, examples, epochs)``."""
 
 
+_SERVICE_FORMATS = frozenset({"chat", "legacy"})
+"""The dataset formats the fine-tuning API takes."""
+
+
+def _format_problems(path: Path, checked: _Validation) -> list[str]:
+    """
+    Refuse a file in a format only open-source trainers take (sharegpt, messages).
+
+    The validator accepts those formats (they are valid files), but the service
+    would fail the job after the upload.
+    """
+    found = getattr(checked, "format", None)
+    name = getattr(found, "value", found)
+    if name is None or name in _SERVICE_FORMATS:
+        return []
+    problem = (
+        f"{path}: expected the chat or legacy prompt/completion format for the "
+        f"fine-tuning API, found the {name} format (build the dataset with --format chat)"
+    )
+    return [problem]
+
+
 def _status(word: str) -> JobStatus:
     """Map the service's status word; unknown words count as still running."""
     try:
@@ -241,11 +263,12 @@ class OpenAIFineTuner(RetryingCalls):
         training_file = Path(training_file)
         validation_file = Path(validation_file) if validation_file is not None else None
         checked = validate(training_file, model=self.model)
-        problems = list(checked.problems)
+        problems = [*checked.problems, *_format_problems(training_file, checked)]
         if validation_file is not None:
             # the service has no minimum for validation files; one example will do
             checked_validation = validate(validation_file, model=self.model, min_examples=1)
             problems.extend(checked_validation.problems)
+            problems.extend(_format_problems(validation_file, checked_validation))
         if problems:
             raise DatasetError(problems)
         epochs = self.hyperparameters.n_epochs
