@@ -15,7 +15,7 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Final
+from typing import Final, Protocol
 
 import pendulum
 
@@ -44,7 +44,7 @@ from persona_clone.parsers.whatsapp_locale import (
 )
 
 
-__all__ = ["EntryReader", "LocalTimes", "decode_error"]
+__all__ = ["EntryReader", "LocalTimes", "TextBlocks", "decode_error"]
 
 _SHORT_BODY: Final = 64
 _EVENT_LENGTH: Final = 400  # system events are short; longer text is cut before matching
@@ -260,6 +260,14 @@ class LocalTimes:
         return moved
 
 
+class TextBlocks(Protocol):
+    """Text read in blocks: `read` returns ``""`` only at the end."""
+
+    def read(self, size: int, /) -> str:
+        """Return the next block of text, ``""`` at the end."""
+        ...
+
+
 class EntryReader:
     """The second pass: lines to messages for one file, with its learned grammar."""
 
@@ -296,7 +304,7 @@ class EntryReader:
         first = entry.split("\n", 1)[0]
         self.context.report(f"{self.display}:{start}", expected, first, lines=entry.count("\n") + 1)
 
-    def messages(self, stream: IO[str]) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
+    def messages(self, stream: TextBlocks) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
         """
         Yield the messages of *stream*; report every line that is not part of one.
 
