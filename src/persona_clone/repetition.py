@@ -155,11 +155,14 @@ class PhraseStat:
 
 
 def _ngrams(words: list[str], max_n: int) -> set[str]:
-    return {
-        " ".join(words[start : start + size])
-        for size in range(1, max_n + 1)
-        for start in range(len(words) - size + 1)
-    }
+    """Every run of 1 to *max_n* consecutive words, joined by spaces."""
+    grams = set(words) if max_n > 0 else set()
+    join = " ".join
+    for size in range(2, min(max_n, len(words)) + 1):
+        # zip of the shifted lists (shorter ones end it) yields each run, in C.
+        shifted = (words[shift:] for shift in range(size))
+        grams.update(map(join, zip(*shifted, strict=False)))
+    return grams
 
 
 def _ngrams_among(words: list[str], max_n: int, wanted: set[str]) -> set[str]:
