@@ -329,7 +329,9 @@ class EntryReader:
         header = ""
         sent_at: dt.datetime | None = None
         problem: str | None = _BEFORE_HEADER
-        parts: list[str] = []
+        body = ""  # the pending entry's text (its first piece while *more* is set)
+        more: list[str] | None = None  # its pieces when it runs over blocks
+        newline = -1  # where the body's first line break is
         newlines = 0
         last_key = "\n"  # never a header's text
         finished = False
@@ -348,7 +350,9 @@ class EntryReader:
                     finished = True
                     items = split(tail) if tail != "\n" else [""]
                 if items[0]:
-                    parts.append(items[0])
+                    if more is None:
+                        more = [body]
+                    more.append(items[0])
                     newlines += items[0].count("\n")
                 count = len(items)
                 index = 1
@@ -356,9 +360,11 @@ class EntryReader:
                     if index >= count and not finished:
                         break
                     # The pending entry is complete: a header follows, or the text ends.
-                    if problem is None:
-                        body = parts[0] if len(parts) == 1 else "".join(parts)
+                    if more is not None:
+                        body = "".join(more)
                         newline = body.find("\n")
+                        more = None
+                    if problem is None:
                         colon = body.find(": ", 0, newline) if newline >= 0 else body.find(": ")
                         known = author_of(body[:colon]) if colon > 0 else None
                         text = body[colon + 2 :]
@@ -396,17 +402,17 @@ class EntryReader:
                             _set_chat(message, None)
                             yield message
                     elif line:
-                        self._drop(line, problem, header + "".join(parts))
-                    elif parts:
-                        self._drop(1, problem, "".join(parts)[1:])
+                        self._drop(line, problem, header + body)
+                    elif body:
+                        self._drop(1, problem, body[1:])
                     if index >= count:
                         break
                     # The next entry starts: header, its seven fields, then its body.
                     line += newlines + 1
                     header = items[index]
                     body = items[index + 8]
-                    parts = [body]
-                    newlines = body.count("\n")
+                    newline = body.find("\n")
+                    newlines = body.count("\n") if newline >= 0 else 0
                     if header != last_key:
                         try:
                             sent_at, cacheable = at(items, index + 1, sent_at, line)
