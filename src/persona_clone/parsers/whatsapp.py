@@ -7,6 +7,13 @@ shape and date order from every header; the second turns lines into messages
 with one compiled regex made for that file. Memory stays bounded by the longest
 message and the number of distinct dates, whatever the file's size.
 
+The first pass reads every header's date even once one date (a day above 12)
+has shown the order: a later part of the file may prove the other order (two
+exports joined), and then the majority decides and a warning says so. Stopping
+early would read such a file by whichever order came first, silently. The scan
+is one regex over the text and costs about an eighth of a parse; pass
+``date_order=`` to skip it.
+
 WhatsApp writes local wall time without an offset: the zone comes from the
 caller (``parse(path, tz="Europe/Istanbul")``) and defaults to UTC.
 """
