@@ -225,10 +225,11 @@ class LocalTimes:
                     noon[mark] = 12 if grammar.meaning(mark) else 0
                 else:
                     hour = hour % 12 + offset
+            # Positional microsecond and zone: half the cost of tzinfo= in CPython.
             stamp = _DateTime(
                 day[0], day[1], day[2], hour,
                 int(groups[at + ni]), int(groups[at + si] or 0),  # type: ignore[arg-type]
-                tzinfo=zone,
+                0, zone,
             )  # fmt: skip
             if day[3]:
                 return transition(stamp, previous, line), False
