@@ -1,4 +1,3 @@
-# ruff: noqa: INP001  (a script, not a package)
 """
 End-to-end dataset benchmark: WhatsApp export -> chat JSONL with the CLI.
 
@@ -58,7 +57,7 @@ print(json.dumps({"seconds": elapsed, "peak_mib": peak}), file=sys.stderr)
 
 def _run(code: str, *args: str) -> dict[str, Any]:
     """Run *code* in a fresh interpreter and return the JSON it prints last."""
-    completed = subprocess.run(  # noqa: S603  (our own interpreter and arguments)
+    completed = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
@@ -79,7 +78,7 @@ def generate(messages: int, folder: Path, fmt: str) -> tuple[Path, dict[str, Any
     """Write the export with the shared generator; return it and its manifest."""
     export = folder / f"export-{fmt}-{messages}.txt"
     if not export.exists():
-        subprocess.run(  # noqa: S603  (our own interpreter and the shared script)
+        subprocess.run(
             [
                 sys.executable,
                 str(GENERATOR),
@@ -104,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--format", default="whatsapp-android-24h")
-    parser.add_argument(
-        "--parser", default="whatsapp", help="persona_clone parser name"
-    )
+    parser.add_argument("--parser", default="whatsapp", help="persona_clone parser name")
     parser.add_argument("--persona", help="default: the export's most active author")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="folder to keep the export in")
@@ -152,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "measured_at": time.strftime("%Y-%m-%d"),
         }
-    print(json.dumps(report, indent=2))  # noqa: T201  (a command-line script)
+    print(json.dumps(report, indent=2))
     return 1 if args.check and ratio > TARGET_RATIO else 0
 
 

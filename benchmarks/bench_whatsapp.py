@@ -1,4 +1,3 @@
-# ruff: noqa: INP001, S603 - a script, not a package; it runs this Python on generated files
 """
 Benchmark `persona_clone.parse` on a large WhatsApp export, side by side with the floor.
 
@@ -103,9 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--seed", type=int, default=1)
     options.add_argument("--tz", default="Europe/Istanbul")
     options.add_argument("--shared", type=Path, default=SHARED)
-    options.add_argument(
-        "--repeat", type=int, default=1, help="rounds; the best is kept"
-    )
+    options.add_argument("--repeat", type=int, default=1, help="rounds; the best is kept")
     args = options.parse_args(argv)
 
     bench = args.shared / "bench"
