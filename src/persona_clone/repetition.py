@@ -286,9 +286,19 @@ def repeated_phrases(
     if others is not None:
         # Only the persona's candidates matter on the other side: counting just
         # those keeps the others' pass small in memory.
+        # A phrase below min_count or min_share is never reported, whatever the
+        # others say; a wanted phrase's first words are wanted too (see _ngrams_among).
         wanted = (
-            {phrase for phrase, count in phrases.items() if count >= min_count},
-            {phrase for phrase, count in messages.items() if count >= min_count},
+            {
+                phrase
+                for phrase, count in phrases.items()
+                if count >= min_count and count / total >= min_share
+            },
+            {
+                phrase
+                for phrase, count in messages.items()
+                if count >= min_count and count / total >= min_share
+            },
         )
         other_phrases, other_messages, other_total = _count(others, max_n, max_phrases, wanted)
 
@@ -304,11 +314,14 @@ def repeated_phrases(
                 return None
         return PhraseStat(phrase=phrase, count=count, share=share, ratio=ratio, whole_message=whole)
 
+    # The first two tests of stat(), inline: most phrases fail them, without a call.
     candidates = [
         found
         for counter, whole in ((messages, True), (phrases, False))
         for phrase, count in counter.items()
-        if (found := stat(phrase, count, whole=whole)) is not None
+        if count >= min_count
+        and count / total >= min_share
+        and (found := stat(phrase, count, whole=whole)) is not None
     ]
     candidates.sort(
         key=lambda item: (
