@@ -48,6 +48,7 @@ _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 _SPACES = re.compile(r"\s+")
 _PHONE_CHARS = re.compile(r"\+?[0-9 ()./-]+")
 _PHONE_DIGITS = (7, 15)
+_SEEN_LIMIT = 4096
 
 _LETTERS = str.maketrans(
     {
@@ -257,10 +258,12 @@ class AliasMap:
     identities: tuple[Identity, ...] = field(default=(), converter=_identities)
     _exact: dict[str, Identity] = field(init=False, repr=False, eq=False)
     _normal: dict[str, Identity] = field(init=False, repr=False, eq=False)
+    _seen: dict[Participant, Identity | None] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         exact, normal = _index(self.identities, "identities")
         object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_seen", {})
         object.__setattr__(self, "_normal", normal)
 
     @classmethod
@@ -295,6 +298,17 @@ class AliasMap:
 
     def identity_of(self, participant: Participant) -> Identity | None:
         """Return the identity *participant* belongs to, or ``None`` if unknown."""
+        # A chat has few participants and each message asks again: remember the
+        # answers (bounded, for odd inputs with very many distinct participants).
+        seen = self._seen
+        if participant in seen:
+            return seen[participant]
+        if len(seen) >= _SEEN_LIMIT:
+            seen.clear()
+        found = seen[participant] = self._find(participant)
+        return found
+
+    def _find(self, participant: Participant) -> Identity | None:
         for key in (participant.id, participant.name):
             found = self._exact.get(key)
             if found is not None:

@@ -84,6 +84,8 @@ _URL_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"’”)]}>*"
 
 _DIGIT = re.compile(r"\d")
+_new_counter = Counter.__new__
+"""Makes an empty `Counter` without running its ``__init__`` (a Python function)."""
 _SEP = "[ \u00a0\u202f]"
 _PHONE = re.compile(
     rf"(?<![\w+./,:-])"  # not glued to a word, another number or a time
@@ -374,8 +376,18 @@ class BuiltinRedactor:
     names: tuple[str, ...] = field(default=(), converter=_name_tuple)
     _names: re.Pattern[str] | None = field(init=False, repr=False, eq=False)
     _stems: tuple[str, ...] = field(init=False, repr=False, eq=False)
+    _email: bool = field(init=False, repr=False, eq=False)
+    _url: bool = field(init=False, repr=False, eq=False)
+    _numbers: tuple[tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]]], ...] = field(
+        init=False, repr=False, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
+        # The kinds asked for, decided once: a RedactionKind hashes in Python code.
+        object.__setattr__(self, "_email", RedactionKind.EMAIL in self.kinds)
+        object.__setattr__(self, "_url", RedactionKind.URL in self.kinds)
+        numbers = tuple((kind, finder) for kind, finder in _NUMBERS if kind in self.kinds)
+        object.__setattr__(self, "_numbers", numbers)
         pattern = _name_pattern(self.names) if RedactionKind.NAME in self.kinds else None
         object.__setattr__(self, "_names", pattern)
         stems = {_stem(name) for name in self.names if name.split()}
@@ -383,20 +395,21 @@ class BuiltinRedactor:
 
     def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
         """Return *text* with personal data replaced by placeholders, and counts."""
-        counts: Counter[RedactionKind] = Counter()
+        counts: Counter[RedactionKind] = _new_counter(Counter)
         if not text:
             return text, counts
-        kinds = self.kinds
         # E-mails before URLs ("ada@site.com" is one address), URLs before numbers
         # (digits inside links), names last; each sees the placeholders before it.
-        if "@" in text and RedactionKind.EMAIL in kinds:
+        # Each kind is gated by a test in C that its regexes cannot match without
+        # (an "@", a "." or "://", a digit, a name's stem): most chat lines pass
+        # none of them and cost a few substring searches.
+        if self._email and "@" in text:
             text = _replace(text, _email_spans(text), RedactionKind.EMAIL, counts)
-        if RedactionKind.URL in kinds and _URL_HINT.search(text):
+        if self._url and ("://" in text or ("." in text and _URL_HINT.search(text))):
             text = _replace(text, _url_spans(text), RedactionKind.URL, counts)
-        if _DIGIT.search(text):
-            for kind, finder in _NUMBERS:
-                if kind in kinds:
-                    text = _replace(text, finder(text), kind, counts)
+        if self._numbers and _DIGIT.search(text):
+            for kind, finder in self._numbers:
+                text = _replace(text, finder(text), kind, counts)
         if self._names is not None and _mentions(self._stems, text):
             text = _replace(text, _name_spans(self._names, text), RedactionKind.NAME, counts)
         return text, counts

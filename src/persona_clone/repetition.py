@@ -155,11 +155,14 @@ class PhraseStat:
 
 
 def _ngrams(words: list[str], max_n: int) -> set[str]:
-    return {
-        " ".join(words[start : start + size])
-        for size in range(1, max_n + 1)
-        for start in range(len(words) - size + 1)
-    }
+    """Every run of 1 to *max_n* consecutive words, joined by spaces."""
+    grams = set(words) if max_n > 0 else set()
+    join = " ".join
+    for size in range(2, min(max_n, len(words)) + 1):
+        # zip of the shifted lists (shorter ones end it) yields each run, in C.
+        shifted = (words[shift:] for shift in range(size))
+        grams.update(map(join, zip(*shifted, strict=False)))
+    return grams
 
 
 def _ngrams_among(words: list[str], max_n: int, wanted: set[str]) -> set[str]:
@@ -283,9 +286,19 @@ def repeated_phrases(
     if others is not None:
         # Only the persona's candidates matter on the other side: counting just
         # those keeps the others' pass small in memory.
+        # A phrase below min_count or min_share is never reported, whatever the
+        # others say; a wanted phrase's first words are wanted too (see _ngrams_among).
         wanted = (
-            {phrase for phrase, count in phrases.items() if count >= min_count},
-            {phrase for phrase, count in messages.items() if count >= min_count},
+            {
+                phrase
+                for phrase, count in phrases.items()
+                if count >= min_count and count / total >= min_share
+            },
+            {
+                phrase
+                for phrase, count in messages.items()
+                if count >= min_count and count / total >= min_share
+            },
         )
         other_phrases, other_messages, other_total = _count(others, max_n, max_phrases, wanted)
 
@@ -301,11 +314,14 @@ def repeated_phrases(
                 return None
         return PhraseStat(phrase=phrase, count=count, share=share, ratio=ratio, whole_message=whole)
 
+    # The first two tests of stat(), inline: most phrases fail them, without a call.
     candidates = [
         found
         for counter, whole in ((messages, True), (phrases, False))
         for phrase, count in counter.items()
-        if (found := stat(phrase, count, whole=whole)) is not None
+        if count >= min_count
+        and count / total >= min_share
+        and (found := stat(phrase, count, whole=whole)) is not None
     ]
     candidates.sort(
         key=lambda item: (

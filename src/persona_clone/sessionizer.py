@@ -84,7 +84,7 @@ class Sessionizer:
     )
     cut_on_system: bool = False
 
-    def __call__(self, messages: Iterable[Message]) -> Iterator[Session]:
+    def __call__(self, messages: Iterable[Message]) -> Iterator[Session]:  # noqa: C901 - one hot loop
         """Yield the sessions of *messages*, lazily, in order."""
         gap = self.gap.total_seconds()
         max_duration = None if self.max_duration is None else self.max_duration.total_seconds()
@@ -94,8 +94,12 @@ class Sessionizer:
         current: list[Message] = []
         previous: Message | None = None
         previous_at = first_at = 0.0
+        stamp: object = None  # the last sent_at read: parsers share it between messages
+        at = 0.0
         for message in messages:
-            at = message.sent_at.timestamp()
+            if message.sent_at is not stamp:
+                stamp = message.sent_at
+                at = message.sent_at.timestamp()
             if previous is not None and message.chat != previous.chat:
                 if current:
                     yield Session(messages=current)

@@ -904,6 +904,26 @@ class TestBlocks:
         assert long_body == messages[-2].text
         assert physical_lines(text) == accounted(messages, sink)
 
+    @pytest.mark.parametrize("newline", ["\r\n", "\r"])
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+    @pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 4096])
+    def test_line_breaks_cut_between_blocks(
+        self, tmp_path: Path, newline: str, encoding: str, chunk_size: int
+    ) -> None:
+        """CR LF and lone CR read as LF whatever the encoding and wherever a block ends."""
+        text = (
+            "13/02/2024, 10:00 - Ada: çé 🌸\nsecond ğ line\n\n"
+            "13/02/2024, 10:01 - Bob: ok\n"
+            "13/02/2024, 10:02 - Ada: last\n"
+        )
+        expected, expected_sink = read(tmp_path, text, encoding=encoding)
+        messages, sink = read(
+            tmp_path, text.replace("\n", newline), encoding=encoding, chunk_size=chunk_size
+        )
+
+        assert [(m.id, m.text) for m in expected] == [(m.id, m.text) for m in messages]
+        assert expected_sink.issues == sink.issues
+
 
 class TestMoreQuirks:
     def test_ios_document_with_pages(self, tmp_path: Path) -> None:

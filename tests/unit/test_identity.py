@@ -130,6 +130,19 @@ class TestAliasMap:
 
         assert "a" == aliases.resolve(Participant.from_name("\u200eAyşe  Kaya ")).id
 
+    def test_answers_stay_the_same_past_its_memory(self) -> None:
+        """Asking again, also after more participants than it remembers, gives the same answers."""
+        aliases = AliasMap(identities=(Identity(id="a", name="Ayşe Kaya"),))
+        known = Participant(id="x", name="Ayşe  Kaya")
+        strangers = [Participant.from_name(f"Person {n}") for n in range(5000)]
+
+        first = [aliases.identity_of(p) for p in (known, *strangers, known)]
+        again = [aliases.identity_of(p) for p in (known, *strangers, known)]
+
+        assert first == again
+        assert aliases.identities[0] == first[0] == first[-1]
+        assert all(found is None for found in first[1:-1])
+
     def test_alias_claimed_twice(self) -> None:
         """An alias that belongs to two identities is refused, naming both."""
         with pytest.raises(ConfigError, match=r"identities\[1\].*identities\[0\]"):

@@ -295,7 +295,14 @@ class HeaderSurvey:
         # The markers seen so far are tried first; any other spelling still matches.
         self._spellings = tuple(m for m, _ in spellings.most_common(8) if m)
         pattern = _header_pattern(shape, date_only=True, spellings=self._spellings)
-        self._fast = re.compile("\n(" + pattern + ")")
+        # After a header, the lines that start with the same date text, and those
+        # that cannot start a header (not a digit, "[" or direction mark), are
+        # consumed without trying the header pattern on them: a header among them
+        # has that same date, so the distinct dates and their first-seen order stay
+        # those of a scan of every line, at a third of its cost.
+        self._fast = re.compile(
+            "\n(" + pattern + ")" + rf"[^\n]*(?:\n(?:\1(?!\d)|(?![\d\[{BIDI_MARKS}]))[^\n]*)*"
+        )
         return shape
 
     def grammar(
