@@ -56,7 +56,7 @@ _WHATSTK = """
 import json, resource, sys, time
 from whatstk import WhatsAppChat
 start = time.perf_counter()
-chat = WhatsAppChat.from_source(filepath=sys.argv[1])
+chat = WhatsAppChat.from_source(filepath=sys.argv[1], max_size=None)  # its 50 MB cap off
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"count": len(chat.df), "seconds": round(seconds, 4),
