@@ -508,9 +508,12 @@ def redact_messages(
                     if attachment.url
                     else (attachment.url, Counter())
                 )
-                counts += name_counts
-                counts += url_counts
-                changed.append(evolve(attachment, name=name, url=url))
+                if name_counts or url_counts:
+                    counts += name_counts
+                    counts += url_counts
+                    changed.append(evolve(attachment, name=name, url=url))
+                else:
+                    changed.append(attachment)
             attachments = tuple(changed)
         if counts:
             report.add(counts)
