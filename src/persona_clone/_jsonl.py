@@ -35,9 +35,13 @@ def iter_json_lines(lines: Iterable[str], *, name: str) -> Iterator[tuple[int, A
         yield number, value
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def dumps_line(value: Any) -> str:
     """Return *value* as one JSON line (UTF-8 text kept as is, newline-terminated)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _ENCODE(value) + "\n"
 
 
 def write_lines(values: Iterable[Any], file: IO[str]) -> int:

@@ -11,7 +11,7 @@ from attrs import evolve, field, frozen
 
 from .durations import optional_duration
 from .message import Message
-from .session import Session, Turn
+from .session import Session, Turn, _fast_turn
 
 
 __all__ = ["Merger"]
@@ -79,20 +79,25 @@ class Merger:
         """Yield the turns of a run of *messages*, lazily."""
         within = None if self.within is None else self.within.total_seconds()
         joiner = self.joiner
+        make = self._turn
         run: list[Message] = []
+        speaker: str | None = None  # the speaker of run (_speaker, inline)
         for message in messages:
+            author = message.author
+            current = None if author is None else author.id
             if run and (
-                _speaker(run[-1]) != _speaker(message)
+                speaker != current
                 or (
                     within is not None
                     and message.sent_at.timestamp() - run[-1].sent_at.timestamp() > within
                 )
             ):
-                yield self._turn(run, joiner)
+                yield make(run, joiner)
                 run = []
             run.append(message)
+            speaker = current
         if run:
-            yield self._turn(run, joiner)
+            yield make(run, joiner)
 
     def turns(self, session: Session) -> tuple[Turn, ...]:
         """Return the turns of one *session*, in order."""
@@ -105,11 +110,8 @@ class Merger:
 
     @staticmethod
     def _turn(run: list[Message], joiner: str) -> Turn:
+        # run is never empty: the fast constructor's one condition holds
         if len(run) == 1:
             only = run[0]
-            return Turn(author=only.author, text=only.text, messages=(only,))
-        return Turn(
-            author=run[0].author,
-            text=joiner.join(m.text for m in run),
-            messages=tuple(run),
-        )
+            return _fast_turn(only.author, only.text, (only,))
+        return _fast_turn(run[0].author, joiner.join([m.text for m in run]), tuple(run))

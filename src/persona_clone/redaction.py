@@ -84,6 +84,8 @@ _URL_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"’”)]}>*"
 
 _DIGIT = re.compile(r"\d")
+_GATES = re.compile(r"[@.:\d]")
+"""What any kind but names needs to be found: an "@", a ".", "://" or a digit."""
 _new_counter = Counter.__new__
 """Makes an empty `Counter` without running its ``__init__`` (a Python function)."""
 _SEP = "[ \u00a0\u202f]"
@@ -381,6 +383,7 @@ class BuiltinRedactor:
     _numbers: tuple[tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]]], ...] = field(
         init=False, repr=False, eq=False
     )
+    _clean: Callable[[str], object] | None = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         # The kinds asked for, decided once: a RedactionKind hashes in Python code.
@@ -392,6 +395,9 @@ class BuiltinRedactor:
         object.__setattr__(self, "_names", pattern)
         stems = {_stem(name) for name in self.names if name.split()}
         object.__setattr__(self, "_stems", tuple(sorted(stems)))
+        # Without names, redact() changes nothing in a text this finds nothing in
+        # (each kind's gate needs an "@", a ".", "://" or a digit): one C search.
+        object.__setattr__(self, "_clean", _GATES.search if pattern is None else None)
 
     def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
         """Return *text* with personal data replaced by placeholders, and counts."""
@@ -496,7 +502,11 @@ def redact_messages(
     becomes ``<URL>`` when URLs are redacted.
     Messages without anything to redact are passed on as the same object.
     """
+    gates = redactor._clean if isinstance(redactor, BuiltinRedactor) else None  # noqa: SLF001
     for message in messages:
+        if gates is not None and not message.attachments and gates(message.text) is None:
+            yield message  # nothing to redact, known without building counts
+            continue
         text, counts = redactor.redact(message.text)
         attachments = message.attachments
         if attachments:
@@ -508,9 +518,12 @@ def redact_messages(
                     if attachment.url
                     else (attachment.url, Counter())
                 )
-                counts += name_counts
-                counts += url_counts
-                changed.append(evolve(attachment, name=name, url=url))
+                if name_counts or url_counts:
+                    counts += name_counts
+                    counts += url_counts
+                    changed.append(evolve(attachment, name=name, url=url))
+                else:
+                    changed.append(attachment)
             attachments = tuple(changed)
         if counts:
             report.add(counts)

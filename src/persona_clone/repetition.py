@@ -191,8 +191,11 @@ def _prune(counter: Counter[str], limit: int) -> None:
     """Forget the rarest phrases until *counter* holds at most half of *limit*."""
     level = 1
     while len(counter) > limit // 2:
-        for phrase in [phrase for phrase, count in counter.items() if count <= level]:
-            del counter[phrase]
+        # Rebuilt rather than deleted from: Counter.__delitem__ runs in Python,
+        # a dict comprehension and dict.update in C; the order kept is the same.
+        kept = {phrase: count for phrase, count in counter.items() if count > level}
+        counter.clear()
+        dict.update(counter, kept)
         level += 1
 
 

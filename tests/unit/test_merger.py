@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import pendulum
+from hypothesis import given
 
-from persona_clone import Merger, MessageKind, Participant, Session, Turn
+from persona_clone import Merger, Message, MessageKind, Participant, Session, Turn
 from persona_clone.testing import make_message, make_participant
+from persona_clone.testing.strategies import sessions
 
 
 T0 = pendulum.datetime(2024, 3, 1, 20, tz="UTC")
 ADA = make_participant("Ada")
 BOB = make_participant("Bob")
+
+
+def speaker(message: Message) -> str | None:
+    return None if message.author is None else message.author.id
 
 
 def session(*spec: tuple[Participant | None, str, int]) -> Session:
@@ -95,3 +101,30 @@ class TestMerger:
                 built.append(merger.start(message))
 
         assert list(merger.turns(s)) == built
+
+
+class TestFastTurns:
+    @given(sessions())
+    def test_merged_turns_equal_normally_built_ones(self, chat: Session) -> None:
+        """The merger's turns equal, hash and print as turns built by Turn's own init."""
+        merger = Merger()
+        expected = []
+        run: list[Message] = []
+        for message in chat.messages:
+            if run and speaker(run[-1]) != speaker(message):
+                expected.append(run)
+                run = []
+            run.append(message)
+        expected.append(run)
+        built = [
+            Turn(author=r[0].author, text="\n".join(m.text for m in r), messages=tuple(r))
+            for r in expected
+        ]
+
+        actual = merger.turns(chat)
+
+        assert (built, [hash(t) for t in built], [repr(t) for t in built]) == (
+            list(actual),
+            [hash(t) for t in actual],
+            [repr(t) for t in actual],
+        )

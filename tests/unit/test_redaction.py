@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from persona_clone import (
     Attachment,
@@ -17,7 +19,9 @@ from persona_clone import (
     Redactor,
     redact_messages,
 )
+from persona_clone.redaction import _GATES
 from persona_clone.testing import make_message
+from persona_clone.testing.strategies import message_texts
 
 
 PHONE = RedactionKind.PHONE
@@ -276,3 +280,26 @@ class TestRedactMessages:
 
         assert "<NAME> şey" == out.text
         assert 1 == report.redactions[RedactionKind.NAME]
+
+
+class TestQuickPass:
+    @given(st.text(alphabet=st.sampled_from("ab ç@.:/0١+-()<>EMAIL-_\n😂")))
+    def test_texts_the_gate_passes_are_not_changed(self, text: str) -> None:
+        """A text without "@", ".", ":" or a digit is never changed by any kind but names."""
+        redactor = BuiltinRedactor()
+
+        changed, counts = redactor.redact(text)
+
+        assert (text, Counter()) == (changed, counts) or _GATES.search(text) is not None
+
+    @given(message_texts())
+    def test_gated_stream_equals_redacting_each_text(self, text: str) -> None:
+        """redact_messages gives the same texts and counts as redact on each text."""
+        redactor = BuiltinRedactor()
+        report = PrivacyReport()
+        message = make_message(text=text)
+
+        (out,) = redact_messages([message], redactor, report)
+
+        expected, counts = redactor.redact(text)
+        assert (expected, counts) == (out.text, report.redactions)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from persona_clone import (
@@ -11,7 +13,7 @@ from persona_clone import (
     repeat_key,
     repeated_phrases,
 )
-from persona_clone.repetition import tokens, turkish_lower
+from persona_clone.repetition import _prune, tokens, turkish_lower
 
 
 class TestTurkishLower:
@@ -176,3 +178,11 @@ class TestBoundedMemory:
         stats = repeated_phrases(persona, max_phrases=20, top=1)
 
         assert [("lol", 200)] == [(stat.phrase, stat.count) for stat in stats]
+
+    def test_prune_keeps_the_counts_above_the_level_in_order(self) -> None:
+        """Pruning forgets the rarest phrases and keeps the others' counts and order."""
+        counter = Counter({"a": 1, "b": 3, "c": 2, "d": 1, "e": 5})
+
+        _prune(counter, 6)
+
+        assert [("b", 3), ("c", 2), ("e", 5)] == list(counter.items())
