@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from persona_clone.message import Participant
 from persona_clone.rendering import ChatRenderer
+from persona_clone.session import Turn
+from persona_clone.tokens import TokenCounter
 
 from .example import Example
 
@@ -52,3 +55,36 @@ def alternate(
             pending = []
         entries.append(("assistant", turn.text, trained))
     return entries
+
+
+class AlternatingCosts:
+    """
+    Persona test and token costs shared by the builders whose lines alternate roles.
+
+    A slot-less mixin for attrs builders that hold a ``renderer`` and an ``opener``.
+    """
+
+    renderer: ChatRenderer
+    opener: str
+
+    def is_persona(self, author: Participant | None) -> bool:
+        """Whether *author* is the persona."""
+        return self.renderer.is_persona(author)
+
+    def overhead(self, counter: TokenCounter) -> int:
+        """The system prompt and the opener (an upper bound)."""
+        prompt = self.renderer.system_prompt
+        system = 3 + counter.count("system") + counter.count(prompt) if prompt else 0
+        return 3 + system + 3 + counter.count("user") + counter.count(self.opener)
+
+    def turn_cost(
+        self,
+        turn: Turn,
+        counter: TokenCounter,
+        *,
+        persona: bool,  # noqa: ARG002  (the protocol's signature)
+    ) -> int:
+        """The turn as a labelled line or its own message (an upper bound)."""
+        assert turn.author is not None  # noqa: S101  (system turns are never sliced)
+        label = self.renderer.names.display_name(self.renderer.aliases.resolve(turn.author))
+        return 3 + counter.count("assistant") + counter.count(f"{label}: {turn.text}\n")

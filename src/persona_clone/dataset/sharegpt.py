@@ -7,12 +7,9 @@ from typing import Any, ClassVar
 
 from attrs import frozen
 
-from persona_clone.message import Participant
 from persona_clone.rendering import ChatRenderer
-from persona_clone.session import Turn
-from persona_clone.tokens import TokenCounter
 
-from ._alternating import DEFAULT_OPENER, alternate
+from ._alternating import DEFAULT_OPENER, AlternatingCosts, alternate
 from .base import DatasetFormat
 from .example import Example
 
@@ -21,7 +18,7 @@ __all__ = ["ShareGPTDatasetBuilder"]
 
 
 @frozen(kw_only=True)
-class ShareGPTDatasetBuilder:
+class ShareGPTDatasetBuilder(AlternatingCosts):
     """
     Write examples in LLaMA-Factory's ShareGPT format.
 
@@ -45,28 +42,6 @@ class ShareGPTDatasetBuilder:
     dataset_name: str = "persona"
     opener: str = DEFAULT_OPENER
     format: ClassVar[DatasetFormat] = DatasetFormat.SHAREGPT
-
-    def is_persona(self, author: Participant | None) -> bool:
-        """Whether *author* is the persona."""
-        return self.renderer.is_persona(author)
-
-    def overhead(self, counter: TokenCounter) -> int:
-        """The system prompt and the opener (an upper bound)."""
-        prompt = self.renderer.system_prompt
-        system = 3 + counter.count("system") + counter.count(prompt) if prompt else 0
-        return 3 + system + 3 + counter.count("user") + counter.count(self.opener)
-
-    def turn_cost(
-        self,
-        turn: Turn,
-        counter: TokenCounter,
-        *,
-        persona: bool,  # noqa: ARG002  (the protocol's signature)
-    ) -> int:
-        """The turn as a labelled line or its own message (an upper bound)."""
-        assert turn.author is not None  # noqa: S101  (system turns are never sliced)
-        label = self.renderer.names.display_name(self.renderer.aliases.resolve(turn.author))
-        return 3 + counter.count("assistant") + counter.count(f"{label}: {turn.text}\n")
 
     def lines(self, example: Example) -> list[dict[str, Any]]:
         """Return the one line *example* becomes."""
