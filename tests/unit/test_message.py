@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from typing import Any
 
+import attrs
 import pendulum
 import pytest
 
@@ -16,6 +18,7 @@ from persona_clone import (
     Participant,
     SourceRef,
 )
+from persona_clone.message import MutableMessage, MutableSourceRef
 from persona_clone.testing import make_message, make_participant
 
 
@@ -127,3 +130,43 @@ class TestParticipant:
     def test_from_name(self) -> None:
         """A participant known only by name uses the name as its id."""
         assert Participant(id="Ayşe", name="Ayşe") == Participant.from_name("Ayşe")
+
+
+class TestLayoutTwins:
+    """The mutable twins parsers build messages through."""
+
+    def test_a_message_filled_through_its_twin_is_an_ordinary_frozen_message(self) -> None:
+        """Equal to the same Message(...), hashable, picklable and frozen."""
+        at = pendulum.datetime(2024, 5, 1, 12, 30, tz="Europe/Istanbul")
+        ada = make_participant("Ada")
+        expected = Message(
+            id="7",
+            sent_at=at,
+            author=ada,
+            text="çay?",
+            source=SourceRef(file="chat.txt", line=7),
+        )
+        ref: Any = object.__new__(MutableSourceRef)
+        ref.file, ref.line, ref.path = "chat.txt", 7, None
+        ref.__class__ = SourceRef
+        built: Any = object.__new__(MutableMessage)
+        built.id, built.sent_at, built.author, built.text = "7", at, ada, "çay?"
+        built.kind, built.reply_to, built.attachments = MessageKind.TEXT, None, ()
+        built.edited, built.source, built.chat = False, ref, None
+        built.__class__ = Message
+
+        assert type(built) is Message
+        assert expected == built
+        assert hash(expected) == hash(built)
+        assert expected == pickle.loads(pickle.dumps(built))  # noqa: S301
+        with pytest.raises(AttributeError):
+            built.text = "changed"  # type: ignore[misc]
+
+    @pytest.mark.parametrize(
+        ("twin", "frozen_class"), [(MutableMessage, Message), (MutableSourceRef, SourceRef)]
+    )
+    def test_each_twin_declares_exactly_the_frozen_class_fields(
+        self, twin: type, frozen_class: type
+    ) -> None:
+        """A field added to the frozen class must be added to its twin too."""
+        assert sorted(a.name for a in attrs.fields(frozen_class)) == sorted(twin.__slots__)  # type: ignore[attr-defined]

@@ -7,15 +7,51 @@ below; the library never prints, this package owns all output.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import Final
 
 import click
 
 
 __all__ = ["main"]
 
+# name -> "module:attribute". Commands are imported when they run or when the
+# help lists them, so ``persona-clone build`` does not load the OpenAI SDK.
+_COMMANDS: Final = {
+    "inspect": "inspect_export:inspect_export",
+    "build": "build:build",
+    "validate": "validate:validate",
+    "finetune": "finetune:finetune",
+    "finetune-local": "finetune_local:finetune_local",
+    "jobs": "jobs:jobs",
+    "chat": "chat:chat",
+    "discord": "discord:discord",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*_COMMANDS, *(n for n in super().list_commands(ctx) if n not in _COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = target.split(":")
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+        if not isinstance(command, click.Command):  # pragma: no cover - a wiring mistake
+            msg = f"{target} is not a click command"
+            raise TypeError(msg)
+        return command
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="persona-clone", prog_name="persona-clone")
 @click.option("-v", "--verbose", count=True, help="Log more (repeat for debug output).")
 def main(verbose: int) -> None:
@@ -33,27 +69,3 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
     )
-
-
-# --- commands (one module each) -----------------------------------------------
-from .build import build  # noqa: E402
-from .chat import chat  # noqa: E402
-from .discord import discord  # noqa: E402
-from .finetune import finetune  # noqa: E402
-from .finetune_local import finetune_local  # noqa: E402
-from .inspect_export import inspect_export  # noqa: E402
-from .jobs import jobs  # noqa: E402
-from .validate import validate  # noqa: E402
-
-
-for _command in (
-    inspect_export,
-    build,
-    validate,
-    finetune,
-    finetune_local,
-    jobs,
-    chat,
-    discord,
-):
-    main.add_command(_command)
