@@ -258,7 +258,9 @@ class AliasMap:
     identities: tuple[Identity, ...] = field(default=(), converter=_identities)
     _exact: dict[str, Identity] = field(init=False, repr=False, eq=False)
     _normal: dict[str, Identity] = field(init=False, repr=False, eq=False)
-    _seen: dict[Participant, Identity | None] = field(init=False, repr=False, eq=False)
+    # id(participant) -> (participant, answer): hashing a Participant runs Python
+    # code, hashing an int does not; holding the participant keeps its id unique.
+    _seen: dict[int, tuple[Participant, Identity | None]] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         exact, normal = _index(self.identities, "identities")
@@ -301,11 +303,13 @@ class AliasMap:
         # A chat has few participants and each message asks again: remember the
         # answers (bounded, for odd inputs with very many distinct participants).
         seen = self._seen
-        if participant in seen:
-            return seen[participant]
+        known = seen.get(id(participant))
+        if known is not None:
+            return known[1]
         if len(seen) >= _SEEN_LIMIT:
             seen.clear()
-        found = seen[participant] = self._find(participant)
+        found = self._find(participant)
+        seen[id(participant)] = (participant, found)
         return found
 
     def _find(self, participant: Participant) -> Identity | None:
@@ -392,7 +396,10 @@ class NameBook:
     _taken: set[str] = field(init=False, factory=set)
     _taken_display: set[str] = field(init=False, factory=set)
     _pinned: dict[str, str] = field(init=False, factory=dict)
-    _keys: dict[Participant, str] = field(init=False, factory=dict)
+    # id(participant) -> (participant, key), as AliasMap's cache
+    _keys: dict[int, tuple[Participant, str]] = field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         for identity in self.aliases.identities:
@@ -473,14 +480,16 @@ class NameBook:
         self._taken_display.add(display)
 
     def _see(self, participant: Participant) -> str:
-        key = self._keys.get(participant)
-        if key is not None:
-            return key
+        known = self._keys.get(id(participant))
+        if known is not None:
+            return known[1]
         canonical = self.aliases.resolve(participant)
         key = _storage_key(canonical.id)
         if key not in self._openai:
             self._assign(key, canonical)
-        self._keys[participant] = key
+        if len(self._keys) >= _SEEN_LIMIT:
+            self._keys.clear()
+        self._keys[id(participant)] = (participant, key)
         return key
 
     def _assign(self, key: str, canonical: Participant) -> None:

@@ -234,3 +234,28 @@ def _prove_twin(twin: type, frozen_class: type) -> None:
 
 _prove_twin(MutableSourceRef, SourceRef)
 _prove_twin(MutableMessage, Message)
+
+
+def with_text(
+    message: Message, text: str, attachments: tuple[Attachment, ...] | None = None
+) -> Message:
+    """
+    Return *message* with another *text* (and *attachments*): ``attrs.evolve``, faster.
+
+    For the steps that rewrite many messages (redaction, rendering). *text* is
+    normalised to NFC like ``Message(text=...)`` does.
+    """
+    new: Any = object.__new__(MutableMessage)
+    new.id = message.id
+    new.sent_at = message.sent_at
+    new.author = message.author
+    new.text = nfc(text)
+    new.kind = message.kind
+    new.reply_to = message.reply_to
+    new.attachments = message.attachments if attachments is None else attachments
+    new.edited = message.edited
+    new.source = message.source
+    new.chat = message.chat
+    new.__class__ = Message
+    rewritten: Message = new
+    return rewritten

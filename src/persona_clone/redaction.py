@@ -23,7 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 from attrs import define, evolve, field, frozen
 
 from .errors import ConfigError, excerpt
-from .message import Message
+from .message import Message, with_text
 
 
 __all__ = [
@@ -528,6 +528,6 @@ def redact_messages(
         if counts:
             report.add(counts)
             report.messages_redacted += 1
-            yield evolve(message, text=text, attachments=attachments)
+            yield with_text(message, text, attachments)
         else:
             yield message

@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, Protocol, runtime_checkable
 
-from attrs import evolve, field, frozen
+from attrs import field, frozen
 
-from .message import Message, MessageKind, Participant
+from .message import Message, MessageKind, Participant, with_text
 from .session import Turn
 
 
@@ -124,10 +124,10 @@ def renderable(  # noqa: C901  (one decision per message kind)
                     dropped["media"] += 1
                 continue
             if message.text != media:
-                message = evolve(message, text=media)  # noqa: PLW2901
+                message = with_text(message, media)  # noqa: PLW2901
         text = message.text
         if "<|" in text:
-            message = evolve(message, text=scrub_special_tokens(text))  # noqa: PLW2901
+            message = with_text(message, scrub_special_tokens(text))  # noqa: PLW2901
             text = message.text
         if not text or text.isspace():
             if dropped is not None:

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import Message, Sessionizer
-from persona_clone.testing.strategies import chats, gaps
+from persona_clone.sessionizer import _PosixSeconds
+from persona_clone.testing.strategies import chats, gaps, timestamps
 
 
 def _gap(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
@@ -113,3 +114,43 @@ class TestMultiChatLaws:
         ]
 
         assert alone == list(sessionizer(stream))
+
+
+_ZONES = st.sampled_from(
+    ["Europe/Istanbul", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]
+)
+
+
+class TestPosixSeconds:
+    """The sessionizer's cached timestamps equal ``datetime.timestamp()`` exactly."""
+
+    @given(
+        walls=st.lists(
+            st.tuples(
+                st.datetimes(
+                    min_value=dt.datetime(2009, 1, 1),  # noqa: DTZ001
+                    max_value=dt.datetime(2035, 1, 1),  # noqa: DTZ001
+                ),
+                _ZONES,
+                st.sampled_from([0, 1]),
+            ),
+            max_size=30,
+        )
+    )
+    def test_equal_to_timestamp_for_any_wall_time_zone_and_fold(
+        self, walls: list[tuple[dt.datetime, str, int]]
+    ) -> None:
+        """DST days, folds and nonexistent wall times included; the cache is shared."""
+        seconds = _PosixSeconds()
+        for naive, key, fold in walls:
+            when = pendulum.instance(naive.replace(fold=fold), tz=pendulum.timezone(key))
+            when = when.replace(fold=fold)
+
+            assert when.timestamp() == seconds(when)
+
+    @given(st.lists(timestamps(), max_size=30), st.sampled_from([1, 2]))
+    def test_equal_for_instants_seen_again(self, instants: list[dt.datetime], rounds: int) -> None:
+        """Reading the same instants again (cached days) gives the same seconds."""
+        seconds = _PosixSeconds()
+        for when in instants * rounds:
+            assert when.timestamp() == seconds(when)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
+import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -31,6 +33,9 @@ __all__ = [
 
 _UPDATE_EVERY: Final = 2_000
 _HEADER_BYTES: Final = 22  # a WhatsApp header such as "01/03/2024, 19:02 - " plus ": "
+_AUTHOR: Final = operator.attrgetter("author")
+_TEXT: Final = operator.attrgetter("text")
+_NAME: Final = operator.attrgetter("name")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -92,21 +97,23 @@ class Progress:
         self._bar.__exit__(*exc)
 
     def count(self, messages: Iterable[Message]) -> Iterator[Message]:
-        """Yield *messages*, advancing the bar by an estimate of the bytes each took."""
-        pending = 0
-        seen = 0
+        """
+        Yield *messages*, advancing the bar by an estimate of the bytes each took.
+
+        Messages are read a batch at a time and measured with C-level maps, so
+        the bar costs next to nothing per message.
+        """
+        stream = iter(messages)
         update = self._bar.update
-        for message in messages:
-            author = message.author
-            pending += len(message.text) + _HEADER_BYTES + (len(author.name) if author else 0)
-            seen += 1
-            if seen == _UPDATE_EVERY:
-                update(pending)
-                self.messages += seen
-                pending = seen = 0
-            yield message
-        update(pending)
-        self.messages += seen
+        while batch := list(itertools.islice(stream, _UPDATE_EVERY)):
+            authors = [a for a in map(_AUTHOR, batch) if a is not None]
+            update(
+                sum(map(len, map(_TEXT, batch)))
+                + _HEADER_BYTES * len(batch)
+                + sum(map(len, map(_NAME, authors)))
+            )
+            self.messages += len(batch)
+            yield from batch
 
 
 def _size(path: Path) -> int:

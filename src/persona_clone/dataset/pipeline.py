@@ -1,9 +1,11 @@
 """
 `DatasetPipeline`: from message streams to dataset files, streaming throughout.
 
-Per export: messages -> message steps (redaction) -> `Sessionizer` -> session
-steps (consent) -> `renderable` -> `Merger` -> slots (with quoted replies) ->
-`Slicer` -> examples. The exports' sessions are then merged chronologically, each
+Per export: messages -> `Sessionizer` -> session steps (consent) ->
+`renderable` -> (sessions where the persona speaks) message steps (redaction) ->
+`Merger` -> slots (with quoted replies) -> `Slicer` -> examples. Sessions the
+persona is silent in are counted and dropped before the message steps, so
+redaction only runs on text that can be written. The exports' sessions are then merged chronologically, each
 example is capped for near-duplicates, sent to train or validation by session,
 and written by the format's `DatasetBuilder`.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import operator
 import os
 import random
 from collections import Counter, OrderedDict, deque
@@ -24,7 +27,7 @@ from attrs import define, field
 
 from persona_clone._jsonl import dumps_line
 from persona_clone.merger import Merger
-from persona_clone.message import Message
+from persona_clone.message import Message, Participant
 from persona_clone.pipeline import MessageStep, apply
 from persona_clone.rendering import MEDIA_PLACEHOLDER, renderable
 from persona_clone.session import Session, Turn
@@ -135,6 +138,48 @@ class _ReplyMemory:
         return self.index.get(message_id)
 
 
+_AUTHOR: Final = operator.attrgetter("author")
+_ROLES_LIMIT: Final = 4096
+
+
+class _Roles:
+    """
+    Whether each author is the persona, asked once per author object.
+
+    Keyed by ``id(author)``: the cache holds the authors it answers for, so no
+    other live object can share an id with one of them. Hashing a `Participant`
+    runs Python code; hashing an int does not.
+    """
+
+    def __init__(self, is_persona: Callable[[Participant | None], bool]) -> None:
+        self.is_persona = is_persona
+        self.cache: dict[int, tuple[Participant, bool]] = {}
+
+    def of(self, author: Participant | None) -> bool:
+        """Whether *author* is the persona."""
+        found = self.cache.get(id(author))
+        if found is not None:
+            return found[1]
+        if author is None:
+            return False
+        return self._learn(author)[1]
+
+    def known(self, key: int, messages: Sequence[Message]) -> tuple[Participant, bool]:
+        """The author with ``id(author) == key`` among *messages*' authors, and its role."""
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        author = next(m.author for m in messages if id(m.author) == key)
+        assert author is not None  # noqa: S101  (rendered messages have authors)
+        return self._learn(author)
+
+    def _learn(self, author: Participant) -> tuple[Participant, bool]:
+        if len(self.cache) >= _ROLES_LIMIT:
+            self.cache.clear()
+        found = self.cache[id(author)] = (author, self.is_persona(author))
+        return found
+
+
 @define(kw_only=True)
 class _Prepared:
     start: Any
@@ -152,7 +197,9 @@ class DatasetPipeline:
         builder: Writes the chosen format and decides who the persona is.
         sessionizer: Splits each export into sessions.
         merger: Merges a speaker's consecutive messages into turns.
-        message_steps: Applied to each export's messages first (redaction).
+        message_steps: Applied to the rendered messages of each session the
+            persona speaks in, and to messages quoted from earlier sessions,
+            before merging (redaction: only text that can be written is read).
         session_steps: Applied to each export's sessions (consent).
         counter: Counts tokens for the budget.
         budget: Most tokens in one example (the model's training limit).
@@ -251,64 +298,79 @@ class DatasetPipeline:
     ) -> Iterator[_Prepared]:
         stats = self.stats
         builder, counter, merger = self.builder, self.counter, self.merger
-        is_persona = builder.is_persona
-        sessions: Iterable[Session] = self.sessionizer(apply(messages, self.message_steps))
+        steps = self.message_steps
+        sessions: Iterable[Session] = self.sessionizer(messages)
         for step in self.session_steps:
             sessions = step(sessions)
         recent = _ReplyMemory(self.reply_memory)
         memory = self.reply_memory
         dropped = stats.dropped_messages
+        speakers = stats.speakers
         media = self.media
+        roles = _Roles(builder.is_persona)
+        role_of = roles.of
         for session in sessions:
             stats.sessions += 1
             stats.messages += len(session.messages)
             shown = list(renderable(session.messages, media=media, dropped=dropped))
-            turns = list(merger.merge(shown))
-            flags = [is_persona(t.author) for t in turns]
-            for turn, persona in zip(turns, flags, strict=False):
-                if turn.author is not None:
-                    stats.speakers[turn.author.name] += len(turn.messages)
+            persona_speaks = False
+            # Who spoke how often, counted in C by author object; a session
+            # holds few distinct authors, each looked up once.
+            for key, count in Counter(map(id, map(_AUTHOR, shown))).items():
+                author, persona = roles.known(key, shown)
+                speakers[author.name] += count
                 if persona:
-                    stats.persona_messages += len(turn.messages)
-            quoted = self._quoted(turns, shown, recent) if memory else {}
-            if memory:
-                recent.remember(shown)
-            if not turns:
+                    persona_speaks = True
+                    stats.persona_messages += count
+            quotable = shown
+            if not shown:
                 stats.skipped_sessions["nothing to render"] += 1
-                continue
-            if not any(flags):
+            elif not persona_speaks:
                 stats.skipped_sessions["persona silent"] += 1
-                continue
-            stats.turns += len(turns)
-            stats.persona_turns += sum(flags)
-            slots: list[Slot] = []
-            for index, (turn, persona) in enumerate(zip(turns, flags, strict=False)):
-                for quote in quoted.get(index, ()):
-                    quote_turn = merger.start(quote)
-                    quote_persona = is_persona(quote.author)
+            else:
+                # The message steps (redaction) only see what can be written.
+                visible = list(apply(shown, steps)) if steps else shown
+                turns = list(merger.merge(visible))
+                quoted = self._quoted(turns, visible, recent, steps) if memory else {}
+                flags = [role_of(turn.author) for turn in turns]
+                stats.turns += len(turns)
+                stats.persona_turns += sum(flags)
+                slots: list[Slot] = []
+                for index, (turn, persona) in enumerate(zip(turns, flags, strict=False)):
+                    for quote in quoted.get(index, ()):
+                        quote_turn = merger.start(quote)
+                        quote_persona = role_of(quote.author)
+                        slots.append(
+                            Slot(
+                                turn=quote_turn,
+                                persona=quote_persona,
+                                quoted=True,
+                                cost=builder.turn_cost(quote_turn, counter, persona=quote_persona),
+                            )
+                        )
+                        stats.quoted_turns += 1
                     slots.append(
                         Slot(
-                            turn=quote_turn,
-                            persona=quote_persona,
-                            quoted=True,
-                            cost=builder.turn_cost(quote_turn, counter, persona=quote_persona),
+                            turn=turn,
+                            persona=persona,
+                            cost=builder.turn_cost(turn, counter, persona=persona),
                         )
                     )
-                    stats.quoted_turns += 1
-                slots.append(
-                    Slot(
-                        turn=turn,
-                        persona=persona,
-                        cost=builder.turn_cost(turn, counter, persona=persona),
+                if any(flags):
+                    yield _Prepared(
+                        start=session.start, order=order, key=session_key(session), slots=slots
                     )
-                )
-            yield _Prepared(start=session.start, order=order, key=session_key(session), slots=slots)
+                else:  # the message steps removed every persona message
+                    stats.skipped_sessions["persona silent"] += 1
+            if memory:
+                recent.remember(quotable)
 
     @staticmethod
     def _quoted(
         turns: Sequence[Turn],
         shown: Sequence[Message],
         recent: _ReplyMemory,
+        steps: Sequence[MessageStep],
     ) -> dict[int, list[Message]]:
         """Map turn index -> earlier messages (outside the session) it replies to."""
         if all(m.reply_to is None for m in shown):
@@ -323,7 +385,8 @@ class DatasetPipeline:
                     continue
                 quote = recent.get(target)
                 if quote is not None:
-                    found.setdefault(index, []).append(quote)
+                    # remembered as read: the message steps run on what is written
+                    found.setdefault(index, []).extend(apply((quote,), steps))
                     brought.add(target)
         return found
 
