@@ -84,7 +84,7 @@ _URL_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"’”)]}>*"
 
 _DIGIT = re.compile(r"\d")
-_GATES = re.compile(r"[@.:\d]")
+_GATES = re.compile(r"[@.\d]|://")
 """What any kind but names needs to be found: an "@", a ".", "://" or a digit."""
 _new_counter = Counter.__new__
 """Makes an empty `Counter` without running its ``__init__`` (a Python function)."""

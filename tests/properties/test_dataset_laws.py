@@ -21,6 +21,7 @@ from persona_clone.dataset import (
     make_builder,
     validate_file,
 )
+from persona_clone.dataset.validation import LineChecker
 from persona_clone.identity import NameBook
 from persona_clone.rendering import ChatRenderer, NameRenderer, renderable
 from persona_clone.testing.strategies import chats, participants
@@ -175,3 +176,41 @@ class TestPipelineLaws:
 
         assert problems
         assert all(p.startswith(f"{path}:{index + 1}: ") for p in problems)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-1, 2),
+    st.sampled_from(
+        ["", "user", "assistant", "system", "tool", "Ada_1", "Çağrı", "a<|endoftext|>"]
+    ),
+    st.text(max_size=8),
+)
+
+
+class TestChatValidationFastPath:
+    """The validator's shortcut for plain messages never hides a problem."""
+
+    @given(
+        st.dictionaries(
+            st.sampled_from(["role", "content", "name", "weight", "tool_calls", "extra"]),
+            _VALUES,
+            max_size=5,
+        )
+    )
+    def test_a_message_taking_the_shortcut_has_no_problem(self, message: dict[str, object]) -> None:
+        """Whatever the shortcut accepts, the full checks accept too."""
+        checker = LineChecker(
+            fmt=DatasetFormat.CHAT, model="gpt-4o-mini-2024-07-18", counter=EstimatingCounter()
+        )
+        ok = {"role": "assistant", "content": "ok"}
+        with_shortcut, _ = checker.check({"messages": [message, ok]})
+        # a dict subclass never takes the shortcut: the full checks run
+        full, _ = checker.check({"messages": [_FullChecks(message), ok]})
+
+        assert full == with_shortcut
+
+
+class _FullChecks(dict[str, object]):
+    """A message the validator's shortcut does not take."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from attrs import evolve
 from dataset_support import START, NoAliases, PlainNames, chat, conversation
 from persona_clone import AliasMap, Consent, Identity, Participant
 from persona_clone.dataset import (
+    BuildStats,
     ChatDatasetBuilder,
     DatasetFormat,
     DatasetPipeline,
@@ -20,6 +22,7 @@ from persona_clone.dataset import (
     report_json,
     report_text,
 )
+from persona_clone.dataset.pipeline import _Reservoir
 from persona_clone.errors import ConfigError
 from persona_clone.rendering import ChatRenderer
 from persona_clone.tokens import EstimatingCounter
@@ -255,3 +258,40 @@ class TestBuildDataset:
         assert report.ok, report.problems
         assert "davinci-002" == report.model
         assert any("stop='\\n###'" in note for note in report.notes)
+
+
+class TestPhraseSample:
+    """The bounded sample of turns the phrase report reads."""
+
+    def test_a_short_stream_is_kept_whole_and_in_order(self) -> None:
+        """Up to the sample size, every text is kept."""
+        stats = BuildStats()
+        rng = random.Random(1)  # noqa: S311
+        for number in range(50):
+            stats.sample_persona(f"t{number}", rng)
+
+        assert [f"t{number}" for number in range(50)] == stats.persona_sample
+
+    def test_a_long_stream_keeps_the_sample_size_of_distinct_texts(self) -> None:
+        """Past the size, the sample stays full, each text kept at most once."""
+        items: list[str] = []
+        sample = _Reservoir(items, random.Random(7), size=100)  # noqa: S311
+        for number in range(10_000):
+            sample.add(str(number))
+
+        assert 100 == len(items) == len(set(items))
+        assert all(0 <= int(item) < 10_000 for item in items)
+
+    def test_every_position_is_equally_likely(self) -> None:
+        """Over many seeded runs each tenth of the stream fills about a tenth of the sample."""
+        tenths = [0] * 10
+        for seed in range(300):
+            items: list[str] = []
+            sample = _Reservoir(items, random.Random(seed), size=20)  # noqa: S311
+            for number in range(1_000):
+                sample.add(str(number))
+            for item in items:
+                tenths[int(item) // 100] += 1
+
+        expected = 300 * 20 / 10  # 600 per tenth
+        assert all(abs(count - expected) < 0.15 * expected for count in tenths), tenths

@@ -21,7 +21,7 @@ from persona_clone.dataset import (
 from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
-from ._exports import one_line_errors, open_exports, registry_of
+from ._exports import batch_collection, one_line_errors, open_exports, registry_of
 
 
 if TYPE_CHECKING:
@@ -240,6 +240,7 @@ def build(
     aliases_map, consent = _people_file(aliases, opt_out)
     registry = registry_of(ctx)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(batch_collection())
         if sample:
             exports = (stack.enter_context(sample_path()),)
             input_format = input_format or "whatsapp"

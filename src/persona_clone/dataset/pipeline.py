@@ -5,9 +5,9 @@ Per export: messages -> `Sessionizer` -> session steps (consent) ->
 `renderable` -> (sessions where the persona speaks) message steps (redaction) ->
 `Merger` -> slots (with quoted replies) -> `Slicer` -> examples. Sessions the
 persona is silent in are counted and dropped before the message steps, so
-redaction only runs on text that can be written. The exports' sessions are then merged chronologically, each
-example is capped for near-duplicates, sent to train or validation by session,
-and written by the format's `DatasetBuilder`.
+redaction only runs on text that can be written. The exports' sessions are then
+merged chronologically, each example is capped for near-duplicates, sent to
+train or validation by session, and written by the format's `DatasetBuilder`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import math
 import operator
 import os
 import random
@@ -74,27 +75,58 @@ class BuildStats:
     speakers: Counter[str] = field(factory=Counter)
     persona_sample: list[str] = field(factory=list)
     others_sample: list[str] = field(factory=list)
-    _seen_persona: int = 0
-    _seen_others: int = 0
+    _persona: _Reservoir | None = field(default=None, init=False, repr=False, eq=False)
+    _others: _Reservoir | None = field(default=None, init=False, repr=False, eq=False)
 
     def sample_persona(self, text: str, rng: random.Random) -> None:
         """Keep a bounded, uniform sample of persona texts (reservoir sampling)."""
-        self._seen_persona += 1
-        _reservoir(self.persona_sample, self._seen_persona, text, rng)
+        if self._persona is None:
+            self._persona = _Reservoir(self.persona_sample, rng)
+        self._persona.add(text)
 
     def sample_others(self, text: str, rng: random.Random) -> None:
         """Keep a bounded, uniform sample of the other speakers' texts."""
-        self._seen_others += 1
-        _reservoir(self.others_sample, self._seen_others, text, rng)
+        if self._others is None:
+            self._others = _Reservoir(self.others_sample, rng)
+        self._others.add(text)
 
 
-def _reservoir(sample: list[str], seen: int, text: str, rng: random.Random) -> None:
-    if len(sample) < _SAMPLE:
-        sample.append(text)
-    else:
-        slot = rng.randrange(seen)
-        if slot < _SAMPLE:
-            sample[slot] = text
+class _Reservoir:
+    """
+    A uniform random sample of at most *size* texts of a stream, in *items*.
+
+    Li's "Algorithm L": once the sample is full, it draws how many texts to
+    pass over before the next one is kept, so a text passed over costs a
+    counter, not a random number.
+    """
+
+    def __init__(self, items: list[str], rng: random.Random, size: int = _SAMPLE) -> None:
+        self.items = items
+        self.rng = rng
+        self.size = size
+        self.seen = 0
+        self.weight = 1.0
+        self.next = size  # the number of texts seen before the next one kept
+
+    def add(self, text: str) -> None:
+        """Offer *text* to the sample."""
+        seen = self.seen
+        self.seen = seen + 1
+        if seen < self.size:
+            self.items.append(text)
+            if seen + 1 == self.size:
+                self._draw()
+        elif seen == self.next:
+            self.items[self.rng.randrange(self.size)] = text
+            self._draw()
+
+    def _draw(self) -> None:
+        rng = self.rng
+        self.weight *= math.exp(math.log(1.0 - rng.random()) / self.size)
+        skip = 0
+        if self.weight < 1.0:
+            skip = math.floor(math.log(1.0 - rng.random()) / math.log1p(-self.weight))
+        self.next = self.seen + skip
 
 
 class _ReplyMemory:
@@ -262,6 +294,8 @@ class DatasetPipeline:
         rng = random.Random(self.seed)  # noqa: S311  (sampling, not security)
         cap = self.duplicates
         on_skip = self._skipped
+        keep_persona = _Reservoir(stats.persona_sample, rng).add
+        keep_other = _Reservoir(stats.others_sample, rng).add
         for prepared in merged:
             split = "validation" if self.split.is_validation(prepared.key) else "train"
             used = False
@@ -275,9 +309,9 @@ class DatasetPipeline:
                 ):
                     if trained:
                         stats.trained_turns += 1
-                        stats.sample_persona(turn.text, rng)
+                        keep_persona(turn.text)
                     elif not is_persona and turn.author is not None:
-                        stats.sample_others(turn.text, rng)
+                        keep_other(turn.text)
                 yield split, candidate
             if used:
                 stats.sessions_used += 1

@@ -69,6 +69,36 @@ _CHAT_ROLES: Final = frozenset({"system", "user", "assistant", "tool", "function
 _MAX_PROBLEMS: Final = 10_000
 
 
+_PLAIN_KEYS: Final = frozenset({"role", "content", "name", "weight"})
+_PLAIN_ROLES: Final = frozenset({"system", "user", "assistant"})
+
+
+def _plain_chat_message(message: object) -> bool:
+    """
+    Whether *message* passes every per-message check, known cheaply.
+
+    The messages a dataset build writes take this path; anything else gets the
+    full checks, which name each problem.
+    """
+    if type(message) is not dict or not message.keys() <= _PLAIN_KEYS:
+        return False
+    content = message.get("content")
+    if type(content) is not str or not content or "<|" in content:
+        return False
+    role = message.get("role")
+    if role not in _PLAIN_ROLES:
+        return False
+    name = message.get("name")
+    if name is not None and (type(name) is not str or not _NAME.fullmatch(name)):
+        return False
+    if "name" in message and name is None:
+        return False
+    weight = message.get("weight")
+    return "weight" not in message or (
+        role == "assistant" and type(weight) is int and weight in (0, 1)
+    )
+
+
 @frozen(kw_only=True)
 class ValidationResult:
     """
@@ -338,6 +368,10 @@ class LineChecker:
             return 0
         trained = False
         for index, message in enumerate(messages):
+            if _plain_chat_message(message):
+                if message["role"] == "assistant" and message.get("weight", 1) != 0:
+                    trained = True
+                continue
             where = f"messages[{index}]"
             if not isinstance(message, dict):
                 found.append(f"{where}: expected an object, found {type(message).__name__}")
@@ -460,6 +494,10 @@ class LineChecker:
             return 0
         trained = False
         for index, message in enumerate(messages):
+            if _plain_chat_message(message):
+                if message["role"] == "assistant" and message.get("weight", 1) != 0:
+                    trained = True
+                continue
             where = f"messages[{index}]"
             if not isinstance(message, dict):
                 found.append(f"{where}: expected an object")
