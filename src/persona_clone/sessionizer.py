@@ -100,7 +100,13 @@ class Sessionizer:
         previous_at = first_at = 0.0
         stamp: object = None  # the last sent_at read: parsers share it between messages
         at = 0.0
+        # Without per-message limits, a message sent at the very time of the one
+        # before (the same object) in the same chat only joins the session.
+        simple = max_messages is None and not cut_on_system
         for message in messages:
+            if message.sent_at is stamp and simple and message.chat is chat and current:
+                append(message)
+                continue
             if message.sent_at is not stamp:
                 stamp = message.sent_at
                 at = seconds(message.sent_at)

@@ -154,3 +154,27 @@ class TestPosixSeconds:
         seconds = _PosixSeconds()
         for when in instants * rounds:
             assert when.timestamp() == seconds(when)
+
+
+class TestSharedTimes:
+    """Parsers hand consecutive messages one shared time object; sessions do not notice."""
+
+    @given(chats(max_size=30), st.lists(st.booleans(), max_size=30), gaps())
+    def test_shared_time_objects_split_like_equal_copies(
+        self, chat: list[Message], share: list[bool], gap: pendulum.Duration
+    ) -> None:
+        """Sharing the previous message's time object equals giving it an equal copy."""
+        shared, copied = list[Message](), list[Message]()
+        for index, message in enumerate(chat):
+            if index and index < len(share) and share[index]:
+                previous = shared[-1].sent_at
+                shared.append(attrs.evolve(message, sent_at=previous))
+                copied.append(attrs.evolve(message, sent_at=previous.replace()))
+            else:
+                shared.append(message)
+                copied.append(message)
+
+        def split(messages: list[Message]) -> list[list[str]]:
+            return [[m.id for m in s.messages] for s in Sessionizer(gap=gap)(messages)]
+
+        assert split(copied) == split(shared)
