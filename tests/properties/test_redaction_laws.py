@@ -7,7 +7,14 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_clone import BuiltinRedactor, RedactionKind
+from persona_clone import (
+    Attachment,
+    BuiltinRedactor,
+    PrivacyReport,
+    RedactionKind,
+    redact_messages,
+)
+from persona_clone.testing import make_message
 from persona_clone.testing.strategies import message_texts
 
 
@@ -133,3 +140,75 @@ def test_names_with_suffixes_are_redacted(suffix: str, word: str) -> None:
     text = f"{word} Ayşe{suffix} {word}"
 
     assert f"{word} <NAME>{suffix} {word}" == REDACTOR.redact(text)[0]
+
+
+_PIECES = st.sampled_from(
+    [
+        "selam",
+        "ara beni +90 532 123 45 67",
+        "https://example.com/x",
+        "ada@example.com",
+        "saat 14.30",
+        ":)",
+        "tamam.",
+        "Çağrı",
+        "",
+        "\n",
+    ]
+)
+_TEXTS = st.lists(_PIECES, max_size=4).map(" ".join) | message_texts()
+
+
+class TestRedactingMessageStreams:
+    """`redact_messages` reads a stream in batches; the result is the per-message one."""
+
+    @given(
+        st.lists(st.tuples(_TEXTS, st.booleans()), max_size=1_200),
+        st.sampled_from([(), ("Çağrı",)]),
+    )
+    def test_every_message_is_redacted_as_on_its_own(
+        self, texts: list[tuple[str, bool]], names: tuple[str, ...]
+    ) -> None:
+        """Texts, attachments, report counts and untouched identities all match."""
+        _check_stream(texts, names)
+
+    def test_streams_longer_than_a_batch(self) -> None:
+        """Several batches, hits at every position of a batch and across its edges."""
+        pieces = ["selam", "ara +90 532 123 45 67", "https://example.com/x", "tamam", ":)"]
+        texts = [(pieces[i % len(pieces)] * (1 + i % 3), i % 7 == 0) for i in range(1_700)]
+
+        _check_stream(texts, ())
+        _check_stream(texts, ("Çağrı",))
+
+
+def _check_stream(texts: list[tuple[str, bool]], names: tuple[str, ...]) -> None:
+    redactor = BuiltinRedactor(names=names)
+    messages = [
+        make_message(
+            id=str(i),
+            text=text or "x",
+            attachments=[Attachment(name="+90 532 123 45 67.vcf")] if attached else [],
+        )
+        for i, (text, attached) in enumerate(texts)
+    ]
+    report = PrivacyReport()
+    expected_report = PrivacyReport()
+    expected = []
+    for message in messages:
+        text, counts = redactor.redact(message.text)
+        names_counts = [redactor.redact(a.name)[1] for a in message.attachments]
+        total = sum(names_counts, counts)
+        if total:
+            expected_report.add(total)
+            expected_report.messages_redacted += 1
+        expected.append((text, [redactor.redact(a.name)[0] for a in message.attachments]))
+
+    redacted = list(redact_messages(messages, redactor, report))
+
+    assert expected == [(m.text, [a.name for a in m.attachments]) for m in redacted]
+    assert expected_report == report
+    assert all(
+        new is old
+        for new, old in zip(redacted, messages, strict=True)
+        if new.text == old.text and new.attachments == old.attachments
+    )
