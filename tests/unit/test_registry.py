@@ -29,7 +29,7 @@ from persona_clone import (
     UnknownFormatError,
     parse,
 )
-from persona_clone.parsers import BUILTIN_PARSERS
+from persona_clone.parsers import BUILTIN_PARSERS, carries_replies, resolve_parser
 from persona_clone.testing import make_message
 
 
@@ -447,3 +447,37 @@ class TestLazyLoading:
 
         with pytest.raises(ParseError, match=r"chat\.txt:1"):
             list(parse(path, format="signal", strict=True))
+
+
+class TestReplyLinks:
+    """Which formats can link a message to the one it answers."""
+
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [
+            ("whatsapp", False),
+            ("signal", False),
+            ("messenger", False),
+            ("discord-csv", False),
+            ("discord-json", True),
+            ("telegram", True),
+            ("slack", True),
+            ("persona-clone-jsonl", True),
+        ],
+    )
+    def test_built_in_formats_say_whether_they_carry_replies(
+        self, name: str, expected: bool
+    ) -> None:
+        """Only formats with reply links make a build keep recent messages for them."""
+        assert expected == carries_replies(ParserRegistry.default().get(name))
+
+    def test_a_plugin_without_the_attribute_is_assumed_to_carry_replies(self) -> None:
+        """The safe default: a third-party format may link replies."""
+        assert carries_replies(Fixed.make("toy", 0.5)())
+
+    def test_resolve_parser_names_the_format_parse_would_use(self, tmp_path: Path) -> None:
+        """The detected parser is the one `parse` reads the file with."""
+        chat = tmp_path / "chat.txt"
+        chat.write_text("31/12/2023, 21:05 - Ada: selam\n", encoding="utf-8")
+
+        assert "whatsapp" == resolve_parser(chat).name

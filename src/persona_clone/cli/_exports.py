@@ -17,14 +17,22 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, ParamSpec, TypeVar
 
+import attrs
 import click
 
 from persona_clone.errors import PersonaCloneError
 from persona_clone.message import Message
-from persona_clone.parsers import CollectingIssueSink, ParserRegistry, parse
+from persona_clone.parsers import (
+    CollectingIssueSink,
+    ParserRegistry,
+    carries_replies,
+    parse,
+    resolve_parser,
+)
 
 
 __all__ = [
+    "OpenExports",
     "Progress",
     "exports_option_help",
     "one_line_errors",
@@ -123,6 +131,24 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
+@attrs.frozen(kw_only=True)
+class OpenExports:
+    """
+    The exports a command reads.
+
+    Args:
+        streams: One message stream per export.
+        issues: Where every stream reports its problems.
+        progress: The progress bar the streams advance.
+        replies: Whether some export's format can carry reply links.
+    """
+
+    streams: list[Iterator[Message]]
+    issues: CollectingIssueSink
+    progress: Progress
+    replies: bool
+
+
 @contextlib.contextmanager
 def open_exports(
     paths: Sequence[Path],
@@ -131,7 +157,7 @@ def open_exports(
     tz: str,
     registry: ParserRegistry | None,
     label: str,
-) -> Iterator[tuple[list[Iterator[Message]], CollectingIssueSink, Progress]]:
+) -> Iterator[OpenExports]:
     """
     Open every export for reading, with one issue sink and one progress bar.
 
@@ -140,12 +166,18 @@ def open_exports(
     """
     sink = CollectingIssueSink()
     progress = Progress(sum(_size(p) for p in paths), label)
+    parsers = [resolve_parser(path, format=input_format, registry=registry) for path in paths]
     streams = [
-        progress.count(parse(path, format=input_format, tz=tz, issues=sink, registry=registry))
-        for path in paths
+        progress.count(parse(path, format=parser, tz=tz, issues=sink))
+        for path, parser in zip(paths, parsers, strict=True)
     ]
     with progress:
-        yield streams, sink, progress
+        yield OpenExports(
+            streams=streams,
+            issues=sink,
+            progress=progress,
+            replies=any(carries_replies(parser) for parser in parsers),
+        )
 
 
 _GEN0_BATCH: Final = 100_000

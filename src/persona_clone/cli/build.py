@@ -19,6 +19,7 @@ from persona_clone.dataset import (
     report_text,
 )
 from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
+from persona_clone.dataset.pipeline import DEFAULT_REPLY_MEMORY
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
 from ._exports import batch_collection, one_line_errors, open_exports, registry_of
@@ -248,7 +249,7 @@ def build(
             # the sample's people are fictional: all agreed, except those who opted out
             gone = set(exclude) | set(consent.excluded if consent is not None else ())
             people.update(name for name in SAMPLE_PARTICIPANTS if name not in gone)
-        streams, issues, progress = stack.enter_context(
+        opened = stack.enter_context(
             open_exports(
                 exports,
                 input_format=input_format,
@@ -257,8 +258,9 @@ def build(
                 label="Building",
             )
         )
+        issues, progress = opened.issues, opened.progress
         report = build_dataset(
-            streams,
+            opened.streams,
             output,
             persona=persona,
             format=DatasetFormat(format_),
@@ -277,6 +279,7 @@ def build(
             max_repeats=max_repeats,
             named=named,
             end_marker=end_marker,
+            reply_memory=DEFAULT_REPLY_MEMORY if opened.replies else 0,
         )
     if issues.issues:
         shown = "; ".join(str(issue) for issue in issues.issues[:_MAX_ISSUES_SHOWN])

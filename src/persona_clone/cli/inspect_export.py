@@ -135,8 +135,9 @@ def inspect_export(
                 tz=tz,
                 registry=registry,
                 label=f"Reading {path.name}",
-            ) as (streams, issues, _):
-                summary = _summary(streams[0], dt.timedelta(seconds=gap))
+            ) as opened:
+                issues = opened.issues
+                summary = _summary(opened.streams[0], dt.timedelta(seconds=gap))
             summary = {
                 "export": "sample" if sample else str(path),
                 "format": name,

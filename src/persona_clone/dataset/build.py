@@ -41,7 +41,7 @@ from .chat import ChatDatasetBuilder
 from .example import DEFAULT_MAX_ENTRIES, WeightPolicy
 from .legacy import LegacyDatasetBuilder
 from .messages import MessagesDatasetBuilder
-from .pipeline import DatasetPipeline
+from .pipeline import DEFAULT_REPLY_MEMORY, DatasetPipeline
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
@@ -170,6 +170,7 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     end_marker: str = "\n###\n",
     counter: TokenCounter | None = None,
     prices: PriceTable | None = None,
+    reply_memory: int = DEFAULT_REPLY_MEMORY,
 ) -> DatasetReport:
     """
     Build a validated dataset that clones *persona* from *exports*, and report on it.
@@ -213,6 +214,9 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         end_marker: Legacy format: what ends every completion.
         counter: Counts tokens (default exact with tiktoken when available).
         prices: The price table for the cost estimate.
+        reply_memory: How many recent messages per export are kept so a reply
+            to an earlier session brings in the message it answers; pass 0 when
+            no export can carry reply links (`persona_clone.parsers.carries_replies`).
 
     Raises:
         ConfigError: the persona has not consented, or never speaks.
@@ -285,6 +289,7 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         policy=policy,
         split=SessionSplit(validation_share=validation_share, seed=seed),
         max_repeats=max_repeats,
+        reply_memory=reply_memory,
         seed=seed,
     )
     checker = LineChecker(fmt=format, model=model, counter=chosen_counter)

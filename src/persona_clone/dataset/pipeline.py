@@ -41,12 +41,15 @@ from .split import DuplicateCap, SessionSplit, session_key
 from .validation import LineChecker
 
 
-__all__ = ["BuildStats", "DatasetPipeline", "SessionStep"]
+__all__ = ["DEFAULT_REPLY_MEMORY", "BuildStats", "DatasetPipeline", "SessionStep"]
 
 logger = logging.getLogger(__name__)
 
 SessionStep: TypeAlias = Callable[[Iterable[Session]], Iterator[Session]]
 """A step over sessions (consent: drop or replace opted-out participants)."""
+
+DEFAULT_REPLY_MEMORY: Final = 10_000
+"""How many recent messages per export a build keeps to bring in what replies answer."""
 
 _LOCATIONS: Final = 10
 _SAMPLE: Final = 20_000
@@ -242,7 +245,9 @@ class DatasetPipeline:
         max_repeats: Train near-identical persona turns at most this often
             (default: no cap).
         reply_memory: How many recent messages per export are kept so a reply
-            to an earlier session can bring in the message it answers.
+            to an earlier session can bring in the message it answers (0 for
+            exports without reply links, such as WhatsApp's: keeping them costs
+            time and memory for nothing).
         media: The text media messages get (``None`` drops them).
         seed: Seeds the sample of persona turns used for the phrase report.
     """
@@ -259,7 +264,7 @@ class DatasetPipeline:
     policy: WeightPolicy = WeightPolicy.ALL
     split: SessionSplit = field(factory=SessionSplit)
     max_repeats: int | None = None
-    reply_memory: int = 10_000
+    reply_memory: int = DEFAULT_REPLY_MEMORY
     media: str | None = MEDIA_PLACEHOLDER
     seed: int = 0
     stats: BuildStats = field(factory=BuildStats, init=False)

@@ -21,7 +21,7 @@ from .base import (
     Severity,
     StrictIssueSink,
 )
-from .registry import BUILTIN_PARSERS, ParserRegistry, parse
+from .registry import BUILTIN_PARSERS, ParserRegistry, carries_replies, parse, resolve_parser
 from .source import Sample, Source, detect_encoding
 
 
@@ -38,6 +38,8 @@ __all__ = [
     "Severity",
     "Source",
     "StrictIssueSink",
+    "carries_replies",
     "detect_encoding",
     "parse",
+    "resolve_parser",
 ]

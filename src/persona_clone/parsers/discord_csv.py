@@ -89,6 +89,8 @@ class DiscordCsvParser:
     """
 
     name: ClassVar[str] = "discord-csv"
+    carries_replies: ClassVar[bool] = False
+    """The format has no reply links: no message carries ``reply_to``."""
 
     detect_system: bool = True
     order: Order = field(default="auto", validator=in_(ORDERS))

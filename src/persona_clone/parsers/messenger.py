@@ -118,6 +118,8 @@ class MessengerParser:
     """
 
     name: ClassVar[str] = "messenger"
+    carries_replies: ClassVar[bool] = False
+    """The format has no reply links: no message carries ``reply_to``."""
 
     chats: frozenset[str] | None = field(default=None, converter=selectors)
 

@@ -30,7 +30,7 @@ from .base import (
 from .source import Sample, Source, as_source
 
 
-__all__ = ["BUILTIN_PARSERS", "ParserRegistry", "parse"]
+__all__ = ["BUILTIN_PARSERS", "ParserRegistry", "carries_replies", "parse", "resolve_parser"]
 
 logger = logging.getLogger(__name__)
 
@@ -261,16 +261,45 @@ def parse(
         ParseError: in strict mode, the first unreadable line or record.
     """
     source = as_source(path)
-    if not source.path.exists():
-        raise ParseError(str(source.path), "an export file or folder", "nothing there")
-    chosen = registry if registry is not None else _default_registry()
-    if format is None:
-        parser = chosen.detect(source)
-    elif isinstance(format, str):
-        parser = chosen.get(format)
-    else:
-        parser = format
+    parser = resolve_parser(source, format=format, registry=registry)
     default_sink: IssueSink = StrictIssueSink() if strict else CollectingIssueSink()
     sink = issues if issues is not None else default_sink
     context = ParseContext(issues=sink, tz=tz)
     return parser.parse(source, context)
+
+
+def resolve_parser(
+    path: str | os.PathLike[str] | Source,
+    *,
+    format: str | Parser | None = None,  # noqa: A002
+    registry: ParserRegistry | None = None,
+) -> Parser:
+    """
+    Return the parser `parse` would use for *path*: *format*'s, or the detected one.
+
+    Raises:
+        ParseError: nothing is at *path*.
+        UnknownFormatError: no parser recognises the input.
+        AmbiguousFormatError: several parsers recognise it equally.
+    """
+    source = as_source(path)
+    if not source.path.exists():
+        raise ParseError(str(source.path), "an export file or folder", "nothing there")
+    chosen = registry if registry is not None else _default_registry()
+    if format is None:
+        return chosen.detect(source)
+    if isinstance(format, str):
+        return chosen.get(format)
+    return format
+
+
+def carries_replies(parser: Parser) -> bool:
+    """
+    Whether *parser*'s format can link a message to the one it answers (``reply_to``).
+
+    Read from the parser's optional class attribute ``carries_replies``; a parser
+    without it is assumed to (WhatsApp and Signal text exports, Messenger JSON
+    and DiscordChatExporter CSV carry no reply links). A dataset build keeps
+    recent messages for replies only when some export can have them.
+    """
+    return bool(getattr(parser, "carries_replies", True))

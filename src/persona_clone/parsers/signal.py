@@ -56,6 +56,8 @@ class SignalParser:
     """
 
     name: ClassVar[str] = "signal"
+    carries_replies: ClassVar[bool] = False
+    """The format has no reply links: no message carries ``reply_to``."""
 
     def sniff(self, sample: Sample) -> float:
         """Score *sample*: its first lines are Signal headers without seconds."""

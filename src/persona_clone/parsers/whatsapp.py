@@ -115,6 +115,8 @@ class WhatsAppParser:
     """
 
     name: ClassVar[str] = "whatsapp"
+    carries_replies: ClassVar[bool] = False
+    """The format has no reply links: no message carries ``reply_to``."""
 
     date_order: DateOrder | None = None
     default_date_order: DateOrder = DateOrder.DMY
