@@ -84,8 +84,9 @@ _URL_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"’”)]}>*"
 
 _DIGIT = re.compile(r"\d")
-_GATES = re.compile(r"[@.\d]|://")
-"""What any kind but names needs to be found: an "@", a ".", "://" or a digit."""
+_GATES = re.compile(r"[@.\d]")
+"""What any kind but names needs to be found: an "@", a "." or a digit (or "://",
+which is tested on its own: one character class is searched much faster)."""
 _new_counter = Counter.__new__
 """Makes an empty `Counter` without running its ``__init__`` (a Python function)."""
 _SEP = "[ \u00a0\u202f]"
@@ -312,12 +313,21 @@ def _name_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]
         yield match.span()
 
 
-_NUMBERS: tuple[tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]]], ...] = (
-    (RedactionKind.IBAN, _iban_spans),
-    (RedactionKind.CARD, _card_spans),
-    (RedactionKind.PHONE, _phone_spans),
+_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
+"""What every IBAN starts with: a country code and two check digits."""
+_EIGHT_DIGITS = re.compile(r"\d(?:\D*\d){7}")
+"""What every card number (13 digits or more) and phone number (8 or more) needs."""
+
+_NUMBERS: tuple[
+    tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]], re.Pattern[str]], ...
+] = (
+    (RedactionKind.IBAN, _iban_spans, _IBAN_START),
+    (RedactionKind.CARD, _card_spans, _EIGHT_DIGITS),
+    (RedactionKind.PHONE, _phone_spans, _EIGHT_DIGITS),
 )
-"""The kinds made of digits, in the order they are redacted."""
+"""The kinds made of digits, in the order they are redacted, each with a gate
+that any text holding one matches (tested on the text before any replacement:
+replacements only remove digits)."""
 
 
 def _kind_set(values: Iterable[RedactionKind | str]) -> frozenset[RedactionKind]:
@@ -380,16 +390,16 @@ class BuiltinRedactor:
     _stems: tuple[str, ...] = field(init=False, repr=False, eq=False)
     _email: bool = field(init=False, repr=False, eq=False)
     _url: bool = field(init=False, repr=False, eq=False)
-    _numbers: tuple[tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]]], ...] = field(
-        init=False, repr=False, eq=False
-    )
+    _numbers: tuple[
+        tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]], re.Pattern[str]], ...
+    ] = field(init=False, repr=False, eq=False)
     _clean: Callable[[str], object] | None = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         # The kinds asked for, decided once: a RedactionKind hashes in Python code.
         object.__setattr__(self, "_email", RedactionKind.EMAIL in self.kinds)
         object.__setattr__(self, "_url", RedactionKind.URL in self.kinds)
-        numbers = tuple((kind, finder) for kind, finder in _NUMBERS if kind in self.kinds)
+        numbers = tuple(number for number in _NUMBERS if number[0] in self.kinds)
         object.__setattr__(self, "_numbers", numbers)
         pattern = _name_pattern(self.names) if RedactionKind.NAME in self.kinds else None
         object.__setattr__(self, "_names", pattern)
@@ -414,8 +424,10 @@ class BuiltinRedactor:
         if self._url and ("://" in text or ("." in text and _URL_HINT.search(text))):
             text = _replace(text, _url_spans(text), RedactionKind.URL, counts)
         if self._numbers and _DIGIT.search(text):
-            for kind, finder in self._numbers:
-                text = _replace(text, finder(text), kind, counts)
+            original = text
+            for kind, finder, gate in self._numbers:
+                if gate.search(original):
+                    text = _replace(text, finder(text), kind, counts)
         if self._names is not None and _mentions(self._stems, text):
             text = _replace(text, _name_spans(self._names, text), RedactionKind.NAME, counts)
         return text, counts
@@ -504,7 +516,12 @@ def redact_messages(
     """
     gates = redactor._clean if isinstance(redactor, BuiltinRedactor) else None  # noqa: SLF001
     for message in messages:
-        if gates is not None and not message.attachments and gates(message.text) is None:
+        if (
+            gates is not None
+            and not message.attachments
+            and gates(message.text) is None
+            and "://" not in message.text
+        ):
             yield message  # nothing to redact, known without building counts
             continue
         text, counts = redactor.redact(message.text)

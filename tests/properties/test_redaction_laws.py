@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections import Counter
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from persona_clone import (
     PrivacyReport,
     RedactionKind,
     redact_messages,
+    redaction,
 )
 from persona_clone.testing import make_message
 from persona_clone.testing.strategies import message_texts
@@ -212,3 +214,40 @@ def _check_stream(texts: list[tuple[str, bool]], names: tuple[str, ...]) -> None
         for new, old in zip(redacted, messages, strict=True)
         if new.text == old.text and new.attachments == old.attachments
     )
+
+
+_NUMBERISH = st.lists(
+    st.sampled_from(
+        [
+            "+90 532 123 45 67",
+            "0532 123 45 67",
+            "(212) 555-0147",
+            "4111 1111 1111 1111",
+            "TR33 0006 1005 1978 6457 8413 26",
+            "12.03.2024",
+            "14:30",
+            "7",
+            "ab12",
+            "x",
+            " ",
+        ]
+    ),
+    max_size=6,
+).map("".join)
+
+
+class TestRedactionGates:
+    """The cheap tests that skip a detector never change what is redacted."""
+
+    @given(st.one_of(_NUMBERISH, message_texts(), st.text(max_size=40)))
+    def test_gated_redaction_equals_running_every_detector(self, text: str) -> None:
+        """Same text and counts as running the IBAN, card and phone detectors on everything."""
+        expected_counts: Counter[RedactionKind] = Counter()
+        expected = text
+        for kind, finder, _ in redaction._NUMBERS:
+            expected = redaction._replace(expected, finder(expected), kind, expected_counts)
+        redactor = BuiltinRedactor(
+            kinds={RedactionKind.IBAN, RedactionKind.CARD, RedactionKind.PHONE}
+        )
+
+        assert (expected, expected_counts) == redactor.redact(text)
