@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
-from attrs import frozen
+from attrs import field, frozen
 
 from persona_clone.message import Participant
 from persona_clone.rendering import ChatRenderer
@@ -17,6 +17,8 @@ from .example import Example
 
 
 __all__ = ["ChatDatasetBuilder"]
+
+_FIXED_KEPT: Final = 4096
 
 
 @frozen(kw_only=True)
@@ -38,6 +40,11 @@ class ChatDatasetBuilder:
 
     renderer: ChatRenderer
     format: ClassVar[DatasetFormat] = DatasetFormat.CHAT
+    # (id(counter), id(author), persona) -> (counter, author, the turn's cost
+    # besides its text); holding both keeps their ids from being reused.
+    _fixed: dict[tuple[int, int, bool], tuple[object, object, int]] = field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def is_persona(self, author: Participant | None) -> bool:
         """Whether *author* is the persona."""
@@ -52,11 +59,19 @@ class ChatDatasetBuilder:
 
     def turn_cost(self, turn: Turn, counter: TokenCounter, *, persona: bool) -> int:
         """The turn's message as OpenAI's cookbook counts it."""
-        if persona:
-            return 3 + counter.count("assistant") + counter.count(turn.text)
-        assert turn.author is not None  # noqa: S101  (system turns are never sliced)
-        name = self.renderer.name(turn.author)
-        return 3 + counter.count("user") + counter.count(turn.text) + counter.count(name) + 1
+        key = (id(counter), id(turn.author), persona)
+        found = self._fixed.get(key)
+        if found is None:
+            if persona:
+                fixed = 3 + counter.count("assistant")
+            else:
+                assert turn.author is not None  # noqa: S101  (system turns are never sliced)
+                name = self.renderer.name(turn.author)
+                fixed = 3 + counter.count("user") + counter.count(name) + 1
+            if len(self._fixed) >= _FIXED_KEPT:
+                self._fixed.clear()
+            found = self._fixed[key] = (counter, turn.author, fixed)
+        return found[2] + counter.count(turn.text)
 
     def lines(self, example: Example) -> list[dict[str, Any]]:
         """Return the one line *example* becomes."""

@@ -215,6 +215,15 @@ class _Roles:
         return found
 
 
+def _through(steps: Sequence[MessageStep], messages: list[Message]) -> list[Message]:
+    """*messages* after *steps* (the list itself when there are none)."""
+    if not steps:
+        return messages
+    if len(steps) == 1:
+        return list(steps[0](messages))
+    return list(apply(messages, steps))
+
+
 @define(kw_only=True)
 class _Prepared:
     start: Any
@@ -368,7 +377,7 @@ class DatasetPipeline:
                 stats.skipped_sessions["persona silent"] += 1
             else:
                 # The message steps (redaction) only see what can be written.
-                visible = list(apply(shown, steps)) if steps else shown
+                visible = _through(steps, shown)
                 turns = list(merger.merge(visible))
                 quoted = self._quoted(turns, visible, recent, steps) if memory else {}
                 flags = [role_of(turn.author) for turn in turns]
