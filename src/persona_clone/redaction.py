@@ -276,8 +276,13 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     )
     alternatives = []
     for name in cleaned:
+        # each letter may be drawn out ("Çağrııı", "Deeeniz"): people type names so;
+        # lazily, so a suffix made of the last letter stays a suffix ("Ayşe" + "e")
         body = r"[\s\u00a0]+".join(
-            "".join(_letter_class(char) for char in unicodedata.normalize("NFC", word))
+            "".join(
+                _letter_class(char) + ("+?" if char.isalpha() else "")
+                for char in unicodedata.normalize("NFC", word)
+            )
             for word in name.split()
         )
         if len(name) >= _MIN_NAME_WITH_SUFFIX:
@@ -289,12 +294,18 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
 
 
 _I_LETTERS = re.compile("[iIıİ\u0307]+")
+_REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
 
 def _stem(name: str) -> str:
-    """The longest lower-cased piece of a name's first word without any i-letter."""
+    """
+    The longest lower-cased piece of a name's first word without any i-letter.
+
+    Letters written several times in a row count once (``"anna"`` -> ``"ana"``),
+    as in the squeezed text `_mentions` compares it with.
+    """
     pieces = _I_LETTERS.split(unicodedata.normalize("NFC", name.split(maxsplit=1)[0]).lower())
-    return max(pieces, key=len)
+    return _REPEATS.sub(r"\1", max(pieces, key=len))
 
 
 def _mentions(stems: tuple[str, ...], text: str) -> bool:
@@ -302,10 +313,14 @@ def _mentions(stems: tuple[str, ...], text: str) -> bool:
     Cheap test before the name regex: may any name occur in *text*?
 
     ``str.lower`` runs in C; the i-letters, which it cannot lower the Turkish
-    way, are left out of the stems, so the test has no false negatives.
+    way, are left out of the stems, and repeated letters are squeezed on both
+    sides (names may be drawn out: "Çaaağrı"), so the test has no false negatives.
     """
     lowered = text.lower()
-    return any(stem in lowered for stem in stems)
+    if any(stem in lowered for stem in stems):
+        return True
+    squeezed = _REPEATS.sub(r"\1", lowered)
+    return any(stem in squeezed for stem in stems)
 
 
 def _name_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:

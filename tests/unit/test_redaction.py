@@ -165,6 +165,32 @@ class TestNames:
         """Other words that start with a name are left alone."""
         assert text == redacted(redactor, text)
 
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Ayşeee neredesin", "<NAME>e neredesin"),
+            ("Aaayşşe neredesin", "<NAME> neredesin"),
+            ("AAAYŞEEE!!", "<NAME>E!!"),
+            ("Ayyşe'nin", "<NAME>'nin"),
+            ("Ahmeeet Yılmazzz geldi", "<NAME> geldi"),
+            ("ipeeek", "<NAME>"),
+        ],
+    )
+    def test_drawn_out_names(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
+        """
+        A name typed with letters repeated ("Ayşeee") is still a name.
+
+        A drawn-out last letter that is also a suffix ("e") may stay after the
+        placeholder: the name is gone either way.
+        """
+        assert expected == redacted(redactor, text)
+
+    def test_a_name_with_a_double_letter_is_found_drawn_out(self) -> None:
+        """The cheap pre-test squeezes repeats on both sides ("Anna", "Annnna")."""
+        redactor = BuiltinRedactor(names=("Anna",))
+
+        assert "<NAME> ve <NAME>" == redacted(redactor, "Anna ve Annnna")
+
     def test_name_inside_placeholder_is_safe(self) -> None:
         """A person called NAME does not re-redact placeholders."""
         redactor = BuiltinRedactor(names=("NAME", "PHONE"))
