@@ -35,8 +35,9 @@ def iter_json_lines(lines: Iterable[str], *, name: str) -> Iterator[tuple[int, A
         yield number, value
 
 
-# Built once: json.dumps with options builds a new encoder on every call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Built once: json.dumps with options builds a new encoder on every call. The values
+# written are plain data built here (no cycles), so the cycle check is skipped.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def dumps_line(value: Any) -> str:
