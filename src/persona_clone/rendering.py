@@ -171,7 +171,11 @@ class ChatRenderer:
         return self.names.openai_name(self.aliases.resolve(author))
 
     def messages(
-        self, turns: Sequence[Turn], *, weights: Sequence[int] | None = None
+        self,
+        turns: Sequence[Turn],
+        *,
+        weights: Sequence[int] | None = None,
+        personas: Sequence[bool] | None = None,
     ) -> list[dict[str, Any]]:
         """
         Return the chat messages for *turns*.
@@ -180,11 +184,17 @@ class ChatRenderer:
             turns: The conversation, oldest first.
             weights: One weight (0 or 1) per turn; each persona turn's message
                 carries its weight. Other turns' weights are ignored.
+            personas: For each turn, whether the persona spoke it, when the
+                caller already knows (`persona_clone.dataset.Example.persona`);
+                asked with `is_persona` otherwise.
 
         Raises:
-            ValueError: *weights* has another length than *turns*, or holds
-                something other than 0 or 1.
+            ValueError: *weights* or *personas* has another length than
+                *turns*, or *weights* holds something other than 0 or 1.
         """
+        if personas is not None and len(personas) != len(turns):
+            msg = f"expected one persona flag per turn ({len(turns)}), found {len(personas)}"
+            raise ValueError(msg)
         if weights is not None:
             if len(weights) != len(turns):
                 msg = f"expected one weight per turn ({len(turns)}), found {len(weights)}"
@@ -199,7 +209,7 @@ class ChatRenderer:
             author = turn.author
             if author is None:
                 continue
-            if self.is_persona(author):
+            if self.is_persona(author) if personas is None else personas[index]:
                 message: dict[str, Any] = {"role": "assistant", "content": turn.text}
                 if weights is not None:
                     message["weight"] = int(weights[index])

@@ -109,6 +109,16 @@ class TestChatRenderer:
         with pytest.raises(ValueError, match="0 or 1"):
             chat_renderer().messages(turns(("Deniz", "a")), weights=[2])
 
+    def test_known_persona_flags_give_the_same_messages(self) -> None:
+        """Flags the caller already has render exactly as asking the renderer."""
+        chat = turns(("Çağrı Öztürk", "naber"), ("Deniz", "iyi"), ("Ayşe", "?"))
+
+        assert chat_renderer().messages(chat) == chat_renderer().messages(
+            chat, personas=[False, True, False]
+        )
+        with pytest.raises(ValueError, match="one persona flag per turn"):
+            chat_renderer().messages(chat, personas=[True])
+
     def test_system_turns_are_not_rendered(self) -> None:
         """A turn of system events never becomes a message."""
         rendered = chat_renderer().messages(turns(("", "Ayşe joined"), ("Deniz", "hi")))

@@ -78,7 +78,13 @@ class ChatDatasetBuilder:
         weights: list[int] | None = None
         if any(p and not t for p, t in zip(example.persona, example.trained, strict=False)):
             weights = [int(t) for t in example.trained]
-        return [{"messages": self.renderer.messages(example.turns, weights=weights)}]
+        return [
+            {
+                "messages": self.renderer.messages(
+                    example.turns, weights=weights, personas=example.persona
+                )
+            }
+        ]
 
     def extra_files(
         self,
