@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Container, Hashable, Iterable, Iterator
 from itertools import chain, compress, islice, pairwise, repeat
-from operator import add, contains, ge, or_
+from operator import add, contains, ge, itemgetter, or_
 from typing import TypeAlias, TypeVar
 
 from attrs import define, field, frozen
@@ -283,10 +283,11 @@ class _Corpus:
                     _prune(counter, limit)
         return counter
 
-    def pairs_among(self, wanted: Collection[_Gram]) -> tuple[list[int], list[_Gram]]:
-        """Where the *wanted* pairs of words are, and which."""
+    def pairs_among(
+        self, wanted: Container[_Gram], heads: Container[str]
+    ) -> tuple[list[int], list[_Gram]]:
+        """Where the *wanted* pairs of words (first words: *heads*) are, and which."""
         words = self.words
-        heads = {pair[0] for pair in wanted}
         positions = list(compress(range(len(words) - 1), map(heads.__contains__, words)))
         at = words.__getitem__
         pairs = list(zip(map(at, positions), map(at, map(add, positions, repeat(1))), strict=True))
@@ -318,8 +319,15 @@ class _Corpus:
             list(map(add, compress(grams, keep), zip(compress(following, keep)))),
         )
 
-    def per_text(self, positions: list[int], grams: list[_Gram]) -> Iterator[set[_Gram]]:
-        """The distinct *grams* of each text (*positions*, sorted, say where they start)."""
+    def per_text(self, positions: list[int], grams: list[_Gram]) -> Iterator[Iterable[_Gram]]:
+        """
+        The *grams* once per text they are in (*positions*, sorted, say where they start).
+
+        Few grams are told apart by text one by one, many by a set per text.
+        """
+        if len(positions) < len(self.starts):
+            texts = map(bisect_right, repeat(self.starts), positions)
+            return iter([map(itemgetter(1), set(zip(texts, grams, strict=True)))])
         cuts = list(map(bisect_left, repeat(positions), self.starts))
         cuts.append(len(positions))
         return map(set, map(grams.__getitem__, map(slice, cuts, islice(cuts, 1, None))))
@@ -409,7 +417,7 @@ def _frequent(corpus: _Corpus, max_n: int, limit: int, least: int) -> list[dict[
         for pair, count in corpus.pairs(limit).items()
         if count >= least and pair[0] in counts and pair[1] in counts
     }
-    positions, grams = corpus.pairs_among(often)
+    positions, grams = corpus.pairs_among(often, {pair[0] for pair in often})
     while True:
         levels.append(_at_least(_tally(corpus.per_text(positions, grams), limit), least))
         if len(levels) == max_n or not levels[-1]:
@@ -417,7 +425,33 @@ def _frequent(corpus: _Corpus, max_n: int, limit: int, least: int) -> list[dict[
         positions, grams = corpus.grow(positions, grams, levels[-1], counts)
 
 
-def _among(corpus: _Corpus, wanted: list[set[_Gram]], limit: int) -> Counter[_Gram]:
+@frozen(kw_only=True)
+class _Wanted:
+    """
+    The persona's phrases of one length, to look for in the others' texts.
+
+    Args:
+        phrases: The phrases.
+        heads: Their first words.
+        lasts: Their last words.
+    """
+
+    phrases: set[_Gram]
+    heads: set[str]
+    lasts: set[str]
+
+    @classmethod
+    def of(cls, phrases: Iterable[_Gram]) -> _Wanted:
+        """The *phrases*, with their first and last words."""
+        wanted = set(phrases)
+        return cls(
+            phrases=wanted,
+            heads={phrase[0] for phrase in wanted},
+            lasts={phrase[-1] for phrase in wanted},
+        )
+
+
+def _among(corpus: _Corpus, wanted: list[_Wanted], limit: int) -> Counter[_Gram]:
     """
     In how many texts each *wanted* phrase is.
 
@@ -425,19 +459,18 @@ def _among(corpus: _Corpus, wanted: list[set[_Gram]], limit: int) -> Counter[_Gr
     shorter ones: a phrase is looked for only where its first words are.
     """
     found: Counter[_Gram] = Counter()
-    words = {word for (word,) in wanted[0]} if wanted else set()
+    words = wanted[0].heads if wanted else set()
     for word, texts in _tally(map(words.intersection, corpus.texts()), limit).items():
         found[word,] = texts
-    if len(wanted) <= 1 or not wanted[1]:
+    if len(wanted) <= 1 or not wanted[1].phrases:
         return found
-    positions, grams = corpus.pairs_among(wanted[1])
+    positions, grams = corpus.pairs_among(wanted[1].phrases, wanted[1].heads)
     found.update(_tally(corpus.per_text(positions, grams), limit))
-    for shorter, phrases in pairwise(wanted[1:]):
-        if not phrases:
+    for shorter, longer in pairwise(wanted[1:]):
+        if not longer.phrases:
             break
-        lasts = {phrase[-1] for phrase in phrases}
-        positions, grams = corpus.grow(positions, grams, shorter, lasts)
-        keep = list(map(phrases.__contains__, grams))
+        positions, grams = corpus.grow(positions, grams, shorter.phrases, longer.lasts)
+        keep = list(map(longer.phrases.__contains__, grams))
         positions = list(compress(positions, keep))
         grams = list(compress(grams, keep))
         found.update(_tally(corpus.per_text(positions, grams), limit))
@@ -446,26 +479,26 @@ def _among(corpus: _Corpus, wanted: list[set[_Gram]], limit: int) -> Counter[_Gr
 
 def _theirs(
     others: Iterable[str], levels: list[dict[_Gram, int]], messages: Collection[str], limit: int
-) -> tuple[Counter[str], Counter[str], int]:
+) -> tuple[Counter[_Gram], Counter[str], int]:
     """
     Count the persona's phrases and short *messages* in the *others*' texts.
 
     Reads the others a batch at a time; returns the phrases' counts, the
     messages' counts and how many texts there were.
     """
-    wanted = [set(level) for level in levels]
+    wanted = [_Wanted.of(level) for level in levels]
     phrases: Counter[_Gram] = Counter()
     keys: Counter[str] = Counter()
     total = 0
     remaining = iter(others)
     while batch := list(islice(remaining, _BATCH)):
         total += len(batch)
-        if not messages and not any(wanted):
+        if not messages and not any(level.phrases for level in wanted):
             continue
         corpus = _Corpus.of(batch)
         phrases.update(_among(corpus, wanted, limit))
         keys.update(corpus.messages(limit, messages))
-    return Counter({" ".join(gram): count for gram, count in phrases.items()}), keys, total
+    return phrases, keys, total
 
 
 def repeated_phrases(
@@ -532,37 +565,36 @@ def repeated_phrases(
         return []
     least = _least_count(total, min_count, min_share)
     levels = _frequent(persona, max_n, max_phrases, least)
-    phrases = {" ".join(gram): count for level in levels for gram, count in level.items()}
     messages = _at_least(persona.messages(max_phrases), least)
-    other_phrases: Counter[str] | None = None
-    other_messages: Counter[str] = Counter()
+    their_phrases: Counter[_Gram] = Counter()
+    their_messages: Counter[str] = Counter()
     other_total = 0
     if others is not None:
         # Only the persona's candidates are counted there: a phrase below
         # min_count or min_share is never reported, whatever the others say.
-        other_phrases, other_messages, other_total = _theirs(others, levels, messages, max_phrases)
+        their_phrases, their_messages, other_total = _theirs(others, levels, messages, max_phrases)
 
-    def stat(phrase: str, count: int, *, whole: bool) -> PhraseStat | None:
+    def stat(phrase: str | _Gram, count: int, theirs: int, *, whole: bool) -> PhraseStat | None:
+        # count >= least: it meets min_count and min_share.
         share = count / total
-        if count < min_count or share < min_share:
-            return None
         ratio = None
-        if other_phrases is not None:
-            theirs = (other_messages if whole else other_phrases)[phrase]
+        if others is not None:
             ratio = share / ((theirs + 1) / (other_total + 1))
             if ratio < min_ratio:
                 return None
+        if not isinstance(phrase, str):
+            phrase = " ".join(phrase)
         return PhraseStat(phrase=phrase, count=count, share=share, ratio=ratio, whole_message=whole)
 
-    # The first two tests of stat(), inline: most phrases fail them, without a call.
-    candidates = [
-        found
-        for counter, whole in ((messages, True), (phrases, False))
-        for phrase, count in counter.items()
-        if count >= min_count
-        and count / total >= min_share
-        and (found := stat(phrase, count, whole=whole)) is not None
-    ]
+    stats = chain(
+        (stat(key, count, their_messages[key], whole=True) for key, count in messages.items()),
+        (
+            stat(gram, count, their_phrases[gram], whole=False)
+            for level in levels
+            for gram, count in level.items()
+        ),
+    )
+    candidates = [found for found in stats if found is not None]
     candidates.sort(
         key=lambda item: (
             -item.count,

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import PhraseStat, repeated_phrases
-from persona_clone.repetition import _among, _Corpus, _key_of, tokens, turkish_lower
+from persona_clone.repetition import _among, _Corpus, _key_of, _Wanted, tokens, turkish_lower
 from persona_clone.testing.strategies import message_texts
 
 
@@ -265,7 +265,9 @@ class TestCounting:
     ) -> None:
         """Growing only wanted phrases finds exactly the wanted n-grams, once per text."""
         wanted = set().union(*(_ngrams(words, 4) for words in seen))
-        by_length = [{tuple(p.split()) for p in wanted if len(p.split()) == n} for n in range(1, 5)]
+        by_length = [
+            _Wanted.of(tuple(p.split()) for p in wanted if len(p.split()) == n) for n in range(1, 5)
+        ]
         expected = Counter(gram for words in texts for gram in _ngrams(words, 4) & wanted)
 
         found = _among(_Corpus.of(" ".join(words) for words in texts), by_length, 1_000_000)
