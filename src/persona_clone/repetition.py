@@ -532,9 +532,10 @@ def repeated_phrases(
     splitting the texts into words: on a very large export, pass a sample of
     the others' turns (``itertools.islice(others, 0, None, 10)``); shares stay
     comparable. Memory holds the persona's texts as word lists (a pointer per
-    word) and at most about *max_phrases* phrases per length and side: past
-    it, the rarest phrases are forgotten (lossy counting), so on very large
-    inputs a phrase that was rare early on may be counted a little low.
+    word, and about as much again while counting) and at most about
+    *max_phrases* phrases per length and side: past it, the rarest phrases are
+    forgotten (lossy counting), so on very large inputs a phrase that was rare
+    early on may be counted a little low.
 
     Args:
         texts: The persona's turns.
