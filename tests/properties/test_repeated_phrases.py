@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import PhraseStat, repeated_phrases
-from persona_clone.repetition import _among, _Corpus, _key_of, _Wanted, tokens, turkish_lower
+from persona_clone.repetition import _among, _Corpus, _Wanted, tokens, turkish_lower
 from persona_clone.testing.strategies import message_texts
 
 
@@ -52,6 +52,30 @@ def reference_tokens(text: str) -> list[str]:
         for token in _TOKEN.findall(reference_turkish_lower(text))
         if token[0].isalnum() or unicodedata.category(token[0]) in {"So", "Sk"}
     ]
+
+
+_RUN = re.compile(r"(\w)\1+")
+_UNIT = re.compile(r"(.{2,3}?)\1+(.*)")
+_LAUGH = re.compile(r"(?:a*h+a+){2,}h*|(?:e*h+e+){2,}h*|(?:ja){2,}j?|(?:xa){2,}x?")
+
+
+def _squash(token: str) -> str:
+    if _LAUGH.fullmatch(token):
+        return "heh" if "e" in token else "haha"
+    token = _RUN.sub(r"\1", token)
+    unit = _UNIT.fullmatch(token)
+    if unit and unit.group(1).startswith(unit.group(2)):
+        return unit.group(1) + unit.group(2)
+    return token
+
+
+def _key_of(words: list[str]) -> str:
+    squashed: list[str] = []
+    for word in words:
+        core = _squash(word)
+        if not squashed or squashed[-1] != core:
+            squashed.append(core)
+    return " ".join(squashed)
 
 
 def _ngrams(words: list[str], max_n: int) -> set[str]:
@@ -218,7 +242,21 @@ any_texts = st.one_of(
     st.text(st.one_of(st.characters(), st.sampled_from(_TRICKY)), max_size=40),
 )
 
-_WORDS = ["ve", "lol", "LOL", "ok", "ya", "çok", "IŞIK", "İyi", "naber", "😂", "a_b", "Ayşe'nin"]
+_WORDS = [
+    "ve",
+    "lol",
+    "LOL",
+    "loool",
+    "hahaha",
+    "ok",
+    "ya",
+    "çok",
+    "IŞIK",
+    "İyi",
+    "😂",
+    "a_b",
+    "Ayşe'nin",
+]
 _GLUE = [" ", " ", " ", ", ", "! ", "\n", "😂", " ' ", "\x00"]
 
 
