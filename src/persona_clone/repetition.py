@@ -15,10 +15,14 @@ counts.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Collection, Container, Hashable, Iterable, Iterator
+from itertools import chain, compress, islice, pairwise, repeat
+from operator import add, contains, ge, itemgetter, or_
+from typing import TypeAlias, TypeVar
 
 from attrs import define, field, frozen
 
@@ -34,9 +38,35 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_Key = TypeVar("_Key", bound=Hashable)
+_Gram: TypeAlias = tuple[str, ...]
 
 _TURKISH_LETTERS = frozenset("çğıöşüÇĞİÖŞÜ")
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]")
+_SEP = "\x00"  # ends each text of a batch (see _Corpus.of)
+_BATCH = 1024
+# Possessive quantifiers (Python 3.11+) give the same matches without the
+# bookkeeping for backtracking, which never happens in these patterns.
+_POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
+
+
+def _token_pattern(word: str, symbol: str) -> re.Pattern[str]:
+    """A run of *word* characters (inner apostrophes kept), or a *symbol* character."""
+    run = f"{word}+{_POSSESSIVE}"
+    return re.compile(f"{run}(?:['’]{run})*{_POSSESSIVE}|{symbol}")
+
+
+# A word, or a character that is neither a word character nor a space and may
+# be a symbol (category So or Sk): ASCII has no So and only "^" and "`" in Sk,
+# so the pattern itself skips ASCII punctuation and only the other candidates
+# need their category looked up. In a text without "_", \w is [^\W_], faster.
+_SYMBOL = r"[^\x00-\x5d\x5f\x61-\x7f\w\s]"
+_TOKEN = _token_pattern(r"[^\W_]", _SYMBOL)
+_TOKEN_WITHOUT_UNDERSCORE = _token_pattern(r"\w", _SYMBOL)
+# The same, also matching _SEP.
+_SYMBOL_OR_SEP = r"[^\x01-\x5d\x5f\x61-\x7f\w\s]"
+_BATCH_TOKEN = _token_pattern(r"[^\W_]", _SYMBOL_OR_SEP)
+_BATCH_TOKEN_WITHOUT_UNDERSCORE = _token_pattern(r"\w", _SYMBOL_OR_SEP)
+_WORD = re.compile(r"(\w+)")
 _RUN = re.compile(r"(\w)\1+")
 _ANY_RUN = re.compile(r"(.)\1+", re.DOTALL)
 _UNIT = re.compile(r"(.{2,3}?)\1+(.*)")
@@ -60,12 +90,20 @@ def turkish_lower(text: str) -> str:
     """
     if "I" not in text and "İ" not in text:
         return text.lower()
-    return re.sub(r"\w+", _lower_word, text)
+    # Each word lowered on its own, what is around the words left as it is.
+    parts = _WORD.split(text)
+    words = parts[1::2]
+    lowered = list(map(str.lower, words))
+    dotted = map(contains, words, repeat("İ"))
+    with_i = map(or_, map(contains, words, repeat("I")), dotted)
+    for index in compress(range(len(words)), with_i):
+        lowered[index] = _lower_word(words[index])
+    parts[1::2] = lowered
+    return "".join(parts)
 
 
-def _lower_word(match: re.Match[str]) -> str:
-    word = match.group()
-    turkish = any(char in _TURKISH_LETTERS for char in word)
+def _lower_word(word: str) -> str:
+    turkish = not _TURKISH_LETTERS.isdisjoint(word)
     word = word.replace("İ", "i")
     if turkish:
         word = word.replace("I", "ı")
@@ -84,11 +122,16 @@ def tokens(text: str) -> list[str]:
         ["ayşe'nin", 'lol', '😂', '😂']
 
     """
-    return [
-        token
-        for token in _TOKEN.findall(turkish_lower(text))
-        if token[0].isalnum() or unicodedata.category(token[0]) in _SYMBOL_CATEGORIES
-    ]
+    lowered = turkish_lower(text)
+    found = (_TOKEN if "_" in lowered else _TOKEN_WITHOUT_UNDERSCORE).findall(lowered)
+    if text.isascii():
+        return found
+    return [token for token in found if _kept(token)]
+
+
+def _kept(token: str) -> bool:
+    """Whether `tokens` keeps a token found by _TOKEN: a word, or a symbol."""
+    return token[0].isalnum() or unicodedata.category(token[0]) in _SYMBOL_CATEGORIES
 
 
 def _squash(token: str) -> str:
@@ -123,10 +166,10 @@ def repeat_key(text: str) -> str:
     return _key_of(tokens(text)) or _ANY_RUN.sub(r"\1", re.sub(r"\s+", "", text))
 
 
-def _key_of(words: list[str]) -> str:
+def _key_of(words: list[str], squash: Callable[[str], str] = _squash) -> str:
     squashed: list[str] = []
     for word in words:
-        core = _squash(word)
+        core = squash(word)
         if not squashed or squashed[-1] != core:
             squashed.append(core)
     return " ".join(squashed)
@@ -154,40 +197,170 @@ class PhraseStat:
     whole_message: bool = False
 
 
-def _ngrams(words: list[str], max_n: int) -> set[str]:
-    """Every run of 1 to *max_n* consecutive words, joined by spaces."""
-    grams = set(words) if max_n > 0 else set()
-    join = " ".join
-    for size in range(2, min(max_n, len(words)) + 1):
-        # zip of the shifted lists (shorter ones end it) yields each run, in C.
-        shifted = (words[shift:] for shift in range(size))
-        grams.update(map(join, zip(*shifted, strict=False)))
-    return grams
+class _Kept(dict[str, str]):
+    """Each token seen, mapped to itself when `tokens` keeps it and to "" when not."""
+
+    def __missing__(self, token: str) -> str:
+        kept = token if token == _SEP or _kept(token) else ""
+        self[token] = kept
+        return kept
 
 
-def _ngrams_among(words: list[str], max_n: int, wanted: set[str]) -> set[str]:
+class _Cores(dict[str, str]):
+    """Each word seen, mapped to its `_squash`ed core."""
+
+    def __missing__(self, word: str) -> str:
+        core = self[word] = _squash(word)
+        return core
+
+
+@frozen(kw_only=True)
+class _Corpus:
     """
-    The n-grams of *words* that are in *wanted*, found without making the others.
+    The `tokens` of many texts, in one list.
 
-    An n-gram can only be wanted if its first n-1 words are (a phrase is in at
-    least as many texts as any phrase it contains), so each run stops early.
+    Args:
+        words: Every text's tokens, each text's followed by _SEP.
+        starts: Where each text's tokens start in *words*.
+        ends: Where each text's tokens end in *words* (the index of its _SEP).
     """
-    found: set[str] = set()
-    size = len(words)
-    for start, word in enumerate(words):
-        if word not in wanted:
-            continue
-        found.add(word)
-        gram = word
-        for end in range(start + 1, min(start + max_n, size)):
-            gram = gram + " " + words[end]
-            if gram not in wanted:
-                break
-            found.add(gram)
-    return found
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> _Corpus:
+        """
+        Tokenize *texts*, a batch of texts per regular expression search.
+
+        Each batch is lowered text by text (as `tokens` does), joined with _SEP
+        (no word character: a word never runs across it) and searched once; a
+        batch holding _SEP itself is tokenized text by text. Equal tokens are
+        one string: the word lists cost a pointer per word.
+        """
+        words: list[str] = []
+        ends: list[int] = []
+        keep = _Kept({_SEP: _SEP}).__getitem__
+        index = words.index
+        remaining = iter(texts)
+        while batch := list(islice(remaining, _BATCH)):
+            joined = _SEP.join([*map(turkish_lower, batch), ""])
+            if joined.count(_SEP) == len(batch):
+                pattern = _BATCH_TOKEN if "_" in joined else _BATCH_TOKEN_WITHOUT_UNDERSCORE
+                found = pattern.findall(joined)
+            else:
+                found = [token for text in batch for token in (*tokens(text), _SEP)]
+            end = len(words) - 1
+            words.extend(filter(None, map(keep, found)))
+            for _ in batch:
+                end = index(_SEP, end + 1)
+                ends.append(end)
+        starts = [0, *map(add, ends, repeat(1))]
+        starts.pop()
+        return cls(words=words, starts=starts, ends=ends)
+
+    def texts(self) -> Iterator[list[str]]:
+        """Each text's tokens."""
+        return map(self.words.__getitem__, map(slice, self.starts, self.ends))
+
+    def pairs(self, limit: int) -> Counter[_Gram]:
+        """
+        How often each two consecutive words occur (not once per text).
+
+        Counting occurrences needs no set per text; across the end of a text a
+        pair holds _SEP (forgotten first when there are over *limit* pairs).
+        """
+        counter: Counter[_Gram] = Counter()
+        words = self.words
+        for first in range(0, len(self.ends), _BATCH):
+            part = words[self.starts[first] : self.ends[min(first + _BATCH, len(self.ends)) - 1]]
+            counter.update(zip(part, islice(part, 1, None), strict=False))
+            if len(counter) > limit:
+                for pair in [pair for pair in counter if _SEP in pair]:
+                    del counter[pair]
+                if len(counter) > limit:
+                    _prune(counter, limit)
+        return counter
+
+    def pairs_among(
+        self, wanted: Container[_Gram], heads: Container[str]
+    ) -> tuple[list[int], list[_Gram]]:
+        """Where the *wanted* pairs of words (first words: *heads*) are, and which."""
+        words = self.words
+        positions = list(compress(range(len(words) - 1), map(heads.__contains__, words)))
+        at = words.__getitem__
+        pairs = list(zip(map(at, positions), map(at, map(add, positions, repeat(1))), strict=True))
+        keep = list(map(wanted.__contains__, pairs))
+        return list(compress(positions, keep)), list(compress(pairs, keep))
+
+    def grow(
+        self,
+        positions: list[int],
+        grams: list[_Gram],
+        prefixes: Container[_Gram],
+        lasts: Container[str],
+    ) -> tuple[list[int], list[_Gram]]:
+        """
+        The phrases one word longer than *grams*, and where they start.
+
+        *grams* start at *positions* of `words`; a gram in *prefixes* is
+        extended by its next word when that is in *lasts* (never across the end
+        of a text: _SEP is no word).
+        """
+        keep = list(map(prefixes.__contains__, grams))
+        positions = list(compress(positions, keep))
+        grams = list(compress(grams, keep))
+        size = len(grams[0]) if grams else 0
+        following = list(map(self.words.__getitem__, map(add, positions, repeat(size))))
+        keep = list(map(lasts.__contains__, following))
+        return (
+            list(compress(positions, keep)),
+            list(map(add, compress(grams, keep), zip(compress(following, keep)))),
+        )
+
+    def per_text(self, positions: list[int], grams: list[_Gram]) -> Iterator[Iterable[_Gram]]:
+        """
+        The *grams* once per text they are in (*positions*, sorted, say where they start).
+
+        Few grams are told apart by text one by one, many by a set per text.
+        """
+        if len(positions) < len(self.starts):
+            texts = map(bisect_right, repeat(self.starts), positions)
+            return iter([map(itemgetter(1), set(zip(texts, grams, strict=True)))])
+        cuts = list(map(bisect_left, repeat(positions), self.starts))
+        cuts.append(len(positions))
+        return map(set, map(grams.__getitem__, map(slice, cuts, islice(cuts, 1, None))))
+
+    def messages(self, limit: int, wanted: Container[str] | None = None) -> Counter[str]:
+        """Count the short texts by `repeat_key` (only the *wanted* keys, when given)."""
+        words = self.words
+        cores = _Cores().__getitem__
+        keys = (
+            _key_of(words[start:end], cores)
+            for start, end in zip(self.starts, self.ends, strict=True)
+            if 0 < end - start <= _SHORT_MESSAGE
+        )
+        if wanted is not None:
+            keys = (key for key in keys if key in wanted)
+        return _tally(map(_alone, keys), limit)
 
 
-def _prune(counter: Counter[str], limit: int) -> None:
+def _alone(key: str) -> tuple[str]:
+    return (key,)
+
+
+def _tally(groups: Iterator[Iterable[_Key]], limit: int) -> Counter[_Key]:
+    """Count the phrases of *groups*, a batch at a time, forgetting the rarest past *limit*."""
+    counter: Counter[_Key] = Counter()
+    while batch := list(islice(groups, _BATCH)):
+        counter.update(chain.from_iterable(batch))
+        if len(counter) > limit:
+            _prune(counter, limit)
+    return counter
+
+
+def _prune(counter: Counter[_Key], limit: int) -> None:
     """Forget the rarest phrases until *counter* holds at most half of *limit*."""
     level = 1
     while len(counter) > limit // 2:
@@ -199,31 +372,133 @@ def _prune(counter: Counter[str], limit: int) -> None:
         level += 1
 
 
-def _count(
-    texts: Iterable[str],
-    max_n: int,
-    limit: int,
-    only: tuple[set[str], set[str]] | None = None,
-) -> tuple[Counter[str], Counter[str], int]:
-    """Count phrases and short messages once per text (only those in *only*)."""
-    phrases: Counter[str] = Counter()
-    messages: Counter[str] = Counter()
-    total = 0
-    for text in texts:
-        total += 1
-        words = tokens(text)
-        phrases.update(
-            _ngrams(words, max_n) if only is None else _ngrams_among(words, max_n, only[0])
+def _least_count(total: int, min_count: int, min_share: float) -> int:
+    """The least count out of *total* texts that meets both minimums (or ``total + 1``)."""
+
+    def enough(count: int) -> bool:
+        return count >= min_count and count / total >= min_share
+
+    if not enough(total):
+        return total + 1
+    if enough(0):
+        return 0
+    low, high = 0, total  # a share only grows with its count
+    while high - low > 1:
+        middle = (low + high) // 2
+        if enough(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _at_least(counter: Counter[_Key], least: int) -> dict[_Key, int]:
+    """The phrases of *counter* counted at least *least* times."""
+    return dict(compress(counter.items(), map(ge, counter.values(), repeat(least))))
+
+
+def _frequent(corpus: _Corpus, max_n: int, limit: int, least: int) -> list[dict[_Gram, int]]:
+    """
+    The phrases of 1 to *max_n* words in at least *least* texts, by length.
+
+    Level by level (a phrase is in at most as many texts as its first words and
+    its last word): only a frequent phrase followed by a frequent word is
+    counted at the next length. Pairs are first counted by occurrence, which is
+    cheap, and only those that occur often enough once per text.
+    """
+    if max_n < 1:
+        return []
+    counts = _at_least(_tally(map(dict.fromkeys, corpus.texts()), limit), least)
+    levels: list[dict[_Gram, int]] = [{(word,): count for word, count in counts.items()}]
+    if len(levels) == max_n or not counts:
+        return levels
+    often = {
+        pair
+        for pair, count in corpus.pairs(limit).items()
+        if count >= least and pair[0] in counts and pair[1] in counts
+    }
+    positions, grams = corpus.pairs_among(often, {pair[0] for pair in often})
+    while True:
+        levels.append(_at_least(_tally(corpus.per_text(positions, grams), limit), least))
+        if len(levels) == max_n or not levels[-1]:
+            return levels
+        positions, grams = corpus.grow(positions, grams, levels[-1], counts)
+
+
+@frozen(kw_only=True)
+class _Wanted:
+    """
+    The persona's phrases of one length, to look for in the others' texts.
+
+    Args:
+        phrases: The phrases.
+        heads: Their first words.
+        lasts: Their last words.
+    """
+
+    phrases: set[_Gram]
+    heads: set[str]
+    lasts: set[str]
+
+    @classmethod
+    def of(cls, phrases: Iterable[_Gram]) -> _Wanted:
+        """The *phrases*, with their first and last words."""
+        wanted = set(phrases)
+        return cls(
+            phrases=wanted,
+            heads={phrase[0] for phrase in wanted},
+            lasts={phrase[-1] for phrase in wanted},
         )
-        if 0 < len(words) <= _SHORT_MESSAGE:
-            key = _key_of(words)
-            if only is None or key in only[1]:
-                messages[key] += 1
-        if len(phrases) > limit:
-            _prune(phrases, limit)
-        if len(messages) > limit:
-            _prune(messages, limit)
-    return phrases, messages, total
+
+
+def _among(corpus: _Corpus, wanted: list[_Wanted], limit: int) -> Counter[_Gram]:
+    """
+    In how many texts each *wanted* phrase is.
+
+    *wanted* holds the phrases by length, each one's first words among the
+    shorter ones: a phrase is looked for only where its first words are.
+    """
+    found: Counter[_Gram] = Counter()
+    words = wanted[0].heads if wanted else set()
+    for word, texts in _tally(map(words.intersection, corpus.texts()), limit).items():
+        found[word,] = texts
+    if len(wanted) <= 1 or not wanted[1].phrases:
+        return found
+    positions, grams = corpus.pairs_among(wanted[1].phrases, wanted[1].heads)
+    found.update(_tally(corpus.per_text(positions, grams), limit))
+    for shorter, longer in pairwise(wanted[1:]):
+        if not longer.phrases:
+            break
+        positions, grams = corpus.grow(positions, grams, shorter.phrases, longer.lasts)
+        keep = list(map(longer.phrases.__contains__, grams))
+        positions = list(compress(positions, keep))
+        grams = list(compress(grams, keep))
+        found.update(_tally(corpus.per_text(positions, grams), limit))
+    return found
+
+
+def _theirs(
+    others: Iterable[str], levels: list[dict[_Gram, int]], messages: Collection[str], limit: int
+) -> tuple[Counter[_Gram], Counter[str], int]:
+    """
+    Count the persona's phrases and short *messages* in the *others*' texts.
+
+    Reads the others a batch at a time; returns the phrases' counts, the
+    messages' counts and how many texts there were.
+    """
+    wanted = [_Wanted.of(level) for level in levels]
+    phrases: Counter[_Gram] = Counter()
+    keys: Counter[str] = Counter()
+    total = 0
+    remaining = iter(others)
+    while batch := list(islice(remaining, _BATCH)):
+        total += len(batch)
+        if not messages and not any(level.phrases for level in wanted):
+            continue
+        corpus = _Corpus.of(batch)
+        phrases.update(_among(corpus, wanted, limit))
+        keys.update(corpus.messages(limit, messages))
+    return phrases, keys, total
 
 
 def repeated_phrases(
@@ -249,11 +524,16 @@ def repeated_phrases(
     A shorter phrase is left out when a longer reported one has the same count
     ("naber" inside "naber nasılsın").
 
-    Reads each iterable once, *texts* first; of the *others* only the persona's
-    candidate phrases are counted. It costs some tens of microseconds per text:
-    on a very large export, pass a sample of the others' turns
-    (``itertools.islice(others, 0, None, 10)``); shares stay comparable.
-    Memory is bounded by *max_phrases*: past it, the rarest phrases are
+    Reads each iterable once, *texts* first. Phrases are counted length by
+    length: only a frequent phrase followed by a frequent word can make a
+    frequent longer one, so the rest are never built. Of the *others* only the
+    persona's candidate phrases are counted, a batch of texts at a time. It
+    costs about ten microseconds per chat turn of a few dozen words, most of it
+    splitting the texts into words: on a very large export, pass a sample of
+    the others' turns (``itertools.islice(others, 0, None, 10)``); shares stay
+    comparable. Memory holds the persona's texts as word lists (a pointer per
+    word, and about as much again while counting) and at most about
+    *max_phrases* phrases per length and side: past it, the rarest phrases are
     forgotten (lossy counting), so on very large inputs a phrase that was rare
     early on may be counted a little low.
 
@@ -265,7 +545,7 @@ def repeated_phrases(
         min_count: Fewest texts that must contain a phrase.
         min_share: Smallest share of the persona's texts that must contain it.
         min_ratio: Smallest persona-to-others share ratio (when *others* are given).
-        max_phrases: Most distinct phrases held in memory per side.
+        max_phrases: Most distinct phrases of one length held in memory per side.
 
     Returns:
         The phrases, most used first (by count, then longer phrases, then
@@ -280,52 +560,42 @@ def repeated_phrases(
         lol 4 True
 
     """
-    phrases, messages, total = _count(texts, max_n, max_phrases)
+    persona = _Corpus.of(texts)
+    total = len(persona.ends)
     if total == 0:
         return []
-    other_phrases: Counter[str] | None = None
-    other_messages: Counter[str] = Counter()
+    least = _least_count(total, min_count, min_share)
+    levels = _frequent(persona, max_n, max_phrases, least)
+    messages = _at_least(persona.messages(max_phrases), least)
+    their_phrases: Counter[_Gram] = Counter()
+    their_messages: Counter[str] = Counter()
     other_total = 0
     if others is not None:
-        # Only the persona's candidates matter on the other side: counting just
-        # those keeps the others' pass small in memory.
-        # A phrase below min_count or min_share is never reported, whatever the
-        # others say; a wanted phrase's first words are wanted too (see _ngrams_among).
-        wanted = (
-            {
-                phrase
-                for phrase, count in phrases.items()
-                if count >= min_count and count / total >= min_share
-            },
-            {
-                phrase
-                for phrase, count in messages.items()
-                if count >= min_count and count / total >= min_share
-            },
-        )
-        other_phrases, other_messages, other_total = _count(others, max_n, max_phrases, wanted)
+        # Only the persona's candidates are counted there: a phrase below
+        # min_count or min_share is never reported, whatever the others say.
+        their_phrases, their_messages, other_total = _theirs(others, levels, messages, max_phrases)
 
-    def stat(phrase: str, count: int, *, whole: bool) -> PhraseStat | None:
+    def stat(phrase: str | _Gram, count: int, theirs: int, *, whole: bool) -> PhraseStat | None:
+        # count >= least: it meets min_count and min_share.
         share = count / total
-        if count < min_count or share < min_share:
-            return None
         ratio = None
-        if other_phrases is not None:
-            theirs = (other_messages if whole else other_phrases)[phrase]
+        if others is not None:
             ratio = share / ((theirs + 1) / (other_total + 1))
             if ratio < min_ratio:
                 return None
+        if not isinstance(phrase, str):
+            phrase = " ".join(phrase)
         return PhraseStat(phrase=phrase, count=count, share=share, ratio=ratio, whole_message=whole)
 
-    # The first two tests of stat(), inline: most phrases fail them, without a call.
-    candidates = [
-        found
-        for counter, whole in ((messages, True), (phrases, False))
-        for phrase, count in counter.items()
-        if count >= min_count
-        and count / total >= min_share
-        and (found := stat(phrase, count, whole=whole)) is not None
-    ]
+    stats = chain(
+        (stat(key, count, their_messages[key], whole=True) for key, count in messages.items()),
+        (
+            stat(gram, count, their_phrases[gram], whole=False)
+            for level in levels
+            for gram, count in level.items()
+        ),
+    )
+    candidates = [found for found in stats if found is not None]
     candidates.sort(
         key=lambda item: (
             -item.count,

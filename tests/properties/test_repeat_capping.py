@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import RepeatCap, repeat_key, repeated_phrases
-from persona_clone.repetition import _ngrams, _ngrams_among
 from persona_clone.testing.strategies import message_texts
 
 
@@ -42,14 +41,3 @@ def test_reported_counts_stay_within_the_input(texts: list[str], others: list[st
     for stat in repeated_phrases(texts, others=others, min_count=1, min_share=0):
         assert 1 <= stat.count <= len(texts)
         assert stat.share == stat.count / len(texts)
-
-
-_WORD_LISTS = st.lists(st.sampled_from(["ve", "lol", "ok", "ya", "çok"]), max_size=9)
-
-
-@given(_WORD_LISTS, st.lists(_WORD_LISTS, max_size=5))
-def test_candidate_ngrams_are_the_wanted_ones(words: list[str], seen: list[list[str]]) -> None:
-    """Growing only wanted prefixes finds exactly the wanted n-grams of a text."""
-    wanted = set().union(*(_ngrams(other, 4) for other in seen))
-
-    assert _ngrams(words, 4) & wanted == _ngrams_among(words, 4, wanted)

@@ -13,7 +13,7 @@ from persona_clone import (
     repeat_key,
     repeated_phrases,
 )
-from persona_clone.repetition import _prune, tokens, turkish_lower
+from persona_clone.repetition import _least_count, _prune, tokens, turkish_lower
 
 
 class TestTurkishLower:
@@ -32,11 +32,37 @@ class TestTurkishLower:
         """Dotted and dotless I lower correctly; İ never becomes 'i̇'."""
         assert expected == turkish_lower(text)
 
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("ΑΣ'Α I Ⓐ", "ας'α i Ⓐ"),
+            ("ΑΣ'Α Ⓐ", "ασ'α ⓐ"),
+            ("KIŞ_I", "kış_ı"),
+        ],
+    )
+    def test_word_by_word_with_an_i(self, text: str, expected: str) -> None:
+        """With an I, each word is lowered on its own and what is between words is kept."""
+        assert expected == turkish_lower(text)
+
 
 class TestTokens:
     def test_words_and_emoji(self) -> None:
         """Words keep inner apostrophes, punctuation goes, each emoji is a token."""
         assert ["ayşe'nin", "kitabı", "😂", "👍"] == tokens("Ayşe'nin KİTABI?! 😂👍")
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("a_b ^ ` ~ $ + ok.", ["a", "b", "^", "`", "ok"]),
+            ("x\u200dy \u0307 z", ["x", "y", "z"]),
+            ("👍🏽👨\u200d💻 ❤\ufe0f", ["👍", "🏽", "👨", "💻", "❤"]),
+            ("“naber” … «selam» ¿qué?", ["naber", "selam", "qué"]),
+            ("ayşe' 'nin ’ok’", ["ayşe", "nin", "ok"]),
+        ],
+    )
+    def test_symbols_kept_and_punctuation_dropped(self, text: str, expected: list[str]) -> None:
+        """Symbols (So, Sk) are tokens; punctuation, joiners and marks are not."""
+        assert expected == tokens(text)
 
 
 class TestRepeatKey:
@@ -134,6 +160,68 @@ class TestRepeatedPhrases:
             (stat.phrase, stat.count) for stat in stats if not stat.whole_message
         }
 
+    def test_whole_phrases_and_messages_of_every_length(self) -> None:
+        """Phrases up to four words are counted; shorter ones with the same count are left out."""
+        persona = ["ne diyorsun sen ya", "ne diyorsun sen ya!", "ne diyorsun sen", "ya"]
+
+        stats = repeated_phrases(persona, min_count=2, min_share=0, top=20)
+
+        assert [
+            ("ne diyorsun sen", 3, False),
+            ("ya", 3, False),
+            ("ne diyorsun sen ya", 2, False),
+        ] == [(stat.phrase, stat.count, stat.whole_message) for stat in stats]
+
+    def test_texts_and_others_are_read_once(self) -> None:
+        """Both iterables may be one-shot iterators."""
+        persona = iter(["lol"] * 5 + ["naber lol"])
+        others = iter(["naber", "ok", "naber"])
+
+        stats = repeated_phrases(persona, others=others, min_count=2, min_share=0)
+
+        assert [("lol", 6, 4.0)] == [
+            (stat.phrase, stat.count, stat.ratio) for stat in stats if not stat.whole_message
+        ]
+
+    def test_texts_holding_the_batch_separator(self) -> None:
+        """A NUL character inside a text changes nothing (it is punctuation)."""
+        persona = ["lol\x00ok", "lol ok", "lol\x00\x00ok"] * 2
+
+        stats = repeated_phrases(persona, min_count=2, min_share=0, top=1)
+
+        assert [("lol ok", 6)] == [(stat.phrase, stat.count) for stat in stats]
+
+    def test_max_n_zero_counts_whole_messages_only(self) -> None:
+        """With max_n=0 no word phrase is counted, whole short messages still are."""
+        stats = repeated_phrases(["lol", "lol", "lol ok"], max_n=0, min_count=1, min_share=0)
+
+        assert [("lol", 2, True), ("lol ok", 1, True)] == [
+            (stat.phrase, stat.count, stat.whole_message) for stat in stats
+        ]
+
+    def test_unreachable_share(self) -> None:
+        """A minimum share no phrase can reach (above one, or NaN) reports nothing."""
+        persona = ["lol"] * 5
+
+        assert [] == repeated_phrases(persona, min_share=1.5)
+        assert [] == repeated_phrases(persona, min_share=float("nan"))
+
+    @pytest.mark.parametrize(
+        ("total", "min_count", "min_share", "expected"),
+        [
+            (20_000, 3, 0.02, 400),
+            (3, 3, 0.02, 3),
+            (7, 1, 0.3, 3),
+            (10, 0, 0.0, 0),
+            (10, 11, 0.0, 11),
+            (10, 1, 1.5, 11),
+            (10, 1, float("nan"), 11),
+        ],
+    )
+    def test_least_count(self, total: int, min_count: int, min_share: float, expected: int) -> None:
+        """The least count that meets both minimums, or one more than the texts when none does."""
+        assert expected == _least_count(total, min_count, min_share)
+
 
 class TestRepeatCap:
     def test_caps_by_key(self) -> None:
@@ -178,6 +266,15 @@ class TestBoundedMemory:
         stats = repeated_phrases(persona, max_phrases=20, top=1)
 
         assert [("lol", 200)] == [(stat.phrase, stat.count) for stat in stats]
+
+    def test_no_pruning_below_the_budget(self) -> None:
+        """With a budget as large as the phrases counted, the report is exact."""
+        persona = [f"lol w{number % 7} x{number % 5}" for number in range(60)]
+        distinct = 1 + 7 + 5 + 7 + 35 + 35  # words, pairs and triples
+
+        assert repeated_phrases(persona, top=100, min_count=1, min_share=0) == repeated_phrases(
+            persona, top=100, min_count=1, min_share=0, max_phrases=distinct
+        )
 
     def test_prune_keeps_the_counts_above_the_level_in_order(self) -> None:
         """Pruning forgets the rarest phrases and keeps the others' counts and order."""
