@@ -1,15 +1,18 @@
 """
 The project's one cattrs converter.
 
-Times go out as ISO 8601 with their UTC offset and come back as aware
-`pendulum.DateTime`s (naive values are refused); durations go out as seconds.
+Times go out as ISO 8601 with their UTC offset, followed by their IANA zone in
+brackets when they have one (RFC 9557: ``2028-11-05T01:00:00-04:00[America/New_York]``),
+and come back as aware `pendulum.DateTime`s in that zone (naive values are
+refused): a wall time repeated when the clocks go back reads back as the same
+instant in the same zone, so it compares equal. Durations go out as seconds.
 Never register hooks on cattrs' global converter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import cattrs
 import pendulum
@@ -23,11 +26,26 @@ from .session import Session, Turn
 __all__ = ["converter", "make_converter"]
 
 
+_ZONELESS: Final = frozenset({"UTC", "Etc/UTC"})
+
+
+def _unstructure_datetime(value: dt.datetime) -> str:
+    text = value.isoformat()
+    key = getattr(value.tzinfo, "key", None)
+    if isinstance(key, str) and key not in _ZONELESS:
+        return f"{text}[{key}]"
+    return text
+
+
 def _structure_datetime(value: Any, _: type) -> dt.datetime:
+    zone: str | None = None
     if isinstance(value, dt.datetime):
         parsed: Any = value
     elif isinstance(value, str):
-        parsed = pendulum.parse(value, exact=True, tz=None)
+        text = value
+        if text.endswith("]") and "[" in text:
+            text, zone = text[:-1].split("[", 1)
+        parsed = pendulum.parse(text, exact=True, tz=None)
     else:
         msg = f"expected an ISO 8601 time string, found {value!r}"
         raise TypeError(msg)
@@ -37,6 +55,12 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
     if parsed.tzinfo is None:
         msg = f"expected a time with a UTC offset, found naive {value!r}"
         raise NaiveTimestampError(msg)
+    if zone is not None:
+        try:
+            return pendulum.instance(parsed).in_timezone(pendulum.timezone(zone))
+        except (ValueError, LookupError) as error:  # an unknown zone name
+            msg = f"expected a known IANA time zone in brackets, found {zone!r}"
+            raise ValueError(msg) from error
     return pendulum.instance(parsed)
 
 
@@ -63,7 +87,7 @@ def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_structure_hook(pendulum.DateTime, _structure_datetime)
-    conv.register_unstructure_hook(dt.datetime, lambda value: value.isoformat())
+    conv.register_unstructure_hook(dt.datetime, _unstructure_datetime)
     conv.register_structure_hook(pendulum.Duration, _structure_duration)
     conv.register_structure_hook(dt.timedelta, _structure_duration)
     conv.register_unstructure_hook(pendulum.Duration, _unstructure_duration)

@@ -93,3 +93,40 @@ class TestInterchange:
         assert 0 == write_jsonl([], buffer)
         buffer.seek(0)
         assert [] == list(read_jsonl(buffer))
+
+
+class TestZones:
+    """Times keep their zone through the interchange format."""
+
+    @pytest.mark.parametrize("fold", [0, 1])
+    def test_a_repeated_wall_time_reads_back_equal(self, fold: int) -> None:
+        """01:00 on the night New York's clocks go back is two instants; each comes back."""
+        zone = pendulum.timezone("America/New_York")
+        sent_at = pendulum.DateTime(2028, 11, 5, 1, 0, 0, 0, zone, fold=fold)
+        message = make_message(sent_at=sent_at)
+        buffer = io.StringIO()
+        write_jsonl([message], buffer)
+        buffer.seek(0)
+
+        (back,) = read_jsonl(buffer)
+
+        assert message == back
+        assert sent_at.utcoffset() == back.sent_at.utcoffset()
+        assert "[America/New_York]" in buffer.getvalue()
+
+    def test_utc_times_carry_no_zone_name(self) -> None:
+        """An offset says all there is to say about UTC."""
+        buffer = io.StringIO()
+        write_jsonl([make_message(sent_at=pendulum.datetime(2024, 1, 1, tz="UTC"))], buffer)
+
+        assert "+00:00[" not in buffer.getvalue()
+
+    def test_an_unknown_zone_is_a_clear_error(self) -> None:
+        """A zone name nobody knows is refused, naming the line and the zone."""
+        istanbul = pendulum.datetime(2024, 1, 1, tz="Europe/Istanbul")
+        buffer = io.StringIO()
+        write_jsonl([make_message(sent_at=istanbul)], buffer)
+        broken = io.StringIO(buffer.getvalue().replace("[Europe/Istanbul]", "[Mars/Base]"))
+
+        with pytest.raises(ParseError, match="Mars/Base"):
+            list(read_jsonl(broken))
