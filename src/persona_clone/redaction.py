@@ -330,15 +330,25 @@ def _name_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]
 
 _IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
 """What every IBAN starts with: a country code and two check digits."""
-_EIGHT_DIGITS = re.compile(r"\d(?:\D*\d){7}")
-"""What every card number (13 digits or more) and phone number (8 or more) needs."""
+_PHONE_DIGITS = 8
+
+
+def _eight_digits(text: str) -> bool:
+    """Whether *text* holds the eight digits every phone (and card) number needs."""
+    return len(_DIGIT.findall(text)) >= _PHONE_DIGITS
+
 
 _NUMBERS: tuple[
-    tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]], re.Pattern[str]], ...
+    tuple[
+        RedactionKind,
+        Callable[[str], Iterable[tuple[int, int]]],
+        Callable[[str], object],
+    ],
+    ...,
 ] = (
-    (RedactionKind.IBAN, _iban_spans, _IBAN_START),
-    (RedactionKind.CARD, _card_spans, _EIGHT_DIGITS),
-    (RedactionKind.PHONE, _phone_spans, _EIGHT_DIGITS),
+    (RedactionKind.IBAN, _iban_spans, _IBAN_START.search),
+    (RedactionKind.CARD, _card_spans, _eight_digits),
+    (RedactionKind.PHONE, _phone_spans, _eight_digits),
 )
 """The kinds made of digits, in the order they are redacted, each with a gate
 that any text holding one matches (tested on the text before any replacement:
@@ -406,7 +416,8 @@ class BuiltinRedactor:
     _email: bool = field(init=False, repr=False, eq=False)
     _url: bool = field(init=False, repr=False, eq=False)
     _numbers: tuple[
-        tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]], re.Pattern[str]], ...
+        tuple[RedactionKind, Callable[[str], Iterable[tuple[int, int]]], Callable[[str], object]],
+        ...,
     ] = field(init=False, repr=False, eq=False)
     _clean: Callable[[str], object] | None = field(init=False, repr=False, eq=False)
 
@@ -441,7 +452,7 @@ class BuiltinRedactor:
         if self._numbers and _DIGIT.search(text):
             original = text
             for kind, finder, gate in self._numbers:
-                if gate.search(original):
+                if gate(original):
                     text = _replace(text, finder(text), kind, counts)
         if self._names is not None and _mentions(self._stems, text):
             text = _replace(text, _name_spans(self._names, text), RedactionKind.NAME, counts)
