@@ -9,6 +9,7 @@ a token budget and a cap on entries.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
@@ -18,6 +19,10 @@ from persona_clone.session import Turn
 
 
 __all__ = ["DEFAULT_MAX_ENTRIES", "Example", "Slicer", "Slot", "WeightPolicy"]
+
+_TURN: Final = operator.attrgetter("turn")
+_PERSONA: Final = operator.attrgetter("persona")
+_QUOTED: Final = operator.attrgetter("quoted")
 
 DEFAULT_MAX_ENTRIES: Final = 20
 """Most turns in one example (the original bot's conversation log held 20 entries)."""
@@ -78,7 +83,7 @@ class Example:
         if not (len(self.persona) == len(self.trained) == len(self.quoted) == size):
             msg = f"expected one flag per turn ({size}) in persona, trained and quoted"
             raise ValueError(msg)
-        if any(t and not p for t, p in zip(self.trained, self.persona, strict=False)):
+        if any(map(operator.gt, self.trained, self.persona)):  # trained, not persona
             msg = "expected only persona turns to be trained"
             raise ValueError(msg)
 
@@ -124,7 +129,27 @@ class Slicer:
             msg = f"expected overlap >= 0, found {self.overlap}"
             raise ValueError(msg)
 
-    def __call__(  # noqa: C901  (one window loop; splitting it hides the invariant)
+    def _example(self, window: Sequence[Slot], fresh_from: int, session: str, used: int) -> Example:
+        """The example of *window*; its turns from index *fresh_from* on are new."""
+        persona = tuple(map(_PERSONA, window))
+        quoted = tuple(map(_QUOTED, window))
+        if self.policy is WeightPolicy.LAST:
+            trained = (False,) * (len(window) - 1) + (True,)
+        else:
+            trained = tuple(
+                p and not q and i >= fresh_from
+                for i, (p, q) in enumerate(zip(persona, quoted, strict=True))
+            )
+        return Example(
+            session=session,
+            turns=tuple(map(_TURN, window)),
+            persona=persona,
+            trained=trained,
+            quoted=quoted,
+            tokens=used,
+        )
+
+    def __call__(
         self,
         slots: Sequence[Slot],
         *,
@@ -173,21 +198,7 @@ class Slicer:
                     pending_cost = pending_entries = 0
                     end = index
                 index += 1
-            window = slots[start : end + 1]
-            fresh = [
-                s.persona and not s.quoted and start + i > previous_end
-                for i, s in enumerate(window)
-            ]
-            if self.policy is WeightPolicy.LAST:
-                fresh = [False] * (len(window) - 1) + [True]
-            yield Example(
-                session=session,
-                turns=tuple(s.turn for s in window),
-                persona=tuple(s.persona for s in window),
-                trained=tuple(fresh),
-                quoted=tuple(s.quoted for s in window),
-                tokens=used,
-            )
+            yield self._example(slots[start : end + 1], previous_end + 1 - start, session, used)
             previous_end = end
             target = end + 1
 

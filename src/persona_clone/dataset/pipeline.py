@@ -313,6 +313,7 @@ class DatasetPipeline:
         for prepared in merged:
             split = "validation" if self.split.is_validation(prepared.key) else "train"
             used = False
+            offered: set[int] = set()  # ids of the turns sampled; a context turn may recur
             for example in slicer(prepared.slots, session=prepared.key, on_skip=on_skip):
                 candidate = example if cap is None else cap(example)
                 if candidate is None:
@@ -324,7 +325,8 @@ class DatasetPipeline:
                     if trained:
                         stats.trained_turns += 1
                         keep_persona(turn.text)
-                    elif not is_persona and turn.author is not None:
+                    elif not is_persona and turn.author is not None and id(turn) not in offered:
+                        offered.add(id(turn))
                         keep_other(turn.text)
                 yield split, candidate
             if used:
