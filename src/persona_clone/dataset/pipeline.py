@@ -52,7 +52,8 @@ DEFAULT_REPLY_MEMORY: Final = 10_000
 """How many recent messages per export a build keeps to bring in what replies answer."""
 
 _LOCATIONS: Final = 10
-_SAMPLE: Final = 20_000
+_SAMPLE: Final = 10_000
+"""Texts per side in the phrase report's samples: shares within a few tenths of a percent."""
 _MAX_PROBLEMS: Final = 10_000
 
 
