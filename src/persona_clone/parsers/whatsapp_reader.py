@@ -125,6 +125,14 @@ _Instant = Callable[[Sequence[str | None], int, dt.datetime | None, int], tuple[
 """(groups, offset of the first, previous instant, line) -> (instant, reusable)."""
 
 
+class _Numbers(dict[str, int]):
+    """``int`` of the few digit strings times are made of, each converted once."""
+
+    def __missing__(self, text: str) -> int:
+        value = self[text] = int(text)
+        return value
+
+
 class LocalTimes:
     """
     Turns header fields into aware times in the caller's zone.
@@ -170,6 +178,7 @@ class LocalTimes:
         noon: dict[str, int] = {}  # marker -> hours to add after 12 h arithmetic
         days: dict[tuple[str | None, str | None, str | None], tuple[int, int, int, bool]] = {}
         day_of = days.get
+        numbers = _Numbers()
 
         def instant(
             groups: Sequence[str | None],
@@ -190,7 +199,7 @@ class LocalTimes:
                 dt.date(year, month, date)  # raises ValueError for impossible dates
                 changes = dst and self.changes_on(year, month, date)
                 day = days[key] = (year, month, date, changes)
-            hour = int(groups[at + hi])  # type: ignore[arg-type]
+            hour = numbers[groups[at + hi]]  # type: ignore[index]
             mark = groups[at + ki]
             if mark:
                 offset = noon.get(mark)
@@ -202,7 +211,7 @@ class LocalTimes:
             # Positional microsecond and zone: half the cost of tzinfo= in CPython.
             stamp = _DateTime(
                 day[0], day[1], day[2], hour,
-                int(groups[at + ni]), int(groups[at + si] or 0),  # type: ignore[arg-type]
+                numbers[groups[at + ni]], numbers[groups[at + si] or "0"],  # type: ignore[index]
                 0, zone,
             )  # fmt: skip
             if day[3]:
