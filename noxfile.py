@@ -49,7 +49,7 @@ def mypy(session: nox.Session) -> None:
 
 @nox.session(python=NEWEST)
 def docs(session: nox.Session) -> None:
-    """Run every example in the Markdown docs and the README as a doctest."""
+    """Run every example in the Markdown docs, the README and the docstrings as a doctest."""
     session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
     session.run(
         "pytest",
@@ -59,6 +59,17 @@ def docs(session: nox.Session) -> None:
         "docs",
         "README.md",
         "--import-mode=importlib",
+        "-o",
+        "testpaths=",
+    )
+    # the installed package's docstrings (optional extras' modules skip themselves)
+    session.run(
+        "pytest",
+        "--doctest-modules",
+        "--pyargs",
+        "persona_clone",
+        "-p",
+        "no:cacheprovider",
         "-o",
         "testpaths=",
     )
