@@ -109,9 +109,12 @@ class Progress:
         """
         Yield *messages*, advancing the bar by an estimate of the bytes each took.
 
-        Messages are read a batch at a time and measured with C-level maps, so
-        the bar costs next to nothing per message.
+        Messages are read a batch at a time and measured with C-level maps; the
+        batches are chained in C, so the bar costs next to nothing per message.
         """
+        return itertools.chain.from_iterable(self._batches(messages))
+
+    def _batches(self, messages: Iterable[Message]) -> Iterator[list[Message]]:
         stream = iter(messages)
         update = self._bar.update
         while batch := list(itertools.islice(stream, _UPDATE_EVERY)):
@@ -122,7 +125,7 @@ class Progress:
                 + sum(map(len, map(_NAME, authors)))
             )
             self.messages += len(batch)
-            yield from batch
+            yield batch
 
 
 def _size(path: Path) -> int:
