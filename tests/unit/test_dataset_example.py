@@ -7,6 +7,7 @@ import pytest
 from dataset_support import chat
 from persona_clone import Merger
 from persona_clone.dataset import Example, Slicer, Slot, WeightPolicy
+from persona_clone.dataset.example import _fast_slot
 
 
 def slots(*lines: tuple[str, str], cost: int = 10, persona: str = "Deniz") -> list[Slot]:
@@ -106,3 +107,19 @@ class TestExample:
                 trained=(True,),
                 quoted=(False,),
             )
+
+
+class TestFastSlot:
+    """The pipeline's cheap slot constructor."""
+
+    @pytest.mark.parametrize("quoted", [False, True])
+    def test_equals_the_slot_init_builds(self, quoted: bool) -> None:
+        """Same fields, equality and hash as ``Slot(...)``, and still frozen."""
+        turn = next(Merger().merge(chat(("Ada", "selam"))))
+
+        fast = _fast_slot(turn, persona=True, quoted=quoted, cost=7)
+
+        assert Slot(turn=turn, persona=True, quoted=quoted, cost=7) == fast
+        assert hash(Slot(turn=turn, persona=True, quoted=quoted, cost=7)) == hash(fast)
+        with pytest.raises(AttributeError):
+            fast.cost = 1  # type: ignore[misc]

@@ -36,7 +36,7 @@ from persona_clone.sessionizer import Sessionizer
 from persona_clone.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCounter
 
 from .base import DatasetBuilder, DatasetFormat
-from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy
+from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy, _fast_slot
 from .split import DuplicateCap, SessionSplit, session_key
 from .validation import LineChecker
 
@@ -392,8 +392,8 @@ class DatasetPipeline:
                         quote_turn = merger.start(quote)
                         quote_persona = role_of(quote.author)
                         slots.append(
-                            Slot(
-                                turn=quote_turn,
+                            _fast_slot(
+                                quote_turn,
                                 persona=quote_persona,
                                 quoted=True,
                                 cost=builder.turn_cost(quote_turn, counter, persona=quote_persona),
@@ -401,8 +401,8 @@ class DatasetPipeline:
                         )
                         stats.quoted_turns += 1
                     slots.append(
-                        Slot(
-                            turn=turn,
+                        _fast_slot(
+                            turn,
                             persona=persona,
                             cost=builder.turn_cost(turn, counter, persona=persona),
                         )
