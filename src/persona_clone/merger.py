@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from typing import Final
 
 import pendulum
 from attrs import evolve, field, frozen
@@ -15,6 +18,10 @@ from .session import Session, Turn, _fast_turn
 
 
 __all__ = ["Merger"]
+
+
+_AUTHOR: Final = operator.attrgetter("author")
+_AUTHOR_ID: Final = operator.attrgetter("author.id")
 
 
 def _speaker(message: Message) -> str | None:
@@ -80,6 +87,11 @@ class Merger:
         within = None if self.within is None else self.within.total_seconds()
         joiner = self.joiner
         make = self._turn
+        if within is None and type(messages) is list and all(map(_AUTHOR, messages)):
+            # Everyone has an author: runs of one speaker id are grouped in C.
+            for _, group in groupby(messages, key=_AUTHOR_ID):
+                yield make(list(group), joiner)
+            return
         run: list[Message] = []
         speaker: str | None = None  # the speaker of run (_speaker, inline)
         for message in messages:

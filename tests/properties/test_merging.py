@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 
 from hypothesis import given
+from hypothesis import strategies as st
 
-from persona_clone import Merger, Message, Session
-from persona_clone.testing.strategies import sessions
+from persona_clone import Merger, Message, MessageKind, Session
+from persona_clone.testing.strategies import chats, sessions
 
 
 def _speaker(message: Message) -> str | None:
@@ -57,3 +58,14 @@ class TestMergingLaws:
         """Every message in a turn has the turn's speaker."""
         for turn in Merger().turns(session):
             assert {_speaker(turn.messages[0])} == {_speaker(m) for m in turn.messages}
+
+
+class TestMergingPaths:
+    """A list of authored messages is grouped in C; the turns are the same."""
+
+    @given(chats(kinds=st.sampled_from([MessageKind.TEXT, MessageKind.MEDIA]), max_size=40))
+    def test_a_list_merges_like_a_stream(self, chat: list[Message]) -> None:
+        """Turns from a list (grouped in C) equal turns from an iterator (the loop)."""
+        merger = Merger()
+
+        assert list(merger.merge(iter(chat))) == list(merger.merge(chat))
