@@ -103,5 +103,6 @@ def lora(session: nox.Session) -> None:
 @nox.session(python=NEWEST, default=False)
 def bench(session: nox.Session) -> None:
     """Measure speed and memory against the reference floors (prints ratios)."""
-    session.install(".", "orjson")
+    # orjson for the Discord floor; whatstk, the most used WhatsApp parser, to compare with
+    session.install(".", "orjson", "whatstk==0.9.1")
     session.run("python", "benchmarks/run.py", *session.posargs)
