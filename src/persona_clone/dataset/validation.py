@@ -88,15 +88,15 @@ def _plain_chat_message(message: object) -> bool:
     role = message.get("role")
     if role not in _PLAIN_ROLES:
         return False
-    name = message.get("name")
-    if name is not None and (type(name) is not str or not _NAME.fullmatch(name)):
-        return False
-    if "name" in message and name is None:
-        return False
-    weight = message.get("weight")
-    return "weight" not in message or (
-        role == "assistant" and type(weight) is int and weight in (0, 1)
-    )
+    if "name" in message:
+        name = message["name"]
+        if type(name) is not str or not _NAME.fullmatch(name):
+            return False
+    if "weight" in message:
+        return (
+            role == "assistant" and type(message["weight"]) is int and message["weight"] in (0, 1)
+        )
+    return True
 
 
 @frozen(kw_only=True)
