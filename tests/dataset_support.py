@@ -130,7 +130,7 @@ class InterchangeParser:
 
 
 def _standin_identity() -> types.ModuleType:
-    module = types.ModuleType("persona_clone.identity")
+    module = types.ModuleType("persona_clone.privacy.identity")
 
     @frozen(kw_only=True)
     class Identity:
@@ -202,7 +202,7 @@ _ANY = re.compile(r"@|\d{5}|\d \d|https?:")
 
 
 def _standin_redaction() -> types.ModuleType:
-    module = types.ModuleType("persona_clone.redaction")
+    module = types.ModuleType("persona_clone.privacy.redaction")
 
     @frozen(kw_only=True)
     class BuiltinRedactor:
@@ -244,7 +244,7 @@ def _standin_redaction() -> types.ModuleType:
 
 
 def _standin_consent() -> types.ModuleType:
-    module = types.ModuleType("persona_clone.consent")
+    module = types.ModuleType("persona_clone.privacy.consent")
 
     @frozen(kw_only=True)
     class Consent:
@@ -274,7 +274,7 @@ def _standin_consent() -> types.ModuleType:
 
 
 def _standin_repetition() -> types.ModuleType:
-    module = types.ModuleType("persona_clone.repetition")
+    module = types.ModuleType("persona_clone.dataset.repetition")
 
     @frozen(kw_only=True)
     class PhraseStat:

@@ -15,7 +15,7 @@ import httpx2
 import openai
 from attrs import define, field
 
-from persona_clone.responder import connect
+from persona_clone.serving.responder import connect
 
 
 __all__ = ["ScriptedEndpoint", "Timeout", "Unreachable"]

@@ -13,10 +13,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Final
 
-from .buffer import ConversationBuffer
+from . import _moved
 from .clock import Clock, SystemClock
-from .consent import Consent, OptOutPolicy
-from .cost import CostEstimate, PriceTable, default_epochs, estimate_cost
+from .conversation.merger import Merger
+from .conversation.sessionizer import Sessionizer
+from .conversation.streams import MessageStep, apply, merge_chronological
 from .dataset import (
     ChatDatasetBuilder,
     DatasetBuilder,
@@ -32,6 +33,16 @@ from .dataset import (
     build_dataset,
     validate_file,
 )
+from .dataset.cost import CostEstimate, PriceTable, default_epochs, estimate_cost
+from .dataset.rendering import ChatRenderer, LegacyRenderer, renderable
+from .dataset.repetition import (
+    PhraseStat,
+    RepeatCap,
+    cap_repeats,
+    repeat_key,
+    repeated_phrases,
+)
+from .dataset.tokens import EstimatingCounter, TokenCounter, counter_for
 from .errors import (
     AmbiguousFormatError,
     ConfigError,
@@ -52,11 +63,7 @@ from .finetune.base import (
     TuningPlan,
     TuningResult,
 )
-from .finetune.jobs import Hyperparameters
-from .identity import AliasMap, Identity, NameBook
-from .interchange import Record, read_jsonl, write_jsonl
-from .loop_guard import LoopGuard, LoopPolicy
-from .merger import Merger
+from .finetune.job_records import Hyperparameters
 from .message import Attachment, Message, MessageKind, Participant, SourceRef
 from .parsers import (
     CollectingIssueSink,
@@ -71,25 +78,19 @@ from .parsers import (
     StrictIssueSink,
     parse,
 )
-from .pipeline import MessageStep, apply, merge_chronological
-from .redaction import (
+from .parsers.interchange_format import Record, read_jsonl, write_jsonl
+from .privacy.consent import Consent, OptOutPolicy
+from .privacy.identity import AliasMap, Identity, NameBook
+from .privacy.redaction import (
     BuiltinRedactor,
     PrivacyReport,
     RedactionKind,
     Redactor,
     redact_messages,
 )
-from .rendering import ChatRenderer, LegacyRenderer, renderable
-from .repetition import (
-    PhraseStat,
-    RepeatCap,
-    cap_repeats,
-    repeat_key,
-    repeated_phrases,
-)
+from .serving.buffer import ConversationBuffer
+from .serving.loop_guard import LoopGuard, LoopPolicy
 from .session import Session, Turn
-from .sessionizer import Sessionizer
-from .tokens import EstimatingCounter, TokenCounter, counter_for
 
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ if TYPE_CHECKING:
     from .parsers.slack import SlackParser
     from .parsers.telegram import TelegramParser
     from .parsers.whatsapp import DateOrder, WhatsAppParser
-    from .responder import Responder
+    from .serving.responder import Responder
 
 
 # Parser classes and the OpenAI backend load on first use, so importing persona_clone
@@ -114,7 +115,7 @@ _LAZY: Final = {
     "InterchangeParser": ".parsers.interchange",
     "MessengerParser": ".parsers.messenger",
     "OpenAIFineTuner": ".finetune.openai_backend",
-    "Responder": ".responder",
+    "Responder": ".serving.responder",
     "SignalParser": ".parsers.signal",
     "SlackParser": ".parsers.slack",
     "TelegramParser": ".parsers.telegram",
@@ -122,6 +123,8 @@ _LAZY: Final = {
     "WhatsAppParser": ".parsers.whatsapp",
 }
 
+
+_moved.install()
 
 __all__ = [
     "AliasMap",

@@ -177,7 +177,7 @@ class TestFinetune:
 
     @pytest.mark.skipif(
         importlib.util.find_spec("persona_clone.dataset") is None,
-        reason="needs persona_clone.dataset.validation and persona_clone.cost",
+        reason="needs persona_clone.dataset.validation and persona_clone.dataset.cost",
     )
     def test_default_validator_and_estimator(self, fake: FakeOpenAI, workdir: Path) -> None:
         """Without injected helpers the library's validator and estimate are used."""

@@ -13,7 +13,7 @@ from helpers_finetune import estimate, validate, write_dataset
 from helpers_spec import spec_errors
 from persona_clone.errors import FineTuneError
 from persona_clone.finetune import JobStatus, Progress
-from persona_clone.finetune.jobs import Hyperparameters
+from persona_clone.finetune.job_records import Hyperparameters
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.testing import FakeClock, FakeOpenAI, Fault
 

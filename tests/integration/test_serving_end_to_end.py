@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from persona_clone import LoopGuard, LoopPolicy, Responder
-from persona_clone.identity import NameBook
-from persona_clone.loop_guard import RepetitionKind
-from persona_clone.rendering import ChatRenderer, LegacyRenderer
-from persona_clone.responder import connect
+from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.privacy.identity import NameBook
+from persona_clone.serving.loop_guard import RepetitionKind
+from persona_clone.serving.responder import connect
 from persona_clone.testing import FakeClock, make_message, make_participant
 
 

@@ -18,9 +18,9 @@ import pytest
 from persona_clone import ConversationBuffer, Participant, Session, Sessionizer, build_dataset
 from persona_clone import parse as parse_export
 from persona_clone.dataset import DatasetFormat
-from persona_clone.identity import NameBook
+from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
 from persona_clone.parsers import ParserRegistry
-from persona_clone.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.privacy.identity import NameBook
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
 

@@ -1,4 +1,4 @@
-"""Laws of persona_clone.buffer.ConversationBuffer."""
+"""Laws of persona_clone.serving.buffer.ConversationBuffer."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import ConversationBuffer, Merger, Message, MessageKind, Participant
-from persona_clone.identity import NameBook
-from persona_clone.rendering import ChatRenderer, LegacyRenderer, renderable
+from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer, renderable
+from persona_clone.privacy.identity import NameBook
 from persona_clone.testing.strategies import chats, participants
 
 

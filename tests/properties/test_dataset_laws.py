@@ -21,11 +21,11 @@ from persona_clone.dataset import (
     make_builder,
     validate_file,
 )
+from persona_clone.dataset.rendering import ChatRenderer, NameRenderer, renderable
+from persona_clone.dataset.tokens import EstimatingCounter, chat_tokens
 from persona_clone.dataset.validation import LineChecker
-from persona_clone.identity import NameBook
-from persona_clone.rendering import ChatRenderer, NameRenderer, renderable
+from persona_clone.privacy.identity import NameBook
 from persona_clone.testing.strategies import chats, participants
-from persona_clone.tokens import EstimatingCounter, chat_tokens
 
 
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")

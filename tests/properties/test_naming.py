@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import NameBook, Participant
-from persona_clone.identity import OPENAI_NAME, is_phone_number
+from persona_clone.privacy.identity import OPENAI_NAME, is_phone_number
 from persona_clone.testing.strategies import participants
 
 

@@ -15,7 +15,7 @@ from persona_clone import (
     PrivacyReport,
     Sessionizer,
 )
-from persona_clone.consent import OPTED_OUT
+from persona_clone.privacy.consent import OPTED_OUT
 from persona_clone.testing.strategies import chats, gaps
 
 

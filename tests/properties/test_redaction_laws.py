@@ -14,8 +14,8 @@ from persona_clone import (
     PrivacyReport,
     RedactionKind,
     redact_messages,
-    redaction,
 )
+from persona_clone.privacy import redaction
 from persona_clone.testing import make_message
 from persona_clone.testing.strategies import message_texts
 

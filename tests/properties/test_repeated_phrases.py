@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import PhraseStat, repeated_phrases
-from persona_clone.repetition import _among, _Corpus, _Wanted, tokens, turkish_lower
+from persona_clone.dataset.repetition import _among, _Corpus, _Wanted, tokens, turkish_lower
 from persona_clone.testing.strategies import message_texts
 
 

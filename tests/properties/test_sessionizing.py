@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import Message, Sessionizer
-from persona_clone.sessionizer import _PosixSeconds
+from persona_clone.conversation.sessionizer import _PosixSeconds
 from persona_clone.testing.strategies import chats, gaps, timestamps
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_clone.parsers.whatsapp_grammar import HeaderSurvey
+from persona_clone.parsers.whatsapp.grammar import HeaderSurvey
 from persona_clone.testing.whatsapp import WhatsAppExport, whatsapp_exports
 
 

@@ -1,4 +1,4 @@
-"""Tests for persona_clone.buffer."""
+"""Tests for persona_clone.serving.buffer."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from persona_clone import (
     Participant,
     Turn,
 )
-from persona_clone.identity import AliasMap, Identity, NameBook
-from persona_clone.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.privacy.identity import AliasMap, Identity, NameBook
 from persona_clone.testing import FakeClock, make_message, make_participant
 
 

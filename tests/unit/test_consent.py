@@ -22,7 +22,7 @@ from persona_clone import (
     RedactionKind,
     Session,
 )
-from persona_clone.consent import OPTED_OUT
+from persona_clone.privacy.consent import OPTED_OUT
 from persona_clone.testing import DEFAULT_TIME, make_message
 
 

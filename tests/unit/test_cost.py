@@ -1,4 +1,4 @@
-"""Tests for persona_clone.cost."""
+"""Tests for persona_clone.dataset.cost."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from persona_clone.cost import DEFAULT_PRICES, PriceTable, default_epochs, estimate_cost
+from persona_clone.dataset.cost import DEFAULT_PRICES, PriceTable, default_epochs, estimate_cost
 from persona_clone.errors import ConfigError
 
 

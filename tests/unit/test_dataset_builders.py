@@ -11,8 +11,8 @@ from persona_clone.dataset import (
     MessagesDatasetBuilder,
     ShareGPTDatasetBuilder,
 )
-from persona_clone.rendering import ChatRenderer, LegacyRenderer
-from persona_clone.tokens import EstimatingCounter, chat_tokens
+from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.dataset.tokens import EstimatingCounter, chat_tokens
 
 
 DENIZ = Participant.from_name("Deniz")

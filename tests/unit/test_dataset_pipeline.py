@@ -23,9 +23,9 @@ from persona_clone.dataset import (
     report_text,
 )
 from persona_clone.dataset.pipeline import _Reservoir
+from persona_clone.dataset.rendering import ChatRenderer
+from persona_clone.dataset.tokens import EstimatingCounter
 from persona_clone.errors import ConfigError
-from persona_clone.rendering import ChatRenderer
-from persona_clone.tokens import EstimatingCounter
 
 
 DENIZ = Participant.from_name("Deniz")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from persona_clone.dataset import DatasetFormat, validate_file
-from persona_clone.tokens import EstimatingCounter
+from persona_clone.dataset.tokens import EstimatingCounter
 
 
 GOOD = {

@@ -1,4 +1,4 @@
-"""Tests for persona_clone.discord_bot, driven by constructed events (no network)."""
+"""Tests for persona_clone.serving.discord, driven by constructed events (no network)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from openai_mock import ScriptedEndpoint
 from persona_clone import ConfigError, LoopGuard, MessageKind, Responder
 from persona_clone.cli import main
-from persona_clone.discord_bot import DiscordAdapter, load_memory, save_memory
-from persona_clone.identity import NameBook
-from persona_clone.rendering import ChatRenderer
+from persona_clone.dataset.rendering import ChatRenderer
+from persona_clone.privacy.identity import NameBook
+from persona_clone.serving.discord import DiscordAdapter, load_memory, save_memory
 from persona_clone.testing import FakeClock, make_participant
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from persona_clone import AliasMap, ConfigError, Identity, NameBook, Participant
-from persona_clone.identity import (
+from persona_clone.privacy.identity import (
     OPENAI_NAME,
     is_phone_number,
     normalise_name,

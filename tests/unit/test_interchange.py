@@ -1,4 +1,4 @@
-"""Tests for persona_clone.interchange."""
+"""Tests for persona_clone.parsers.interchange_format."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for persona_clone.loop_guard."""
+"""Tests for persona_clone.serving.loop_guard."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import ConfigError, LoopGuard, LoopPolicy
-from persona_clone.loop_guard import Intervention, Repetition, RepetitionKind, normalize
+from persona_clone.serving.loop_guard import Intervention, Repetition, RepetitionKind, normalize
 
 
 WORDS = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=1, max_size=8)
@@ -103,7 +103,7 @@ class TestRecord:
             action="stayed silent",
         )
 
-        with caplog.at_level(logging.WARNING, logger="persona_clone.loop_guard"):
+        with caplog.at_level(logging.WARNING, logger="persona_clone.serving.loop_guard"):
             guard.record(intervention)
 
         assert [intervention] == seen == guard.interventions

@@ -1,4 +1,4 @@
-"""Tests for persona_clone.merger."""
+"""Tests for persona_clone.conversation.merger."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from helpers_finetune import estimate, validate, write_dataset
 from helpers_http import Request, Response, mock_openai
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 from persona_clone.finetune import FineTuner, JobStatus, Progress
-from persona_clone.finetune.jobs import Hyperparameters
+from persona_clone.finetune.job_records import Hyperparameters
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import StateFile
 from persona_clone.testing import FakeClock

@@ -19,7 +19,7 @@ from persona_clone import (
     Redactor,
     redact_messages,
 )
-from persona_clone.redaction import _GATES
+from persona_clone.privacy.redaction import _GATES
 from persona_clone.testing import make_message
 from persona_clone.testing.strategies import message_texts
 

@@ -1,4 +1,4 @@
-"""Tests for persona_clone.rendering."""
+"""Tests for persona_clone.dataset.rendering."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 
 from dataset_support import NoAliases, PlainNames, chat
 from persona_clone import Merger, Participant, Turn
-from persona_clone.message import MessageKind
-from persona_clone.rendering import (
+from persona_clone.dataset.rendering import (
     MEDIA_PLACEHOLDER,
     ChatRenderer,
     LegacyRenderer,
     renderable,
 )
+from persona_clone.message import MessageKind
 from persona_clone.testing import make_message, make_participant
 
 

@@ -13,7 +13,7 @@ from persona_clone import (
     repeat_key,
     repeated_phrases,
 )
-from persona_clone.repetition import _least_count, _prune, tokens, turkish_lower
+from persona_clone.dataset.repetition import _least_count, _prune, tokens, turkish_lower
 
 
 class TestTurkishLower:

@@ -1,4 +1,4 @@
-"""Tests for persona_clone.responder, against a scripted endpoint (mock transport)."""
+"""Tests for persona_clone.serving.responder, against a scripted endpoint (mock transport)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from persona_clone import (
     Participant,
     Responder,
 )
-from persona_clone.identity import NameBook
-from persona_clone.rendering import ChatRenderer, LegacyRenderer
-from persona_clone.responder import Backoff, connect
+from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.privacy.identity import NameBook
+from persona_clone.serving.responder import Backoff, connect
 from persona_clone.testing import FakeClock, make_message, make_participant
 
 
@@ -331,7 +331,7 @@ class TestFailures:
 
         async def scenario() -> None:
             h = Harness([failure], backoff=Backoff(attempts=3))
-            with caplog.at_level(logging.WARNING, logger="persona_clone.responder"):
+            with caplog.at_level(logging.WARNING, logger="persona_clone.serving.responder"):
                 await h.exchange("hi")
 
             assert [] == h.outbox.sent

@@ -9,6 +9,7 @@ import pytest
 
 from dataset_support import SampleWhatsAppParser
 from persona_clone.dataset import build_dataset
+from persona_clone.dataset.tokens import EstimatingCounter
 from persona_clone.parsers import ParserRegistry, parse
 from persona_clone.samples import (
     SAMPLE_PARTICIPANTS,
@@ -16,7 +17,6 @@ from persona_clone.samples import (
     SAMPLE_TZ,
     sample_path,
 )
-from persona_clone.tokens import EstimatingCounter
 
 
 HEADER = re.compile(r"^(\d\d)/(\d\d)/(\d{4}), (\d\d):(\d\d) - ", re.MULTILINE)

@@ -1,4 +1,4 @@
-"""Tests for persona_clone.sessionizer."""
+"""Tests for persona_clone.conversation.sessionizer."""
 
 from __future__ import annotations
 

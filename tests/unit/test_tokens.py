@@ -1,8 +1,8 @@
-"""Tests for persona_clone.tokens."""
+"""Tests for persona_clone.dataset.tokens."""
 
 from __future__ import annotations
 
-from persona_clone.tokens import (
+from persona_clone.dataset.tokens import (
     EstimatingCounter,
     TiktokenCounter,
     TokenCounter,

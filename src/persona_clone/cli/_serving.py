@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 import click
 import pendulum
 
+from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
 from persona_clone.errors import ConfigError
-from persona_clone.identity import AliasMap, NameBook
-from persona_clone.loop_guard import LoopGuard, LoopPolicy
 from persona_clone.message import Participant
-from persona_clone.rendering import ChatRenderer, LegacyRenderer
-from persona_clone.responder import Responder, Send, connect
+from persona_clone.privacy.identity import AliasMap, NameBook
+from persona_clone.serving.loop_guard import LoopGuard, LoopPolicy
+from persona_clone.serving.responder import Responder, Send, connect
 
 
 __all__ = ["build_responder", "model_options"]

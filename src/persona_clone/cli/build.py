@@ -26,8 +26,8 @@ from ._exports import batch_collection, one_line_errors, open_exports, registry_
 
 
 if TYPE_CHECKING:
-    from persona_clone.consent import Consent
-    from persona_clone.identity import AliasMap
+    from persona_clone.privacy.consent import Consent
+    from persona_clone.privacy.identity import AliasMap
 
 
 __all__ = ["build"]
@@ -313,8 +313,8 @@ def _people_file(path: Path | None, opt_out: str | None) -> tuple[AliasMap | Non
         ConfigError: The file cannot be read or has a bad key.
     """
     # privacy modules load when a dataset is built, not with the CLI
-    from persona_clone.consent import Consent, OptOutPolicy  # noqa: PLC0415
-    from persona_clone.identity import AliasMap  # noqa: PLC0415
+    from persona_clone.privacy.consent import Consent, OptOutPolicy  # noqa: PLC0415
+    from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
 
     aliases = AliasMap.load(path) if path is not None else None
     consent = Consent.load(path) if path is not None else None

@@ -14,7 +14,7 @@ import click
 from persona_clone.cli._serving import build_responder, model_options
 from persona_clone.clock import SystemClock
 from persona_clone.message import Message, Participant, SourceRef
-from persona_clone.responder import Responder
+from persona_clone.serving.responder import Responder
 
 
 __all__ = ["chat"]

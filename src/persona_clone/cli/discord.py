@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from persona_clone.cli._serving import build_responder, model_options
-from persona_clone.discord_bot import DiscordAdapter, load_memory, run_bot, save_memory
 from persona_clone.errors import ConfigError
+from persona_clone.serving.discord import DiscordAdapter, load_memory, run_bot, save_memory
 
 
 __all__ = ["discord"]

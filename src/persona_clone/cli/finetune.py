@@ -11,7 +11,7 @@ from click.core import ParameterSource
 
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError, PersonaCloneError
 from persona_clone.finetune.base import Progress, TuningPlan, TuningResult
-from persona_clone.finetune.jobs import Hyperparameters
+from persona_clone.finetune.job_records import Hyperparameters
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import DEFAULT_STATE_PATH
 

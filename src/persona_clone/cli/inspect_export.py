@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
+from persona_clone.conversation.sessionizer import Sessionizer
 from persona_clone.message import Message
 from persona_clone.parsers import ParserRegistry, Source
 from persona_clone.samples import SAMPLE_TZ, sample_path
-from persona_clone.sessionizer import Sessionizer
 
 from ._exports import one_line_errors, open_exports, registry_of
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from persona_clone.errors import ConfigError, FineTuneError
-from persona_clone.finetune.jobs import JobInfo
+from persona_clone.finetune.job_records import JobInfo
 from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import DEFAULT_STATE_PATH, StateFile
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from persona_clone.cost import estimate_cost
 from persona_clone.dataset import DatasetFormat, validate_file
+from persona_clone.dataset.cost import estimate_cost
 from persona_clone.dataset.report import TokenStats
 
 from ._exports import one_line_errors

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from persona_clone.dataset.rendering import ChatRenderer
+from persona_clone.dataset.tokens import TokenCounter
 from persona_clone.message import Participant
-from persona_clone.rendering import ChatRenderer
 from persona_clone.session import Turn
-from persona_clone.tokens import TokenCounter
 
 from .example import Example
 

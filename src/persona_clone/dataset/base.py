@@ -6,9 +6,9 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from persona_clone.dataset.tokens import TokenCounter
 from persona_clone.message import Participant
 from persona_clone.session import Turn
-from persona_clone.tokens import TokenCounter
 
 from .example import Example
 

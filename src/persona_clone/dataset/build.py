@@ -17,24 +17,24 @@ from typing import Any, Final
 from attrs import evolve
 
 from persona_clone._serialization import converter
-from persona_clone.cost import DEFAULT_PRICES, PriceTable, estimate_cost
-from persona_clone.errors import ConfigError
-from persona_clone.merger import Merger
-from persona_clone.message import Message, Participant
-from persona_clone.rendering import (
+from persona_clone.conversation.merger import Merger
+from persona_clone.conversation.sessionizer import DEFAULT_GAP, Sessionizer
+from persona_clone.dataset.cost import DEFAULT_PRICES, PriceTable, estimate_cost
+from persona_clone.dataset.rendering import (
     ChatRenderer,
     LegacyRenderer,
     NameRenderer,
     ParticipantResolver,
 )
-from persona_clone.sessionizer import DEFAULT_GAP, Sessionizer
-from persona_clone.tokens import (
+from persona_clone.dataset.tokens import (
     DEFAULT_MODEL,
     UNKNOWN_MODEL_LIMIT,
     TokenCounter,
     counter_for,
     training_limit,
 )
+from persona_clone.errors import ConfigError
+from persona_clone.message import Message, Participant
 
 from .base import DatasetBuilder, DatasetFormat
 from .chat import ChatDatasetBuilder
@@ -222,15 +222,15 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         ConfigError: the persona has not consented, or never speaks.
     """
     # privacy lives in its own modules, imported when a dataset is built
-    from persona_clone.consent import Consent  # noqa: PLC0415
-    from persona_clone.identity import AliasMap, NameBook  # noqa: PLC0415
-    from persona_clone.redaction import (  # noqa: PLC0415
+    from persona_clone.dataset.repetition import repeated_phrases  # noqa: PLC0415
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+    from persona_clone.privacy.identity import AliasMap, NameBook  # noqa: PLC0415
+    from persona_clone.privacy.redaction import (  # noqa: PLC0415
         BuiltinRedactor,
         PrivacyReport,
         RedactionKind,
         redact_messages,
     )
-    from persona_clone.repetition import repeated_phrases  # noqa: PLC0415
 
     if model is None:
         model = LEGACY_DEFAULT_MODEL if format is DatasetFormat.LEGACY else DEFAULT_MODEL

@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 
 from attrs import frozen
 
+from persona_clone.dataset.rendering import LegacyRenderer
+from persona_clone.dataset.tokens import TokenCounter
 from persona_clone.message import Participant
-from persona_clone.rendering import LegacyRenderer
 from persona_clone.session import Turn
-from persona_clone.tokens import TokenCounter
 
 from .base import DatasetFormat
 from .example import Example

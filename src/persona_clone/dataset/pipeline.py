@@ -27,13 +27,13 @@ from typing import IO, Any, Final, TypeAlias
 from attrs import define, field
 
 from persona_clone._jsonl import dumps_line
-from persona_clone.merger import Merger
+from persona_clone.conversation.merger import Merger
+from persona_clone.conversation.sessionizer import Sessionizer
+from persona_clone.conversation.streams import MessageStep, apply
+from persona_clone.dataset.rendering import MEDIA_PLACEHOLDER, renderable
+from persona_clone.dataset.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCounter
 from persona_clone.message import Message, Participant
-from persona_clone.pipeline import MessageStep, apply
-from persona_clone.rendering import MEDIA_PLACEHOLDER, renderable
 from persona_clone.session import Session, Turn
-from persona_clone.sessionizer import Sessionizer
-from persona_clone.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCounter
 
 from .base import DatasetBuilder, DatasetFormat
 from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy, _fast_slot

@@ -10,7 +10,7 @@ from typing import Any
 from attrs import field, frozen
 
 from persona_clone._serialization import converter
-from persona_clone.cost import CostEstimate
+from persona_clone.dataset.cost import CostEstimate
 
 
 __all__ = ["DatasetReport", "PhraseCount", "TokenStats", "report_json", "report_text"]

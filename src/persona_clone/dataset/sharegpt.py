@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from attrs import frozen
 
-from persona_clone.rendering import ChatRenderer
+from persona_clone.dataset.rendering import ChatRenderer
 
 from ._alternating import DEFAULT_OPENER, AlternatingCosts, alternate
 from .base import DatasetFormat

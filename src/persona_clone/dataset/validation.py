@@ -17,8 +17,7 @@ from typing import Any, Final
 
 from attrs import frozen
 
-from persona_clone.errors import excerpt
-from persona_clone.tokens import (
+from persona_clone.dataset.tokens import (
     DEFAULT_MODEL,
     UNKNOWN_MODEL_LIMIT,
     TokenCounter,
@@ -27,6 +26,7 @@ from persona_clone.tokens import (
     counter_for,
     training_limit,
 )
+from persona_clone.errors import excerpt
 
 from .base import DatasetFormat
 
@@ -193,7 +193,7 @@ def validate_file(  # noqa: C901  (one pass over the file, checks in order)
         format: The format to check; detected from the first line when omitted.
         model: The model the file is for (its token limit applies); default
             ``gpt-4o-mini-2024-07-18``, or ``davinci-002`` for legacy files.
-        counter: Counts tokens; default `persona_clone.tokens.counter_for` (*model*).
+        counter: Counts tokens; default `persona_clone.dataset.tokens.counter_for` (*model*).
         min_examples: The fewest examples accepted (10 for training files).
 
     Returns:

@@ -13,7 +13,7 @@ from .base import (
     TuningPlan,
     TuningResult,
 )
-from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
+from .job_records import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .lora import LoraFineTuner
 from .lora_data import NameStyle
 from .lora_settings import LoraSettings, Precision

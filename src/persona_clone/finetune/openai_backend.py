@@ -36,7 +36,7 @@ from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 from ._digest import content_hash
 from ._retry import RetryingCalls
 from .base import JobStatus, Progress, ProgressCallback, TuningPlan, TuningResult
-from .jobs import Checkpoint, Hyperparameters, JobEvent, JobInfo
+from .job_records import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .retirements import retirement_warnings
 from .state import RunState, StateFile
 from .uploads import Uploads
@@ -59,7 +59,7 @@ class _Validation(Protocol):
 
 
 class _Estimate(Protocol):
-    """What `prepare` reads from ``persona_clone.cost.estimate_cost``'s result."""
+    """What `prepare` reads from ``persona_clone.dataset.cost.estimate_cost``'s result."""
 
     epochs: int
     usd: float | None
@@ -140,7 +140,7 @@ class OpenAIFineTuner(RetryingCalls):
         sleep: Waits between polls and retries.
         validate: Checks a dataset (default:
             ``persona_clone.dataset.validation.validate_file``).
-        estimate: Estimates the cost; defaults to ``persona_clone.cost.estimate_cost``.
+        estimate: Estimates the cost; defaults to ``persona_clone.dataset.cost.estimate_cost``.
         event_page_size: Events fetched per request.
     """
 
@@ -247,7 +247,7 @@ class OpenAIFineTuner(RetryingCalls):
         if validate is None:
             validate = importlib.import_module("persona_clone.dataset.validation").validate_file
         if estimate is None:
-            estimate = importlib.import_module("persona_clone.cost").estimate_cost
+            estimate = importlib.import_module("persona_clone.dataset.cost").estimate_cost
         return validate, estimate
 
     def prepare(self, training_file: Path, *, validation_file: Path | None = None) -> TuningPlan:

@@ -18,10 +18,10 @@ from attrs import define
 
 from persona_clone._serialization import converter
 from persona_clone.errors import ParseError, excerpt
-from persona_clone.interchange import HEADER_KEY, INTERCHANGE_VERSION, Record
 from persona_clone.message import Message, SourceRef
 from persona_clone.parsers._text_input import check_text_file
 from persona_clone.parsers.base import ParseContext, Severity
+from persona_clone.parsers.interchange_format import HEADER_KEY, INTERCHANGE_VERSION, Record
 from persona_clone.parsers.source import Sample, Source
 from persona_clone.session import Session, Turn
 

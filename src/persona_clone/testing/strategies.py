@@ -33,9 +33,9 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     msg = "persona_clone.testing.strategies needs Hypothesis: pip install 'persona-clone[testing]'"
     raise ImportError(msg) from error
 
+from ..conversation.sessionizer import Sessionizer
 from ..message import Attachment, Message, MessageKind, Participant
 from ..session import Session
-from ..sessionizer import Sessionizer
 
 
 __all__ = [

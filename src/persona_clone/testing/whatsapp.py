@@ -29,7 +29,7 @@ import pendulum
 from attrs import frozen
 
 from persona_clone.message import Attachment, Message, MessageKind
-from persona_clone.parsers.whatsapp_grammar import DateOrder
+from persona_clone.parsers.whatsapp.grammar import DateOrder
 
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -2,7 +2,7 @@
 `WhatsAppParser`: WhatsApp ``.txt`` exports, Android and iOS, any locale.
 
 The parser reads the export twice, streaming both times. The first pass
-(`persona_clone.parsers.whatsapp_grammar.HeaderSurvey`) learns the file's header
+(`persona_clone.parsers.whatsapp.grammar.HeaderSurvey`) learns the file's header
 shape and date order from every header; the second turns lines into messages
 with one compiled regex made for that file. Memory stays bounded by the longest
 message and the number of distinct dates, whatever the file's size.
@@ -34,17 +34,17 @@ from persona_clone.message import (
 )
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source, detect_encoding
-from persona_clone.parsers.whatsapp_grammar import (
+from persona_clone.parsers.whatsapp.grammar import (
     SNIFF_HEADER,
     DateOrder,
     FileGrammar,
     HeaderSurvey,
     NoHeaderError,
 )
-from persona_clone.parsers.whatsapp_locale import (
+from persona_clone.parsers.whatsapp.locale import (
     CHAT_FILE_PREFIXES,
 )
-from persona_clone.parsers.whatsapp_reader import EntryReader, decode_error
+from persona_clone.parsers.whatsapp.reader import EntryReader, decode_error
 
 
 __all__ = ["DateOrder", "WhatsAppParser"]

@@ -22,8 +22,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from attrs import define, evolve, field, frozen
 
-from .errors import ConfigError, excerpt
-from .message import Message, with_text
+from ..errors import ConfigError, excerpt
+from ..message import Message, with_text
 
 
 __all__ = [

@@ -21,8 +21,8 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 from attrs import field, frozen
 
-from .message import Message, MessageKind, Participant, with_text
-from .session import Turn
+from ..message import Message, MessageKind, Participant, with_text
+from ..session import Turn
 
 
 __all__ = [
@@ -64,7 +64,7 @@ class ParticipantResolver(Protocol):
 
 
 def _empty_aliases() -> ParticipantResolver:
-    from .identity import AliasMap  # noqa: PLC0415  (identity imports rendering's users)
+    from ..privacy.identity import AliasMap  # noqa: PLC0415  (identity imports rendering's users)
 
     aliases: ParticipantResolver = AliasMap()
     return aliases

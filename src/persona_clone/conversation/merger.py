@@ -12,9 +12,9 @@ from typing import Final
 import pendulum
 from attrs import evolve, field, frozen
 
-from .durations import optional_duration
-from .message import Message
-from .session import Session, Turn, _fast_turn
+from ..durations import optional_duration
+from ..message import Message
+from ..session import Session, Turn, _fast_turn
 
 
 __all__ = ["Merger"]

@@ -22,9 +22,9 @@ from typing import Any, Protocol
 import pendulum
 from attrs import define, evolve, field
 
+from ..errors import ConfigError
+from ..message import Attachment, Message, MessageKind, Participant
 from .buffer import ConversationBuffer
-from .errors import ConfigError
-from .message import Attachment, Message, MessageKind, Participant
 from .responder import Responder
 
 

@@ -21,7 +21,7 @@ from typing import Final
 
 from attrs import define, field, frozen
 
-from persona_clone.parsers.whatsapp_locale import (
+from persona_clone.parsers.whatsapp.locale import (
     AM_MARKERS,
     BIDI_MARKS,
     PM_MARKERS,

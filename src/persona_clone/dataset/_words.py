@@ -1,7 +1,7 @@
 """
 Words for the repetition statistics: Turkish-safe lower-casing and tokens.
 
-`persona_clone.repetition` re-exports the public names (`turkish_lower`, `tokens`).
+`persona_clone.dataset.repetition` re-exports the public names (`turkish_lower`, `tokens`).
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Iterator
 
 from attrs import evolve, field, frozen
 
-from ._people_file import read_people_file
-from .errors import ConfigError, excerpt
+from ..errors import ConfigError, excerpt
+from ..message import Message, MessageKind, Participant
+from ..session import Session
 from .identity import AliasMap, is_phone_number, normalise_name
-from .message import Message, MessageKind, Participant
+from .people_file import read_people_file
 from .redaction import BuiltinRedactor, PrivacyReport, RedactionKind
-from .session import Session
 
 
 __all__ = ["OPTED_OUT", "Consent", "OptOutPolicy"]

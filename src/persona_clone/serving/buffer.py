@@ -16,14 +16,14 @@ from typing import Protocol
 import pendulum
 from attrs import define, evolve, field, frozen
 
-from ._serialization import converter
-from .durations import to_duration
-from .errors import ConfigError, excerpt
-from .identity import AliasMap
-from .merger import Merger
-from .message import Message, MessageKind, Participant
-from .rendering import ParticipantResolver, renderable
-from .session import Turn
+from .._serialization import converter
+from ..conversation.merger import Merger
+from ..dataset.rendering import ParticipantResolver, renderable
+from ..durations import to_duration
+from ..errors import ConfigError, excerpt
+from ..message import Message, MessageKind, Participant
+from ..privacy.identity import AliasMap
+from ..session import Turn
 
 
 __all__ = ["ConversationBuffer"]
@@ -178,7 +178,7 @@ class ConversationBuffer:
         Add *message* to the log, merging it into the last entry where it continues it.
 
         The message is first shown as the dataset builder shows it
-        (`persona_clone.rendering.renderable`): media become ``<media>``, special
+        (`persona_clone.dataset.rendering.renderable`): media become ``<media>``, special
         tokens are removed, and what a model never sees in training is not taken.
 
         Returns:

@@ -11,10 +11,10 @@ from typing import Final
 import pendulum
 from attrs import field, frozen
 
-from .durations import optional_duration, to_duration
-from .errors import OutOfOrderError
-from .message import Message, MessageKind
-from .session import Session
+from ..durations import optional_duration, to_duration
+from ..errors import OutOfOrderError
+from ..message import Message, MessageKind
+from ..session import Session
 
 
 __all__ = ["DEFAULT_GAP", "Sessionizer"]

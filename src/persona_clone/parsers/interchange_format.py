@@ -16,11 +16,11 @@ from typing import IO, Any, Final, TypeVar, overload
 
 import cattrs
 
-from ._jsonl import iter_json_lines, write_lines
-from ._serialization import converter
-from .errors import ParseError, excerpt
-from .message import Message
-from .session import Session, Turn
+from .._jsonl import iter_json_lines, write_lines
+from .._serialization import converter
+from ..errors import ParseError, excerpt
+from ..message import Message
+from ..session import Session, Turn
 
 
 __all__ = ["INTERCHANGE_VERSION", "Record", "read_jsonl", "write_jsonl"]

@@ -2,9 +2,9 @@
 The second pass over a WhatsApp export: entries to `Message` values.
 
 `EntryReader` splits the text at the file's headers (learned by
-`persona_clone.parsers.whatsapp_grammar.HeaderSurvey`), reads each header's time
+`persona_clone.parsers.whatsapp.grammar.HeaderSurvey`), reads each header's time
 with `LocalTimes` and classifies each body (text, media, deleted, system event,
-edited) with the tables of `persona_clone.parsers.whatsapp_locale`.
+edited) with the tables of `persona_clone.parsers.whatsapp.locale`.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from persona_clone.message import (
     nfc,
 )
 from persona_clone.parsers.base import ParseContext, Severity
-from persona_clone.parsers.whatsapp_grammar import FileGrammar
-from persona_clone.parsers.whatsapp_locale import (
+from persona_clone.parsers.whatsapp.grammar import FileGrammar
+from persona_clone.parsers.whatsapp.locale import (
     ATTACHED_SUFFIXES,
     AUTHOR_CONTROLS,
     BIDI_MARKS,

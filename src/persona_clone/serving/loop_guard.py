@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 
 from attrs import define, field, frozen
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 __all__ = ["Intervention", "LoopGuard", "LoopPolicy", "Repetition", "RepetitionKind"]

@@ -8,7 +8,7 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeAlias
 
-from .message import Message
+from ..message import Message
 
 
 __all__ = ["MessageStep", "apply", "merge_chronological"]

@@ -19,7 +19,7 @@ from typing import Final
 
 from attrs import field, frozen
 
-from .errors import ConfigError, excerpt
+from ..errors import ConfigError, excerpt
 from .tokens import base_model
 
 

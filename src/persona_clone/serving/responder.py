@@ -23,15 +23,15 @@ import openai
 import pendulum
 from attrs import define, field, frozen
 
+from ..clock import Clock, SystemClock, system_async_sleep
+from ..conversation.merger import Merger
+from ..dataset.rendering import ChatRenderer, LegacyRenderer
+from ..durations import to_duration
+from ..errors import ConfigError, excerpt
+from ..message import Message
+from ..session import Turn
 from .buffer import ConversationBuffer
-from .clock import Clock, SystemClock, system_async_sleep
-from .durations import to_duration
-from .errors import ConfigError, excerpt
 from .loop_guard import Intervention, LoopGuard, LoopPolicy, Repetition
-from .merger import Merger
-from .message import Message
-from .rendering import ChatRenderer, LegacyRenderer
-from .session import Turn
 
 
 if TYPE_CHECKING:

@@ -33,8 +33,8 @@ from attrs import field, frozen
 from cattrs.errors import CattrsError
 from cattrs.v import format_exception
 
-from ._serialization import converter
-from .errors import ConfigError
+from .._serialization import converter
+from ..errors import ConfigError
 
 
 if sys.version_info >= (3, 11):

@@ -26,9 +26,9 @@ from typing import Any
 from anyascii import anyascii
 from attrs import define, field, frozen
 
-from ._people_file import PeopleFile, read_people_file
-from .errors import ConfigError, excerpt
-from .message import Participant
+from ..errors import ConfigError, excerpt
+from ..message import Participant
+from .people_file import PeopleFile, read_people_file
 
 
 __all__ = [
