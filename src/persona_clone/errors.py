@@ -14,6 +14,8 @@ The hierarchy::
       FineTuneError (also RuntimeError)     the service refused or failed a job
       ConfigError (also ValueError)         a configuration value or file is invalid
 
+    ParseWarning (a UserWarning)            lenient parsing skipped or changed some input
+
 Each error is also the built-in exception that fits, so ``except ValueError`` keeps
 working for callers who do not know this library.
 This module imports nothing from the package.
@@ -32,6 +34,7 @@ __all__ = [
     "NaiveTimestampError",
     "OutOfOrderError",
     "ParseError",
+    "ParseWarning",
     "PersonaCloneError",
     "PluginError",
     "UnknownFormatError",
@@ -164,6 +167,19 @@ class DatasetError(PersonaCloneError, ValueError):
 
     def __reduce__(self) -> tuple[type[DatasetError], tuple[tuple[str, ...]]]:
         return (type(self), (self.problems,))
+
+
+class ParseWarning(UserWarning):
+    """
+    Lenient parsing skipped or changed some of the input.
+
+    `persona_clone.parse` warns once per export, when the export has been read
+    to its end, with the number of issues and the first one's location; pass an
+    *issues* sink to collect them all (no warning then) or ``strict=True`` to
+    stop at the first.
+
+    .. versionadded:: 0.1.0
+    """
 
 
 class PluginError(PersonaCloneError, ImportError):

@@ -739,7 +739,7 @@ class TestNoDeepTracebacks:
         path = write(tmp_path_factory.mktemp("fuzz") / "result.json", value)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="telegram"))
+            list(parse(path, format="telegram", issues=CollectingIssueSink()))
 
     @given(st.binary(max_size=200))
     def test_any_bytes_are_parsed_or_refused_clearly(
@@ -750,7 +750,7 @@ class TestNoDeepTracebacks:
         path.write_bytes(raw)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="telegram"))
+            list(parse(path, format="telegram", issues=CollectingIssueSink()))
 
 
 class TestChatsIn:
