@@ -117,7 +117,7 @@ class TestPeerSamples:
         expected = expectation(peers, path)
         expected.pop("note", None)
 
-        messages = list(parse(peers / path))
+        messages = list(parse(peers / path, issues=CollectingIssueSink()))
 
         assert expected == summary(messages, expected)
 
@@ -164,7 +164,8 @@ class TestPeerSamples:
 
     def test_channel_replies(self, peers: Path) -> None:
         """reply_to_message_id becomes reply_to; a pin's message_id does not."""
-        messages = list(parse(peers / "telegram-chat-parser/private_channel.json"))
+        path = peers / "telegram-chat-parser/private_channel.json"
+        messages = list(parse(path, issues=CollectingIssueSink()))
 
         assert {"3": "2", "7": "6"} == {m.id: m.reply_to for m in messages if m.reply_to}
 
