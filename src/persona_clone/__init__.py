@@ -111,6 +111,7 @@ if TYPE_CHECKING:
 _LAZY: Final = {
     "DiscordCsvParser": ".parsers.discord_csv",
     "DiscordJsonParser": ".parsers.discord_json",
+    "IMessageParser": ".parsers.imessage",
     "InstagramParser": ".parsers.messenger",
     "InterchangeParser": ".parsers.interchange",
     "MessengerParser": ".parsers.messenger",
@@ -152,6 +153,7 @@ __all__ = [
     "FineTuneError",
     "FineTuner",
     "Hyperparameters",
+    "IMessageParser",
     "Identity",
     "InstagramParser",
     "InterchangeParser",

@@ -65,6 +65,18 @@ def _discord_csv(tmp_path: Path) -> Path:
     return path
 
 
+def _imessage(tmp_path: Path) -> Path:
+    path = tmp_path / "Ayşe.txt"
+    path.write_text(
+        "May 06, 2024  9:15:02 AM\nMe\nGünaydın!\n\n"
+        "May 06, 2024  9:16:40 AM (Read by you after 1 minute, 38 seconds)\nAyşe\nİki\nsatır\n\n"
+        "May 06, 2024  9:20:00 AM Ayşe renamed the conversation to Cumartesi\n\n"
+        "May 06, 2024 10:06:00 AM\nMe\n/Users/me/Attachments/IMG_1.HEIC\n\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def _interchange(tmp_path: Path) -> Path:
     path = tmp_path / "chat.jsonl"
     ada, bob = make_participant("Ada"), make_participant("Bob")
@@ -76,6 +88,7 @@ def _interchange(tmp_path: Path) -> Path:
 
 OWN_SAMPLES = {
     "discord-json": (_discord_json, 0),
+    "imessage": (_imessage, 0),
     "discord-csv": (_discord_csv, 1),  # the header row
     "persona-clone-jsonl": (_interchange, 1),  # the header record
 }

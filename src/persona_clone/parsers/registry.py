@@ -46,6 +46,7 @@ BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     "discord-csv": "persona_clone.parsers.discord_csv:DiscordCsvParser",
     "discord-json": "persona_clone.parsers.discord_json:DiscordJsonParser",
     "slack": "persona_clone.parsers.slack:SlackParser",
+    "imessage": "persona_clone.parsers.imessage:IMessageParser",
     "instagram": "persona_clone.parsers.messenger:InstagramParser",
     "messenger": "persona_clone.parsers.messenger:MessengerParser",
     "persona-clone-jsonl": "persona_clone.parsers.interchange:InterchangeParser",
