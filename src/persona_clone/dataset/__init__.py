@@ -17,8 +17,9 @@ from .chat import ChatDatasetBuilder
 from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy
 from .legacy import LegacyDatasetBuilder
 from .messages import MessagesDatasetBuilder
+from .output_folder import OutputFolder
 from .pipeline import BuildStats, DatasetPipeline, SessionStep
-from .report import DatasetReport, PhraseCount, TokenStats, report_json, report_text
+from .report import DatasetReport, PhraseCount, TokenStats, mask_report, report_json, report_text
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import DuplicateCap, SessionSplit, near_duplicate_key, session_key
 from .validation import MIN_TRAINING_EXAMPLES, ValidationResult, validate_file
@@ -37,6 +38,7 @@ __all__ = [
     "Example",
     "LegacyDatasetBuilder",
     "MessagesDatasetBuilder",
+    "OutputFolder",
     "PhraseCount",
     "SessionSplit",
     "SessionStep",
@@ -48,6 +50,7 @@ __all__ = [
     "WeightPolicy",
     "build_dataset",
     "make_builder",
+    "mask_report",
     "near_duplicate_key",
     "report_json",
     "report_text",

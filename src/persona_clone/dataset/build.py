@@ -144,7 +144,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
+def build_dataset(  # noqa: C901, PLR0912, PLR0915  (one linear recipe)
     exports: Sequence[Iterable[Message]],
     directory: str | os.PathLike[str],
     *,
@@ -219,18 +219,20 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
             no export can carry reply links (`persona_clone.parsers.carries_replies`).
 
     Raises:
-        ConfigError: the persona has not consented, or never speaks.
+        ConfigError: the persona never speaks (when the persona has not
+            consented, this is checked first, so a misspelt name is reported
+            as such), or has not consented.
     """
     # privacy lives in its own modules, imported when a dataset is built
     from persona_clone.dataset.repetition import repeated_phrases  # noqa: PLC0415
     from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap, NameBook  # noqa: PLC0415
     from persona_clone.privacy.redaction import (  # noqa: PLC0415
-        BuiltinRedactor,
         PrivacyReport,
         RedactionKind,
         redact_messages,
     )
+    from persona_clone.privacy.speakers import require_persona, speakers_text  # noqa: PLC0415
 
     if model is None:
         model = LEGACY_DEFAULT_MODEL if format is DatasetFormat.LEGACY else DEFAULT_MODEL
@@ -243,7 +245,12 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
         consenting=given.consenting | frozenset(consenting),
         excluded=given.excluded | frozenset(exclude),
     )
-    consent.check_persona(wanted, alias_map)
+    try:
+        consent.check_persona(wanted, alias_map)
+    except ConfigError:
+        # a persona not in the chat is told so first: no consent needed to learn it
+        require_persona(exports, persona, aliases=alias_map, consent=consent)
+        raise
     privacy = PrivacyReport()
     message_steps = []
     if redact:
@@ -251,9 +258,7 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
             k if isinstance(k, RedactionKind) else RedactionKind(str(k).lower()) for k in no_redact
         }
         # the excluded people's names, their aliases and given names
-        redactor = BuiltinRedactor(
-            kinds=frozenset(set(RedactionKind) - keep), names=consent.names_to_redact(alias_map)
-        )
+        redactor = consent.redactor(alias_map, kinds=set(RedactionKind) - keep)
         message_steps.append(lambda messages: redact_messages(messages, redactor, privacy))
     session_steps = [lambda sessions: consent.apply(sessions, alias_map, privacy)]
 
@@ -296,13 +301,10 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     paths = pipeline.write(exports, directory, checker=checker)
     stats = pipeline.stats
     if stats.persona_turns == 0:
-        speakers = ", ".join(
-            f"{name} ({count:,})" for name, count in stats.speakers.most_common(_SPEAKERS_SHOWN)
-        )
         raise ConfigError(
-            f"expected the persona {persona!r} to speak in the input, "
+            f"expected the persona {_masked(persona)!r} to speak in the input, "
             "found no message by them; "
-            f"speakers: {speakers or 'none'}"
+            f"speakers: {speakers_text(stats.speakers, limit=_SPEAKERS_SHOWN)}"
         )
 
     problems = list(stats.problems)
