@@ -327,6 +327,9 @@ class Responder:
             repetition = guard.check(text, history)
             if repetition is None:
                 return text
+            if guard.policy is LoopPolicy.OFF:
+                self._intervene(chat, repetition, "sent anyway (guard off)", attempt)
+                return text
             if guard.policy is LoopPolicy.REGENERATE and attempt < guard.max_attempts:
                 self._intervene(chat, repetition, "regenerating with higher penalties", attempt)
             elif guard.policy is LoopPolicy.DROP and not dropped:
