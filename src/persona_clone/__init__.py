@@ -89,6 +89,7 @@ from .privacy.redaction import (
     Redactor,
     redact_messages,
 )
+from .privacy.steps import OptOut, Redact
 from .serving.buffer import ConversationBuffer
 from .serving.loop_guard import LoopGuard, LoopPolicy
 from .session import Session, Turn
@@ -171,6 +172,7 @@ __all__ = [
     "NaiveTimestampError",
     "NameBook",
     "OpenAIFineTuner",
+    "OptOut",
     "OptOutPolicy",
     "OutOfOrderError",
     "OutputError",
@@ -188,6 +190,7 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "Record",
+    "Redact",
     "RedactionKind",
     "Redactor",
     "RepeatCap",

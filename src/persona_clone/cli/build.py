@@ -14,6 +14,7 @@ import click
 
 from persona_clone.dataset import (
     DatasetFormat,
+    DatasetReport,
     OutputFolder,
     WeightPolicy,
     build_dataset,
@@ -21,8 +22,9 @@ from persona_clone.dataset import (
     report_json,
     report_text,
 )
+from persona_clone.dataset.base import DEFAULT_REPLY_MEMORY
 from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
-from persona_clone.dataset.pipeline import DEFAULT_REPLY_MEMORY
+from persona_clone.parsers import CollectingIssueSink
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
 from ._exports import batch_collection, one_line_errors, open_exports, registry_of
@@ -244,12 +246,9 @@ def build(
     """
     if sample == bool(exports):
         raise click.UsageError("give EXPORT paths or --sample (not both)")
-    people = set(consenting)
-    if attest_consent:
-        people.add(persona)
     aliases_map, consent = _people_file(aliases, opt_out)
+    people = set(consenting) | ({persona} if attest_consent else set())
     redact = _redactor(aliases_map, consent, exclude, no_redact)
-    registry = registry_of(ctx)
     with contextlib.ExitStack() as stack:
         stack.enter_context(exit_on_signals(f"nothing was written; {output} is as it was"))
         stack.enter_context(redacted_errors(redact))
@@ -259,19 +258,16 @@ def build(
             exports = (stack.enter_context(sample_path()),)
             input_format = input_format or "whatsapp"
             tz = SAMPLE_TZ if tz == "UTC" else tz
-            # the sample's people are fictional: all agreed, except those who opted out
-            gone = set(exclude) | set(consent.excluded if consent is not None else ())
-            people.update(name for name in SAMPLE_PARTICIPANTS if name not in gone)
+            people |= _sample_people(exclude, consent)
         opened = stack.enter_context(
             open_exports(
                 exports,
                 input_format=input_format,
                 tz=tz,
-                registry=registry,
+                registry=registry_of(ctx),
                 label="Building",
             )
         )
-        issues, progress = opened.issues, opened.progress
         report = build_dataset(
             opened.streams,
             staging,
@@ -294,32 +290,48 @@ def build(
             end_marker=end_marker,
             reply_memory=DEFAULT_REPLY_MEMORY if opened.replies else 0,
         )
-        if issues.issues:
-            shown = "; ".join(str(issue) for issue in issues.issues[:_MAX_ISSUES_SHOWN])
-            report = attrs.evolve(
-                report,
-                notes=(
-                    *report.notes,
-                    f"{len(issues.issues):,} input problem(s) while reading: {shown}",
-                ),
-            )
+        report = _with_input_problems(report, opened.issues)
         # the report says what the dataset says: the same redaction, the final paths
-        report = mask_report(
-            report, redact, paths=lambda text: text.replace(str(staging), str(output))
+        _finish(mask_report(report, redact, paths=_moved(staging, output)), staging, output)
+    click.echo(f"Read {opened.progress.messages:,} messages; wrote {output}", err=True)
+
+
+def _sample_people(exclude: tuple[str, ...], consent: Consent | None) -> set[str]:
+    """The sample's people are fictional: all agreed, except those who opted out."""
+    gone = set(exclude) | set(consent.excluded if consent is not None else ())
+    return {name for name in SAMPLE_PARTICIPANTS if name not in gone}
+
+
+def _with_input_problems(report: DatasetReport, issues: CollectingIssueSink) -> DatasetReport:
+    """*report* with a note on the problems met while reading, if any."""
+    if not issues.issues:
+        return report
+    shown = "; ".join(str(issue) for issue in issues.issues[:_MAX_ISSUES_SHOWN])
+    return attrs.evolve(
+        report,
+        notes=(*report.notes, f"{len(issues.issues):,} input problem(s) while reading: {shown}"),
+    )
+
+
+def _finish(report: DatasetReport, staging: Path, output: Path) -> None:
+    """Print the report and write it beside the dataset; fail when the dataset would be refused."""
+    text = report_text(report)
+    click.echo(text, nl=False)
+    if not report.ok:
+        raise click.ClickException(
+            f"{len(report.problems)} problem(s) make the dataset unacceptable; "
+            f"first: {report.problems[0]}; nothing was written, {output} is as it was"
         )
-        text = report_text(report)
-        click.echo(text, nl=False)
-        if not report.ok:
-            raise click.ClickException(
-                f"{len(report.problems)} problem(s) make the dataset unacceptable; "
-                f"first: {report.problems[0]}; nothing was written, {output} is as it was"
-            )
-        (staging / "report.json").write_text(
-            json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8",
-        )
-        (staging / "report.txt").write_text(text, encoding="utf-8")
-    click.echo(f"Read {progress.messages:,} messages; wrote {output}", err=True)
+    (staging / "report.json").write_text(
+        json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    (staging / "report.txt").write_text(text, encoding="utf-8")
+
+
+def _moved(staging: Path, output: Path) -> Callable[[str], str]:
+    """Name the output folder where a text names the staging folder."""
+    return lambda text: text.replace(str(staging), str(output))
 
 
 def _redactor(
