@@ -21,7 +21,7 @@ OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the installed (non-editable) package, under coverage."""
-    session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
+    session.install(".[testing,review]", *nox.project.dependency_groups(PYPROJECT, "tests"))
     session.run(
         "coverage",
         "run",

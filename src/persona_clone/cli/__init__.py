@@ -28,6 +28,7 @@ _COMMANDS: Final = {
     "chat": "chat:chat",
     "discord": "discord:discord",
     "evaluate": "evaluate:evaluate",
+    "review": "review:review",
 }
 
 
