@@ -27,6 +27,7 @@ _COMMANDS: Final = {
     "jobs": "jobs:jobs",
     "chat": "chat:chat",
     "discord": "discord:discord",
+    "telegram": "telegram:telegram",
     "evaluate": "evaluate:evaluate",
     "review": "review:review",
 }
