@@ -13,6 +13,7 @@ The hierarchy::
       PluginError (also ImportError)        a parser plugin failed to load or clashes
       FineTuneError (also RuntimeError)     the service refused or failed a job
       ConfigError (also ValueError)         a configuration value or file is invalid
+      OutputError (also OSError)            an output folder cannot be written whole
 
     ParseWarning (a UserWarning)            lenient parsing skipped or changed some input
 
@@ -33,6 +34,7 @@ __all__ = [
     "FineTuneError",
     "NaiveTimestampError",
     "OutOfOrderError",
+    "OutputError",
     "ParseError",
     "ParseWarning",
     "PersonaCloneError",
@@ -206,3 +208,11 @@ class FineTuneError(PersonaCloneError, RuntimeError):
 
 class ConfigError(PersonaCloneError, ValueError):
     """A configuration value or file is invalid."""
+
+
+class OutputError(PersonaCloneError, OSError):
+    """
+    An output folder cannot be written whole: in use, not ours to replace, or full.
+
+    The message names the folder; whatever was there before is left as it was.
+    """
