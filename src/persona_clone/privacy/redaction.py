@@ -121,7 +121,9 @@ _US_PHONE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4
 _TR_MOBILE = re.compile(r"5\d{2}[ .-]?\d{3}[ .-]?\d{2}[ .-]?\d{2}")
 
 _IBAN_SEPARATORS = " \u00a0.-"
-_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ \u00a0.-]?[A-Za-z0-9]){11,30}(?!\w)")
+_IBAN = re.compile(
+    r"(?<![\w])[A-Za-z]{2}[ \u00a0]?\d{2}(?:[ \u00a0.-]?[A-Za-z0-9]){11,30}(?!\w)"
+)
 _IBAN_SPLIT = re.compile(r"[ \u00a0.-]")
 _CARD = re.compile(
     r"(?<![\w+.,-])"
@@ -228,6 +230,8 @@ def _is_mention(text: str, match: re.Match[str]) -> bool:
 
 def _iban_valid(candidate: str) -> bool:
     groups = _IBAN_SPLIT.split(candidate)
+    if len(groups) > 1 and len(groups[0]) == 2 and groups[0].isalpha():  # noqa: PLR2004
+        groups[:2] = [groups[0] + groups[1]]  # "TR 33 0006 ...": the country code apart
     if len(groups) > 1 and any(len(group) != _IBAN_GROUP for group in groups[:-1]):
         return False  # written in groups of four: only the last may be shorter
     compact = "".join(groups).upper()
@@ -369,7 +373,7 @@ def _surname_pattern(surnames: Iterable[str]) -> re.Pattern[str] | None:
     space = r"[\s\u00a0]+"
     return re.compile(
         rf"(?<!\w)({body})(?=['’][^\W\d_])"  # Kaya'nın
-        rf"|(?<=@)({body}\d*)(?!\w)"  # @kaya
+        rf"|(?<=@)((?:[^\W\d_][._]?)?{body}\d*)(?!\w)"  # @kaya, @m.kaya
         rf"|(?<!\w)(?:{_any_case(_TITLES_BEFORE)})\.?{space}({body})(?!\w)"  # Bay Kaya
         rf"|(?<!\w)({body})(?={space}(?:{_any_case(_TITLES_AFTER)})(?!\w))"  # Kaya Bey
     )
@@ -420,7 +424,7 @@ def _might_hold_secret(text: str) -> object:
     return _GATES.search(text) or SECRET_GATE.search(text)
 
 
-_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
+_IBAN_START = re.compile(r"[A-Za-z]{2}[ \u00a0]?\d{2}")
 """What every IBAN starts with: a country code and two check digits."""
 _PHONE_DIGITS = 8
 

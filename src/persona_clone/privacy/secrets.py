@@ -66,8 +66,8 @@ _PASSWORD = re.compile(
     rf"(?<!\w){_KEYWORD}"
     r"(?:"
     rf"[ \t]*(?:[:=]|->|=>)[ \t]*[\"'“‘`]?({_WORD}{{3,}})"  # "şifre: x"
-    rf"|[ \t]+(?:is|was|de|da)[ \t]+[\"'“‘`]?((?=[^\s\"'”’`]*[\d\W_]){_WORD}{{3,}})"  # "is hunter2"
-    rf"|[ \t]+((?={_WORD}*\d){_WORD}{{4,}})"  # "şifresi ev2024ab"
+    rf"|[ \t]+(?:is|was|de|da)[ \t]+[\"'“‘`]?({_WORD}{{3,}})"  # "is hunter2"
+    rf"|[ \t]+({_WORD}{{4,}})"  # "şifresi ev2024ab"
     r")",
     re.IGNORECASE,
 )
@@ -75,10 +75,13 @@ _NOT_SECRETS = frozenset(
     [
         "yok",
         "var",
+        "yanlış",
+        "hatalı",
+        "wrong",
+        "incorrect",
         "none",
         "no",
         "yes",
-        "yok.",
         "lazım",
         "gerekli",
         "required",
@@ -95,6 +98,21 @@ _NOT_SECRETS = frozenset(
     ]
 )
 """Words after "şifre:" / "password:" that say something about the password."""
+_PUNCTUATION = ".,;:!?)]}"
+
+
+def _is_password(word: str, *, keyed: bool) -> bool:
+    """
+    Whether *word* after a password keyword is the password.
+
+    After ":" or "=" (*keyed*) any word is but a few that talk about it
+    ("şifre: yok"); otherwise only a word with a digit or a symbol inside
+    ("is hunter2", not "is wrong,").
+    """
+    bare = word.rstrip(_PUNCTUATION)
+    if keyed:
+        return len(bare) >= 3 and bare.lower() not in _NOT_SECRETS  # noqa: PLR2004
+    return any(not char.isalpha() for char in bare)
 
 
 def secret_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -111,7 +129,7 @@ def secret_spans(text: str) -> Iterator[tuple[int, int]]:
     spans.extend(match.span(1) for match in _BEARER.finditer(text))
     for match in _PASSWORD.finditer(text):
         group = next(index for index in (1, 2, 3) if match.group(index) is not None)
-        if match.group(group).lower() not in _NOT_SECRETS:
+        if _is_password(match.group(group), keyed=group == 1):
             spans.append(match.span(group))
     spans.sort()
     position = 0
