@@ -24,10 +24,10 @@ from typing import Any, ClassVar, cast
 import pendulum
 from attrs import define, evolve, field, frozen
 
-from persona_clone import Message, MessageKind, Participant, read_jsonl, write_jsonl
+from persona_clone import Message, MessageKind, Participant
 from persona_clone.errors import ConfigError
 from persona_clone.message import SourceRef
-from persona_clone.parsers import ParseContext, Sample, Source
+from persona_clone.parsers import ParseContext, Sample, Source, read_jsonl, write_jsonl
 from persona_clone.session import Session
 from persona_clone.testing import make_participant
 

@@ -12,7 +12,6 @@ import click
 
 from persona_clone.cli._serving import build_responder, model_options
 from persona_clone.errors import ConfigError
-from persona_clone.serving.discord import DiscordAdapter, load_memory, run_bot, save_memory
 
 
 __all__ = ["discord"]
@@ -71,6 +70,14 @@ def discord(
         raise click.UsageError(f"set the bot token in the environment variable {token_env}")
     if not channels and not dms:
         raise click.UsageError("give at least one --channel, or --dms")
+    # the adapter and the openai SDK load when the bot runs, not when the CLI starts
+    from persona_clone.serving.discord import (  # noqa: PLC0415
+        DiscordAdapter,
+        load_memory,
+        run_bot,
+        save_memory,
+    )
+
     responder = build_responder(send=_unset, **settings)
     adapter = DiscordAdapter(
         responder=responder,
