@@ -23,6 +23,7 @@ NAMESPACES = (
     "persona_clone",
     "persona_clone.conversation",
     "persona_clone.dataset",
+    "persona_clone.evaluation",
     "persona_clone.finetune",
     "persona_clone.parsers",
     "persona_clone.privacy",

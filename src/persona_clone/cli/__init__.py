@@ -41,6 +41,7 @@ _COMMANDS: Final = {
     ),
     "chat": ("chat:chat", "Talk to the clone as if in a group chat."),
     "discord": ("discord:discord", "Run the clone as a Discord bot in the given channels."),
+    "evaluate": ("evaluate:evaluate", "Measure how well a fine-tuned clone texts like the person."),
 }
 
 
@@ -92,6 +93,7 @@ def main(verbose: int) -> None:
       persona-clone build chat.zip --persona Ada -o out/   a validated dataset + report
       persona-clone finetune out/train.jsonl --model gpt-4.1-mini-2025-04-14
       persona-clone chat --model ft:... --persona Ada  talk to the clone
+      persona-clone evaluate out/validation.jsonl --model ft:... -o eval   is it any good?
     """
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from persona_clone.cli._serving import build_responder, model_options
+from persona_clone.cli._serving import build_responder, model_options, run_until_stopped
 from persona_clone.errors import ConfigError
 
 
@@ -46,16 +45,24 @@ async def _unset(_chat: str, _text: str) -> None:  # pragma: no cover - replaced
     help="Environment variable holding the bot token.",
 )
 @click.option(
+    "--api-base",
+    default=None,
+    help="Discord's REST base, version path included (a self-hosted compatible server); "
+    "default: Discord's own.",
+)
+@click.option(
     "--memory",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="JSON file keeping the conversations across restarts.",
 )
 def discord(
+    *,
     channels: tuple[int, ...],
-    dms: bool,  # noqa: FBT001  (click passes flags positionally by name)
-    mentions_only: bool,  # noqa: FBT001
+    dms: bool,
+    mentions_only: bool,
     token_env: str,
+    api_base: str | None,
     memory: Path | None,
     **settings: Any,
 ) -> None:
@@ -63,7 +70,8 @@ def discord(
     Run the clone as a Discord bot in the given channels.
 
     The bot needs the Message Content intent. Its own messages and other bots'
-    are ignored; mentions of the bot read as @PERSONA.
+    are ignored; mentions of the bot read as @PERSONA. It shows the typing
+    indicator while the model writes. Ctrl-C (or SIGTERM) stops it cleanly.
     """
     token = os.environ.get(token_env)
     if not token:
@@ -72,6 +80,7 @@ def discord(
         raise click.UsageError("give at least one --channel, or --dms")
     # the adapter and the openai SDK load when the bot runs, not when the CLI starts
     from persona_clone.serving.discord import (  # noqa: PLC0415
+        DEFAULT_API_BASE,
         DiscordAdapter,
         load_memory,
         run_bot,
@@ -89,11 +98,9 @@ def discord(
         if memory is not None and memory.exists():
             restored = load_memory(responder, memory)
             logger.warning("restored %d conversations from %s", restored, memory)
-        asyncio.run(run_bot(adapter, token))
+        run_until_stopped(run_bot(adapter, token, api_base=api_base or DEFAULT_API_BASE))
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        pass
     finally:
         if memory is not None:
             save_memory(responder, memory)
