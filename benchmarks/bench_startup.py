@@ -29,6 +29,8 @@ COMMANDS = (
     "jobs",
     "chat",
     "discord",
+    "telegram",
+    "evaluate",
 )
 """The commands whose start is measured."""
 

@@ -41,6 +41,7 @@ _COMMANDS: Final = {
     ),
     "chat": ("chat:chat", "Talk to the clone as if in a group chat."),
     "discord": ("discord:discord", "Run the clone as a Discord bot in the given channels."),
+    "telegram": ("telegram:telegram", "Run the clone as a Telegram bot in group chats."),
     "evaluate": ("evaluate:evaluate", "Measure how well a fine-tuned clone texts like the person."),
 }
 
