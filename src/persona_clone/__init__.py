@@ -145,6 +145,10 @@ if TYPE_CHECKING:
         Redactor,
         redact_messages,
     )
+    from .privacy.steps import (
+        OptOut,
+        Redact,
+    )
     from .serving.buffer import ConversationBuffer
     from .serving.loop_guard import (
         LoopGuard,
@@ -204,6 +208,7 @@ __all__ = [
     "NameBook",
     "NameRenderer",
     "OpenAIFineTuner",
+    "OptOut",
     "OptOutPolicy",
     "OutOfOrderError",
     "ParseContext",
@@ -219,6 +224,7 @@ __all__ = [
     "PrivacyReport",
     "Progress",
     "ProgressCallback",
+    "Redact",
     "RedactionKind",
     "Redactor",
     "Responder",
@@ -297,6 +303,7 @@ _NAMES: Final = {
     "NameBook": ".privacy.identity",
     "NameRenderer": ".dataset.rendering",
     "OpenAIFineTuner": ".finetune.openai_backend",
+    "OptOut": ".privacy.steps",
     "OptOutPolicy": ".privacy.consent",
     "OutOfOrderError": ".errors",
     "ParseContext": ".parsers.base",
@@ -312,6 +319,7 @@ _NAMES: Final = {
     "PrivacyReport": ".privacy.redaction",
     "Progress": ".finetune.base",
     "ProgressCallback": ".finetune.base",
+    "Redact": ".privacy.steps",
     "RedactionKind": ".privacy.redaction",
     "Redactor": ".privacy.redaction",
     "Responder": ".serving.responder",

@@ -12,37 +12,60 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 
 pytest.importorskip("telegram", reason="the Telegram bot needs the telegram extra")
 
+from persona_clone.cli import main
 from persona_clone.clock import system_sleep
 from persona_clone.testing.fake_openai import FakeOpenAI
 from persona_clone.testing.fake_telegram import FakeTelegram, FakeTelegramChat, FakeTelegramUser
 
 
 MODEL = "ft:gpt-4.1-mini-2025-04-14:persona-clone::deniz"
-GROUP = FakeTelegramChat(id=-1001, title="Kahve")
-OTHER_GROUP = FakeTelegramChat(id=-1002, title="İş")
+# one group per test, so the tests can share one bot process
+BURST = FakeTelegramChat(id=-1001, title="Kahve")
+IGNORED = FakeTelegramChat(id=-1002, title="İş")
+ANOTHER = FakeTelegramChat(id=-1003, title="Aile")
+RATE_LIMIT = FakeTelegramChat(id=-1004, title="Koşu")
+STOP = FakeTelegramChat(id=-1005, title="Kitap")
+GIVEN = FakeTelegramChat(id=-1006, title="Seçilmiş")
+NOT_GIVEN = FakeTelegramChat(id=-1007, title="Başka")
 ADA = FakeTelegramUser(id=11, first_name="Ada", last_name="Yılmaz")
 BOB = FakeTelegramUser(id=12, first_name="Bob")
 OTHER_BOT = FakeTelegramUser(id=13, first_name="Combot", username="combot", is_bot=True)
 QUIET = 0.5
+REPLIES = {
+    "Deniz sen?": "haha evet\nbence de",
+    "selam": "selam!",
+    "burası da var": "tamam",
+    "hızlı hızlı": "yavaş\nyavaş",
+    "hatırla beni": "hatırlarım",
+    "sen ne dersin?": "efendim?",
+    "doğru mu?": "evet",
+}
+
+
+def reply_to(body: Mapping[str, Any]) -> str:
+    """The scripted reply to the last thing said (the model's answer in these tests)."""
+    last = str(body["messages"][-1]["content"])
+    return next((reply for cue, reply in REPLIES.items() if last.endswith(cue)), "hmm")
 
 
 class Bot:
     """The CLI's Telegram bot in a subprocess, with both fakes it talks to."""
 
-    def __init__(self, tmp_path: Path, *extra: str, replies: list[str]) -> None:
-        self.openai = FakeOpenAI(replies=replies)
+    def __init__(self, folder: Path, *extra: str) -> None:
+        self.openai = FakeOpenAI(replies=reply_to)
         self.telegram = FakeTelegram()
-        self.memory = tmp_path / "memory.json"
-        self.stderr_path = tmp_path / "stderr.txt"
+        self.memory = folder / "memory.json"
+        self.stderr_path = folder / "stderr.txt"
         self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -93,15 +116,23 @@ class Bot:
     def stderr(self) -> str:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
-    def model_requests(self) -> list[dict[str, Any]]:
-        return [
+    def model_requests(self, *, about: str) -> list[dict[str, Any]]:
+        """The model requests whose conversation contains *about*."""
+        found = [
             json.loads(request.body)
             for request in self.openai.requests
             if request.path.endswith("/chat/completions")
         ]
+        return [body for body in found if any(about in m["content"] for m in body["messages"])]
 
-    def said(self, chat: FakeTelegramChat = GROUP) -> list[str]:
+    def said(self, chat: FakeTelegramChat) -> list[str]:
         return [sent.text for sent in self.telegram.sent if sent.chat_id == chat.id]
+
+    def wait_said(self, chat: FakeTelegramChat, count: int) -> list[str]:
+        """Wait until the bot said *count* messages in *chat*, then a little more."""
+        assert self.telegram.wait_for(lambda _: len(self.said(chat)) >= count), self.stderr()
+        settle()
+        return self.said(chat)
 
     def stop(self, signum: int = signal.SIGINT) -> int:
         assert self.process is not None
@@ -109,9 +140,9 @@ class Bot:
         return self.process.wait(20)
 
 
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    with Bot(tmp_path, replies=["haha evet\nbence de", "tamam", "geliyorum"]) as running:
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    with Bot(tmp_path_factory.mktemp("telegram-bot")) as running:
         yield running
 
 
@@ -124,115 +155,97 @@ def settle(seconds: float = 3 * QUIET) -> None:
 class TestTelegramBot:
     def test_a_burst_gets_one_reply_as_the_persona_with_typing(self, bot: Bot) -> None:
         fake = bot.telegram
-        fake.post(ADA, "akşam kahve?", chat=GROUP)
-        fake.post(BOB, "ben varım", chat=GROUP)
-        fake.post(ADA, "Deniz sen?", chat=GROUP)
+        fake.post(ADA, "akşam kahve?", chat=BURST)
+        fake.post(BOB, "ben varım", chat=BURST)
+        fake.post(ADA, "Deniz sen?", chat=BURST)
 
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        settle()
-
-        assert ["haha evet", "bence de"] == bot.said()
-        assert 1 == len(bot.model_requests())
-        request = bot.model_requests()[0]
+        assert ["haha evet", "bence de"] == bot.wait_said(BURST, 2)
+        [request] = bot.model_requests(about="akşam kahve?")
         spoken = [(m.get("name"), m["content"]) for m in request["messages"] if m["role"] == "user"]
         assert [
             ("Ada_Yilmaz", "akşam kahve?"),
             ("Bob", "ben varım"),
             ("Ada_Yilmaz", "Deniz sen?"),
         ] == spoken
-        typing = [at for chat, action, at in fake.actions if chat == GROUP.id]
+        typing = [at for chat, action, at in fake.actions if chat == BURST.id]
         assert typing, "no typing action was sent"
-        assert typing[0] < fake.sent[0].at
+        first = next(sent for sent in fake.sent if sent.chat_id == BURST.id)
+        assert typing[0] < first.at
         assert {"typing"} == {action for _, action, _ in fake.actions}
 
     def test_ignores_itself_other_bots_and_answers_every_group(self, bot: Bot) -> None:
         fake = bot.telegram
-        fake.post(ADA, "selam", chat=GROUP)
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        fake.post(OTHER_BOT, "/stats", chat=GROUP)
+        fake.post(ADA, "selam", chat=IGNORED)
+        assert ["selam!"] == bot.wait_said(IGNORED, 1)
+        fake.post(OTHER_BOT, "/stats", chat=IGNORED)
         settle()
-        assert 1 == len(bot.model_requests())
+        assert 1 == len(bot.model_requests(about="selam"))
+        assert ["selam!"] == bot.said(IGNORED)
 
-        fake.post(BOB, "burası da var", chat=OTHER_GROUP)
-        assert fake.wait_for(lambda f: len(f.sent) == 3), bot.stderr()
-        assert ["tamam"] == bot.said(OTHER_GROUP)
+        fake.post(BOB, "burası da var", chat=ANOTHER)
+        assert ["tamam"] == bot.wait_said(ANOTHER, 1)
 
     def test_a_private_message_is_told_what_the_bot_is_and_never_sent_on(self, bot: Bot) -> None:
-        fake = bot.telegram
         private = FakeTelegramChat(id=ADA.id, type="private", title=None)
-        fake.post(ADA, "sen kimsin?", chat=private)
+        bot.telegram.post(ADA, "sen kimsin?", chat=private)
 
-        assert fake.wait_for(lambda f: len(f.sent) == 1), bot.stderr()
-        settle()
-
-        [answer] = bot.said(private)
+        [answer] = bot.wait_said(private, 1)
         assert "chat bot" in answer
         assert "Deniz" in answer
-        assert [] == bot.model_requests()
+        assert [] == bot.model_requests(about="sen kimsin?")
 
     def test_a_429_is_waited_out_and_the_reply_sent_once(self, bot: Bot) -> None:
         fake = bot.telegram
+        limited = fake.rate_limited
         fake.rate_limit(1)
-        fake.post(ADA, "hızlı hızlı", chat=GROUP)
+        fake.post(ADA, "hızlı hızlı", chat=RATE_LIMIT)
 
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        settle()
+        assert ["yavaş", "yavaş"] == bot.wait_said(RATE_LIMIT, 2)
+        assert limited + 1 == fake.rate_limited
 
-        assert 1 == fake.rate_limited
-        assert ["haha evet", "bence de"] == bot.said()
 
-    def test_ctrl_c_stops_cleanly_and_keeps_the_memory(self, bot: Bot) -> None:
-        fake = bot.telegram
-        fake.post(ADA, "hatırla beni", chat=GROUP)
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_keeps_the_memory(tmp_path: Path) -> None:
+    with Bot(tmp_path) as bot:
+        bot.telegram.post(ADA, "hatırla beni", chat=STOP)
+        assert ["hatırlarım"] == bot.wait_said(STOP, 1)
 
         assert 0 == bot.stop(signal.SIGINT)
 
         assert "Traceback" not in bot.stderr()
         saved = json.loads(bot.memory.read_text(encoding="utf-8"))
-        assert [str(GROUP.id)] == list(saved)
+        assert [str(STOP.id)] == list(saved)
 
 
 @pytest.mark.slow
-def test_only_the_chats_given_and_mentions_when_asked(tmp_path: Path) -> None:
-    extra = ("--chat", str(GROUP.id), "--mentions-only")
-    with Bot(tmp_path, *extra, replies=["efendim?", "evet", "hayır"]) as bot:
+def test_only_the_chats_given_and_mentions_then_stops_on_sigterm(tmp_path: Path) -> None:
+    with Bot(tmp_path, "--chat", str(GIVEN.id), "--mentions-only") as bot:
         fake = bot.telegram
-        fake.post(ADA, "bugün hava güzel", chat=GROUP)
-        fake.post(BOB, "@deniz_clone_bot orada mısın", chat=OTHER_GROUP)
+        fake.post(ADA, "bugün hava güzel", chat=GIVEN)
+        fake.post(BOB, "@deniz_clone_bot orada mısın", chat=NOT_GIVEN)
         settle()
-        assert [] == bot.model_requests()
+        assert [] == bot.model_requests(about="")
 
-        fake.post(BOB, "@deniz_clone_bot sen ne dersin?", chat=GROUP)
-        assert fake.wait_for(lambda f: len(f.sent) == 1), bot.stderr()
-        assert "@Deniz sen ne dersin?" == bot.model_requests()[-1]["messages"][-1]["content"]
+        fake.post(BOB, "@deniz_clone_bot sen ne dersin?", chat=GIVEN)
+        assert ["efendim?"] == bot.wait_said(GIVEN, 1)
+        [request] = bot.model_requests(about="sen ne dersin?")
+        assert "@Deniz sen ne dersin?" == request["messages"][-1]["content"]
 
-        fake.post(ADA, "doğru mu?", chat=GROUP, reply_to=fake.sent[0].message_id)
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        assert ["efendim?", "evet"] == bot.said()
+        answered = next(sent.message_id for sent in fake.sent if sent.chat_id == GIVEN.id)
+        fake.post(ADA, "doğru mu?", chat=GIVEN, reply_to=answered)
+        assert ["efendim?", "evet"] == bot.wait_said(GIVEN, 2)
+
+        assert 0 == bot.stop(signal.SIGTERM)
+        assert "Traceback" not in bot.stderr()
 
 
-def test_a_refused_token_is_said_plainly(tmp_path: Path) -> None:
+def test_a_refused_token_is_said_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeTelegram(token="1:right") as fake:  # noqa: S106 - a test token
-        api_base = fake.api_base
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": "1:wrong", "OPENAI_API_KEY": "test"}
-        command = [
-            sys.executable,
-            "-m",
-            "persona_clone",
-            "telegram",
-            "--model",
-            MODEL,
-            "--persona",
-            "Deniz",
-            "--api-base",
-            api_base,
-        ]
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=60, check=False
-        )
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:wrong")
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        arguments = ["telegram", "--model", MODEL, "--persona", "Deniz"]
+        result = CliRunner().invoke(main, [*arguments, "--api-base", fake.api_base])
 
-    assert 0 != done.returncode
-    assert api_base in done.stderr, done.stderr
-    assert "1:wrong" not in done.stderr
-    assert "Traceback" not in done.stderr
+        assert 0 != result.exit_code
+        assert f"{fake.api_base}: the Bot API server refused the bot token" in result.output
+        assert "1:wrong" not in result.output

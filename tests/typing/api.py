@@ -16,8 +16,11 @@ from persona_clone import (
     ChatDatasetBuilder,
     ChatRenderer,
     CollectingIssueSink,
+    Consent,
     ConversationBuffer,
     DatasetBuilder,
+    DatasetReport,
+    Example,
     FineTuner,
     LegacyDatasetBuilder,
     LegacyRenderer,
@@ -26,10 +29,13 @@ from persona_clone import (
     Message,
     NameRenderer,
     OpenAIFineTuner,
+    OptOut,
     ParseContext,
     ParserRegistry,
     Participant,
     ParticipantResolver,
+    PrivacyReport,
+    Redact,
     Sample,
     Session,
     Sessionizer,
@@ -38,6 +44,7 @@ from persona_clone import (
     Turn,
     parse,
 )
+from persona_clone.dataset import CapRepeats, Exports
 from persona_clone.parsers import read_jsonl, write_jsonl
 from persona_clone.testing import FakeClock, make_message
 from persona_clone.testing.strategies import chats, gaps
@@ -50,6 +57,24 @@ def pipeline(path: str) -> list[tuple[Turn, ...]]:
     turns = list(Merger(within=pendulum.duration(minutes=2))(sessions))
     _ = [str(issue) for issue in sink.issues]
     return turns
+
+
+def dataset(path: str) -> DatasetReport:
+    sessions = Merger()(Sessionizer()(parse(path, tz="Europe/Istanbul")))
+    privacy = PrivacyReport()
+    consent = Consent(consenting=frozenset({"Deniz"}), excluded=frozenset({"Mert"}))
+    private = OptOut(consent=consent, report=privacy)(sessions)
+    builder: DatasetBuilder = ChatDatasetBuilder.for_persona(
+        "Deniz",
+        system_prompt="Deniz, 27, Istanbul.",
+        message_steps=[Redact.for_consent(consent, report=privacy)],
+        example_steps=[CapRepeats(max_repeats=3)],
+    )
+    first: list[Example] = list(builder(private))
+    legacy = LegacyDatasetBuilder.for_persona("Deniz", named=True)
+    _ = [e.trained_turns for e in first], legacy.renderer.stop
+    both = Exports(streams=[Merger()(Sessionizer()(parse(p))) for p in (path, "b.json")])
+    return builder.write(both, "out/train.jsonl", privacy=privacy)
 
 
 class LineParser:

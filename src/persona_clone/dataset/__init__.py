@@ -3,8 +3,12 @@ Datasets: from conversations to fine-tuning files that clone one person.
 
 - `Example`, `Slicer`, `WeightPolicy`: the model every format shares.
 - `ChatDatasetBuilder`, `LegacyDatasetBuilder`, `ShareGPTDatasetBuilder`,
-  `MessagesDatasetBuilder`: one `DatasetBuilder` per `DatasetFormat`.
-- `DatasetPipeline` and `build_dataset`: streams of messages in, files out.
+  `MessagesDatasetBuilder`: one `DatasetBuilder` per `DatasetFormat`; each is
+  called on sessions of turns for examples, or writes them
+  (`BuildOptions` are the options they share).
+- `CapRepeats` and `ExampleStep`: steps over the examples of a build;
+  `Exports`: the sessions of several exports combined.
+- `DatasetPipeline`: what builders run; `build_dataset`: the whole recipe in one call.
 - `validate_file`: the checks the fine-tuning service applies.
 - `DatasetReport`: what a build produced and left out.
 """
@@ -18,11 +22,13 @@ from .._lazy import LazyNames
 
 if TYPE_CHECKING:
     from .base import (
+        DEFAULT_REPLY_MEMORY,
+        LEGACY_DEFAULT_MODEL,
+        BuildOptions,
         DatasetBuilder,
         DatasetFormat,
     )
     from .build import (
-        LEGACY_DEFAULT_MODEL,
         build_dataset,
         make_builder,
     )
@@ -30,6 +36,7 @@ if TYPE_CHECKING:
     from .cost import (
         DEFAULT_PRICES,
         CostEstimate,
+        ModelPrice,
         PriceTable,
         default_epochs,
         estimate_cost,
@@ -41,13 +48,12 @@ if TYPE_CHECKING:
         Slot,
         WeightPolicy,
     )
+    from .exports import Exports
     from .legacy import LegacyDatasetBuilder
     from .messages import MessagesDatasetBuilder
     from .pipeline import (
-        DEFAULT_REPLY_MEMORY,
         BuildStats,
         DatasetPipeline,
-        SessionStep,
     )
     from .rendering import (
         MEDIA_PLACEHOLDER,
@@ -76,8 +82,14 @@ if TYPE_CHECKING:
     from .split import (
         DuplicateCap,
         SessionSplit,
+        message_key,
         near_duplicate_key,
         session_key,
+    )
+    from .steps import (
+        CapRepeats,
+        ExampleStep,
+        TurnsStep,
     )
     from .tokens import (
         DEFAULT_MODEL,
@@ -111,7 +123,9 @@ __all__ = [
     "MIN_TRAINING_EXAMPLES",
     "TRAINING_LIMITS",
     "UNKNOWN_MODEL_LIMIT",
+    "BuildOptions",
     "BuildStats",
+    "CapRepeats",
     "ChatDatasetBuilder",
     "ChatRenderer",
     "CostEstimate",
@@ -122,9 +136,12 @@ __all__ = [
     "DuplicateCap",
     "EstimatingCounter",
     "Example",
+    "ExampleStep",
+    "Exports",
     "LegacyDatasetBuilder",
     "LegacyRenderer",
     "MessagesDatasetBuilder",
+    "ModelPrice",
     "NameRenderer",
     "ParticipantResolver",
     "PhraseCount",
@@ -132,13 +149,13 @@ __all__ = [
     "PriceTable",
     "RepeatCap",
     "SessionSplit",
-    "SessionStep",
     "ShareGPTDatasetBuilder",
     "Slicer",
     "Slot",
     "TiktokenCounter",
     "TokenCounter",
     "TokenStats",
+    "TurnsStep",
     "ValidationResult",
     "WeightPolicy",
     "base_model",
@@ -150,6 +167,7 @@ __all__ = [
     "encoding_for",
     "estimate_cost",
     "make_builder",
+    "message_key",
     "near_duplicate_key",
     "renderable",
     "repeat_key",
@@ -163,14 +181,16 @@ __all__ = [
 ]
 
 _NAMES: Final = {
+    "BuildOptions": ".base",
     "BuildStats": ".pipeline",
+    "CapRepeats": ".steps",
     "ChatDatasetBuilder": ".chat",
     "ChatRenderer": ".rendering",
     "CostEstimate": ".cost",
     "DEFAULT_MAX_ENTRIES": ".example",
     "DEFAULT_MODEL": ".tokens",
     "DEFAULT_PRICES": ".cost",
-    "DEFAULT_REPLY_MEMORY": ".pipeline",
+    "DEFAULT_REPLY_MEMORY": ".base",
     "DatasetBuilder": ".base",
     "DatasetFormat": ".base",
     "DatasetPipeline": ".pipeline",
@@ -178,13 +198,16 @@ _NAMES: Final = {
     "DuplicateCap": ".split",
     "EstimatingCounter": ".tokens",
     "Example": ".example",
-    "LEGACY_DEFAULT_MODEL": ".build",
+    "ExampleStep": ".steps",
+    "Exports": ".exports",
+    "LEGACY_DEFAULT_MODEL": ".base",
     "LegacyDatasetBuilder": ".legacy",
     "LegacyRenderer": ".rendering",
     "MAX_FILE_BYTES": ".validation",
     "MEDIA_PLACEHOLDER": ".rendering",
     "MIN_TRAINING_EXAMPLES": ".validation",
     "MessagesDatasetBuilder": ".messages",
+    "ModelPrice": ".cost",
     "NameRenderer": ".rendering",
     "ParticipantResolver": ".rendering",
     "PhraseCount": ".report",
@@ -192,7 +215,6 @@ _NAMES: Final = {
     "PriceTable": ".cost",
     "RepeatCap": ".repetition",
     "SessionSplit": ".split",
-    "SessionStep": ".pipeline",
     "ShareGPTDatasetBuilder": ".sharegpt",
     "Slicer": ".example",
     "Slot": ".example",
@@ -200,6 +222,7 @@ _NAMES: Final = {
     "TiktokenCounter": ".tokens",
     "TokenCounter": ".tokens",
     "TokenStats": ".report",
+    "TurnsStep": ".steps",
     "UNKNOWN_MODEL_LIMIT": ".tokens",
     "ValidationResult": ".validation",
     "WeightPolicy": ".example",
@@ -212,6 +235,7 @@ _NAMES: Final = {
     "encoding_for": ".tokens",
     "estimate_cost": ".cost",
     "make_builder": ".build",
+    "message_key": ".split",
     "near_duplicate_key": ".split",
     "renderable": ".rendering",
     "repeat_key": ".repetition",

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
         Redactor,
         redact_messages,
     )
+    from .steps import (
+        OptOut,
+        Redact,
+    )
 
 
 __all__ = [
@@ -53,10 +57,12 @@ __all__ = [
     "ConsentSection",
     "Identity",
     "NameBook",
+    "OptOut",
     "OptOutPolicy",
     "PeopleFile",
     "PersonEntry",
     "PrivacyReport",
+    "Redact",
     "RedactionKind",
     "Redactor",
     "is_phone_number",
@@ -75,10 +81,12 @@ _NAMES: Final = {
     "NameBook": ".identity",
     "OPENAI_NAME": ".identity",
     "OPTED_OUT": ".consent",
+    "OptOut": ".steps",
     "OptOutPolicy": ".consent",
     "PeopleFile": ".people_file",
     "PersonEntry": ".people_file",
     "PrivacyReport": ".redaction",
+    "Redact": ".steps",
     "RedactionKind": ".redaction",
     "Redactor": ".redaction",
     "is_phone_number": ".identity",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         Backoff,
         Responder,
         Send,
+        Typing,
         connect,
     )
 
@@ -41,6 +42,7 @@ __all__ = [
     "RepetitionKind",
     "Responder",
     "Send",
+    "Typing",
     "connect",
 ]
 
@@ -54,6 +56,7 @@ _NAMES: Final = {
     "RepetitionKind": ".loop_guard",
     "Responder": ".responder",
     "Send": ".responder",
+    "Typing": ".responder",
     "connect": ".responder",
 }
 """Each public name -> the module that defines it (imported on first use)."""

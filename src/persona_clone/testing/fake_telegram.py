@@ -219,7 +219,7 @@ class FakeTelegram:
         with self._changed:
             self._pending_429 = sends
 
-    def wait_for(self, condition: Callable[[FakeTelegram], bool], timeout: float = 20.0) -> bool:
+    def wait_for(self, condition: Callable[[FakeTelegram], bool], timeout: float = 60.0) -> bool:
         """Wait until *condition* holds of the fake (re-checked on every change)."""
         deadline = time.monotonic() + timeout
         with self._changed:
