@@ -31,6 +31,7 @@ COMMANDS = (
     "discord",
     "telegram",
     "evaluate",
+    "review",
 )
 """The commands whose start is measured."""
 

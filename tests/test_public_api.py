@@ -22,6 +22,7 @@ from persona_clone import cli
 NAMESPACES = (
     "persona_clone",
     "persona_clone.conversation",
+    "persona_clone.curation",
     "persona_clone.dataset",
     "persona_clone.evaluation",
     "persona_clone.finetune",

@@ -43,6 +43,7 @@ _COMMANDS: Final = {
     "discord": ("discord:discord", "Run the clone as a Discord bot in the given channels."),
     "telegram": ("telegram:telegram", "Run the clone as a Telegram bot in group chats."),
     "evaluate": ("evaluate:evaluate", "Measure how well a fine-tuned clone texts like the person."),
+    "review": ("review:review", "Hand-pick the examples a clone is trained on."),
 }
 
 

@@ -51,6 +51,10 @@ if TYPE_CHECKING:
     from .exports import Exports
     from .legacy import LegacyDatasetBuilder
     from .messages import MessagesDatasetBuilder
+    from .output_folder import (
+        DATASET_FILES,
+        OutputFolder,
+    )
     from .pipeline import (
         BuildStats,
         DatasetPipeline,
@@ -75,6 +79,7 @@ if TYPE_CHECKING:
         DatasetReport,
         PhraseCount,
         TokenStats,
+        mask_report,
         report_json,
         report_text,
     )
@@ -113,6 +118,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "DATASET_FILES",
     "DEFAULT_MAX_ENTRIES",
     "DEFAULT_MODEL",
     "DEFAULT_PRICES",
@@ -143,6 +149,7 @@ __all__ = [
     "MessagesDatasetBuilder",
     "ModelPrice",
     "NameRenderer",
+    "OutputFolder",
     "ParticipantResolver",
     "PhraseCount",
     "PhraseStat",
@@ -167,6 +174,7 @@ __all__ = [
     "encoding_for",
     "estimate_cost",
     "make_builder",
+    "mask_report",
     "message_key",
     "near_duplicate_key",
     "renderable",
@@ -187,6 +195,7 @@ _NAMES: Final = {
     "ChatDatasetBuilder": ".chat",
     "ChatRenderer": ".rendering",
     "CostEstimate": ".cost",
+    "DATASET_FILES": ".output_folder",
     "DEFAULT_MAX_ENTRIES": ".example",
     "DEFAULT_MODEL": ".tokens",
     "DEFAULT_PRICES": ".cost",
@@ -209,6 +218,7 @@ _NAMES: Final = {
     "MessagesDatasetBuilder": ".messages",
     "ModelPrice": ".cost",
     "NameRenderer": ".rendering",
+    "OutputFolder": ".output_folder",
     "ParticipantResolver": ".rendering",
     "PhraseCount": ".report",
     "PhraseStat": ".repetition",
@@ -235,6 +245,7 @@ _NAMES: Final = {
     "encoding_for": ".tokens",
     "estimate_cost": ".cost",
     "make_builder": ".build",
+    "mask_report": ".report",
     "message_key": ".split",
     "near_duplicate_key": ".split",
     "renderable": ".rendering",
