@@ -88,6 +88,7 @@ from .privacy.redaction import (
     Redactor,
     redact_messages,
 )
+from .privacy.steps import OptOut, Redact
 from .serving.buffer import ConversationBuffer
 from .serving.loop_guard import LoopGuard, LoopPolicy
 from .session import Session, Turn
@@ -170,6 +171,7 @@ __all__ = [
     "NaiveTimestampError",
     "NameBook",
     "OpenAIFineTuner",
+    "OptOut",
     "OptOutPolicy",
     "OutOfOrderError",
     "ParseContext",
@@ -186,6 +188,7 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "Record",
+    "Redact",
     "RedactionKind",
     "Redactor",
     "RepeatCap",

@@ -13,13 +13,15 @@ import click
 
 from persona_clone.dataset import (
     DatasetFormat,
+    DatasetReport,
     WeightPolicy,
     build_dataset,
     report_json,
     report_text,
 )
+from persona_clone.dataset.base import DEFAULT_REPLY_MEMORY
 from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
-from persona_clone.dataset.pipeline import DEFAULT_REPLY_MEMORY
+from persona_clone.parsers import CollectingIssueSink
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
 from ._exports import batch_collection, one_line_errors, open_exports, registry_of
@@ -235,30 +237,24 @@ def build(
     """
     if sample == bool(exports):
         raise click.UsageError("give EXPORT paths or --sample (not both)")
-    people = set(consenting)
-    if attest_consent:
-        people.add(persona)
     aliases_map, consent = _people_file(aliases, opt_out)
-    registry = registry_of(ctx)
+    people = set(consenting) | ({persona} if attest_consent else set())
     with contextlib.ExitStack() as stack:
         stack.enter_context(batch_collection())
         if sample:
             exports = (stack.enter_context(sample_path()),)
             input_format = input_format or "whatsapp"
             tz = SAMPLE_TZ if tz == "UTC" else tz
-            # the sample's people are fictional: all agreed, except those who opted out
-            gone = set(exclude) | set(consent.excluded if consent is not None else ())
-            people.update(name for name in SAMPLE_PARTICIPANTS if name not in gone)
+            people |= _sample_people(exclude, consent)
         opened = stack.enter_context(
             open_exports(
                 exports,
                 input_format=input_format,
                 tz=tz,
-                registry=registry,
+                registry=registry_of(ctx),
                 label="Building",
             )
         )
-        issues, progress = opened.issues, opened.progress
         report = build_dataset(
             opened.streams,
             output,
@@ -281,15 +277,28 @@ def build(
             end_marker=end_marker,
             reply_memory=DEFAULT_REPLY_MEMORY if opened.replies else 0,
         )
-    if issues.issues:
-        shown = "; ".join(str(issue) for issue in issues.issues[:_MAX_ISSUES_SHOWN])
-        report = attrs.evolve(
-            report,
-            notes=(
-                *report.notes,
-                f"{len(issues.issues):,} input problem(s) while reading: {shown}",
-            ),
-        )
+    _finish(_with_input_problems(report, opened.issues), output, opened.progress.messages)
+
+
+def _sample_people(exclude: tuple[str, ...], consent: Consent | None) -> set[str]:
+    """The sample's people are fictional: all agreed, except those who opted out."""
+    gone = set(exclude) | set(consent.excluded if consent is not None else ())
+    return {name for name in SAMPLE_PARTICIPANTS if name not in gone}
+
+
+def _with_input_problems(report: DatasetReport, issues: CollectingIssueSink) -> DatasetReport:
+    """*report* with a note on the problems met while reading, if any."""
+    if not issues.issues:
+        return report
+    shown = "; ".join(str(issue) for issue in issues.issues[:_MAX_ISSUES_SHOWN])
+    return attrs.evolve(
+        report,
+        notes=(*report.notes, f"{len(issues.issues):,} input problem(s) while reading: {shown}"),
+    )
+
+
+def _finish(report: DatasetReport, output: Path, messages: int) -> None:
+    """Write and print the report; fail when the dataset would be refused."""
     (output / "report.json").write_text(
         json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
@@ -297,7 +306,7 @@ def build(
     text = report_text(report)
     (output / "report.txt").write_text(text, encoding="utf-8")
     click.echo(text, nl=False)
-    click.echo(f"Read {progress.messages:,} messages; wrote {output}", err=True)
+    click.echo(f"Read {messages:,} messages; wrote {output}", err=True)
     if not report.ok:
         raise click.ClickException(
             f"{len(report.problems)} problem(s) make the dataset unacceptable; "
