@@ -488,6 +488,7 @@ class EntryReader:
                             message.edited = False
                             message.source = ref
                             message.chat = None
+                            message.forwarded_from = None
                             message.__class__ = Message  # type: ignore[assignment]
                             append(message)  # type: ignore[arg-type]
                         room -= 1
@@ -624,6 +625,7 @@ class EntryReader:
         message.edited = edited
         message.source = ref
         message.chat = None
+        message.forwarded_from = None
         message.__class__ = Message  # type: ignore[assignment]
         return message  # type: ignore[return-value]
 
