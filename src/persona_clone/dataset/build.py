@@ -59,7 +59,7 @@ from .pipeline import BuildStats, write_atomically
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
-from .steps import CapRepeats, ExampleStep
+from .steps import CapRepeats
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
@@ -425,19 +425,13 @@ def build_dataset(
             consented, this is checked first, so a misspelt name is reported
             as such), or has not consented.
     """
-    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
     from persona_clone.privacy.redaction import PrivacyReport  # noqa: PLC0415
     from persona_clone.privacy.speakers import require_persona  # noqa: PLC0415
     from persona_clone.privacy.steps import OptOut, Redact  # noqa: PLC0415
 
     alias_map = aliases if aliases is not None else AliasMap()
-    given = consent if consent is not None else Consent()
-    consent = evolve(
-        given,
-        consenting=given.consenting | frozenset(consenting),
-        excluded=given.excluded | frozenset(exclude),
-    )
+    consent = _with_people(consent, consenting=consenting, exclude=exclude)
     renderer_args = persona_renderer_args(persona, aliases=alias_map, names=names)
     try:
         consent.check_persona(renderer_args["persona"], alias_map)
@@ -450,7 +444,7 @@ def build_dataset(
     sessions = Exports(
         streams=[opt_out(Merger()(Sessionizer(gap=gap)(messages))) for messages in exports]
     )
-    steps: list[ExampleStep] = [] if max_repeats is None else [CapRepeats(max_repeats=max_repeats)]
+    redaction = Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)
     builder = make_builder(
         format,
         **renderer_args,
@@ -462,15 +456,25 @@ def build_dataset(
         budget=budget,
         policy=policy,
         max_entries=max_entries,
-        message_steps=(
-            [Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)]
-            if redact
-            else []
-        ),
-        example_steps=steps,
+        message_steps=[redaction] if redact else [],
+        example_steps=[] if max_repeats is None else [CapRepeats(max_repeats=max_repeats)],
         split=SessionSplit(validation_share=validation_share, seed=seed),
         reply_memory=reply_memory,
         seed=seed,
         prices=prices,
     )
     return builder.write(sessions, Path(directory) / "train.jsonl", privacy=privacy)
+
+
+def _with_people(
+    consent: Consent | None, *, consenting: Iterable[str], exclude: Iterable[str]
+) -> Consent:
+    """*consent* (default none given) with *consenting* and *exclude* added."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+
+    given = consent if consent is not None else Consent()
+    return evolve(
+        given,
+        consenting=given.consenting | frozenset(consenting),
+        excluded=given.excluded | frozenset(exclude),
+    )
