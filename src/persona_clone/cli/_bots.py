@@ -6,14 +6,16 @@ import logging
 import os
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from persona_clone.cli._serving import run_until_stopped
 from persona_clone.errors import ConfigError
-from persona_clone.serving.memory import load_memory, save_memory
-from persona_clone.serving.responder import Responder
+
+
+if TYPE_CHECKING:
+    from persona_clone.serving.responder import Responder
 
 
 __all__ = ["bot_options", "bot_token", "not_connected", "serve_until_stopped"]
@@ -23,8 +25,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger(__name__)
 
 
-def bot_options(*, variable: str, api_base: str, api_help: str) -> Callable[[F], F]:
-    """Add the options every bot command takes, with this platform's defaults."""
+def bot_options(*, variable: str, api_help: str) -> Callable[[F], F]:
+    """
+    Add the options every bot command takes, with this platform's defaults.
+
+    ``--api-base`` defaults to ``None``, the platform's own server, so that the
+    CLI starts without importing the bot (*api_help* says what the default is).
+    """
     options = [
         click.option(
             "--mentions-only",
@@ -37,7 +44,7 @@ def bot_options(*, variable: str, api_base: str, api_help: str) -> Callable[[F],
             show_default=True,
             help="Environment variable holding the bot token.",
         ),
-        click.option("--api-base", default=api_base, show_default=True, help=api_help),
+        click.option("--api-base", default=None, help=api_help),
         click.option(
             "--memory",
             type=click.Path(dir_okay=False, path_type=Path),
@@ -84,6 +91,8 @@ def serve_until_stopped(
     Raises:
         click.ClickException: The bot could not start (its settings, its server).
     """
+    from persona_clone.serving.memory import load_memory, save_memory  # noqa: PLC0415
+
     try:
         if memory is not None and memory.exists():
             restored = load_memory(responder, memory)

@@ -9,7 +9,6 @@ import click
 
 from persona_clone.cli._bots import bot_options, bot_token, not_connected, serve_until_stopped
 from persona_clone.cli._serving import build_responder, model_options
-from persona_clone.serving.discord import DEFAULT_API_BASE, DiscordAdapter, run_bot
 
 
 __all__ = ["discord"]
@@ -27,8 +26,8 @@ __all__ = ["discord"]
 @click.option("--dms/--no-dms", default=False, help="Also answer direct messages.")
 @bot_options(
     variable="DISCORD_TOKEN",
-    api_base=DEFAULT_API_BASE,
-    api_help="Discord's REST base, version path included (a self-hosted compatible server).",
+    api_help="Discord's REST base, version path included (a self-hosted compatible "
+    "server); default: Discord's own (https://discord.com/api/v10).",
 )
 def discord(
     *,
@@ -36,7 +35,7 @@ def discord(
     dms: bool,
     mentions_only: bool,
     token_env: str,
-    api_base: str,
+    api_base: str | None,
     memory: Path | None,
     **settings: Any,
 ) -> None:
@@ -50,6 +49,13 @@ def discord(
     token = bot_token(token_env)
     if not channels and not dms:
         raise click.UsageError("give at least one --channel, or --dms")
+    # the adapter and the openai SDK load when the bot runs, not when the CLI starts
+    from persona_clone.serving.discord import (  # noqa: PLC0415
+        DEFAULT_API_BASE,
+        DiscordAdapter,
+        run_bot,
+    )
+
     responder = build_responder(send=not_connected, **settings)
     adapter = DiscordAdapter(
         responder=responder,
@@ -57,4 +63,6 @@ def discord(
         direct_messages=dms,
         mentions_only=mentions_only,
     )
-    serve_until_stopped(responder, memory, lambda: run_bot(adapter, token, api_base=api_base))
+    serve_until_stopped(
+        responder, memory, lambda: run_bot(adapter, token, api_base=api_base or DEFAULT_API_BASE)
+    )

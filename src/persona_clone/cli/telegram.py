@@ -9,7 +9,6 @@ import click
 
 from persona_clone.cli._bots import bot_options, bot_token, not_connected, serve_until_stopped
 from persona_clone.cli._serving import build_responder, model_options
-from persona_clone.serving.telegram import DEFAULT_API_BASE, TelegramAdapter, run_telegram_bot
 
 
 __all__ = ["telegram"]
@@ -27,8 +26,7 @@ __all__ = ["telegram"]
 )
 @bot_options(
     variable="TELEGRAM_BOT_TOKEN",
-    api_base=DEFAULT_API_BASE,
-    api_help="The Bot API server (a self-hosted one).",
+    api_help="The Bot API server (a self-hosted one); default: Telegram's own (https://api.telegram.org).",
 )
 @click.option(
     "--poll-timeout",
@@ -42,7 +40,7 @@ def telegram(
     chats: tuple[int, ...],
     mentions_only: bool,
     token_env: str,
-    api_base: str,
+    api_base: str | None,
     poll_timeout: int,
     memory: Path | None,
     **settings: Any,
@@ -56,6 +54,13 @@ def telegram(
     is told what it is. Ctrl-C (or SIGTERM) stops it cleanly.
     """
     token = bot_token(token_env)
+    # the adapter and the openai SDK load when the bot runs, not when the CLI starts
+    from persona_clone.serving.telegram import (  # noqa: PLC0415
+        DEFAULT_API_BASE,
+        TelegramAdapter,
+        run_telegram_bot,
+    )
+
     responder = build_responder(send=not_connected, **settings)
     adapter = TelegramAdapter(
         responder=responder, chats=frozenset(chats), mentions_only=mentions_only
@@ -63,5 +68,7 @@ def telegram(
     serve_until_stopped(
         responder,
         memory,
-        lambda: run_telegram_bot(adapter, token, api_base=api_base, poll_timeout=poll_timeout),
+        lambda: run_telegram_bot(
+            adapter, token, api_base=api_base or DEFAULT_API_BASE, poll_timeout=poll_timeout
+        ),
     )
