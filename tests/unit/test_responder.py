@@ -460,6 +460,21 @@ class TestLoopGuard:
 
         run(scenario())
 
+    def test_off_sends_and_records(self) -> None:
+        """OFF sends a repeating reply as it is and records what the guard found."""
+
+        async def scenario() -> None:
+            h = Harness(["lol lol lol lol"], guard=LoopGuard(policy=LoopPolicy.OFF))
+            await h.exchange("hi")
+
+            assert [("c", "lol lol lol lol")] == h.outbox.sent
+            assert ["sent anyway (guard off)"] == [
+                i.action for i in h.responder.guard.interventions
+            ]
+            assert 1 == len(h.endpoint.requests)
+
+        run(scenario())
+
 
 class TestConnect:
     def test_local_endpoint_needs_no_key(self) -> None:

@@ -27,6 +27,7 @@ _COMMANDS: Final = {
     "jobs": "jobs:jobs",
     "chat": "chat:chat",
     "discord": "discord:discord",
+    "evaluate": "evaluate:evaluate",
 }
 
 
@@ -64,6 +65,7 @@ def main(verbose: int) -> None:
       persona-clone build chat.zip --persona Ada -o out/   a validated dataset + report
       persona-clone finetune out/train.jsonl --model gpt-4.1-mini-2025-04-14
       persona-clone chat --model ft:... --persona Ada  talk to the clone
+      persona-clone evaluate out/validation.jsonl --model ft:... -o eval   is it any good?
     """
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,9 +22,37 @@ from persona_clone.serving.loop_guard import LoopGuard, LoopPolicy
 from persona_clone.serving.responder import Responder, Send, connect
 
 
-__all__ = ["build_responder", "model_options"]
+__all__ = ["build_responder", "model_options", "run_until_stopped"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
+
+
+def run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
+    """
+    Run a bot's *main* coroutine until it ends or the process is asked to stop.
+
+    Ctrl-C (SIGINT) and SIGTERM cancel *main*, so its clean-up runs (replies
+    being sent finish, connections close), and then return normally.
+    """
+
+    async def guarded() -> None:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        if task is not None:
+            for stop in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+                    loop.add_signal_handler(stop, task.cancel)
+        try:
+            await main
+        except asyncio.CancelledError:
+            logger.warning("stopped")
+
+    try:
+        asyncio.run(guarded())
+    except KeyboardInterrupt:  # where signal handlers cannot be set
+        logger.warning("stopped")
 
 
 def model_options(command: F) -> F:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from pathlib import Path
@@ -10,9 +9,15 @@ from typing import Any
 
 import click
 
-from persona_clone.cli._serving import build_responder, model_options
+from persona_clone.cli._serving import build_responder, model_options, run_until_stopped
 from persona_clone.errors import ConfigError
-from persona_clone.serving.discord import DiscordAdapter, load_memory, run_bot, save_memory
+from persona_clone.serving.discord import (
+    DEFAULT_API_BASE,
+    DiscordAdapter,
+    load_memory,
+    run_bot,
+    save_memory,
+)
 
 
 __all__ = ["discord"]
@@ -47,16 +52,24 @@ async def _unset(_chat: str, _text: str) -> None:  # pragma: no cover - replaced
     help="Environment variable holding the bot token.",
 )
 @click.option(
+    "--api-base",
+    default=DEFAULT_API_BASE,
+    show_default=True,
+    help="Discord's REST base, version path included (a self-hosted compatible server).",
+)
+@click.option(
     "--memory",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="JSON file keeping the conversations across restarts.",
 )
 def discord(
+    *,
     channels: tuple[int, ...],
-    dms: bool,  # noqa: FBT001  (click passes flags positionally by name)
-    mentions_only: bool,  # noqa: FBT001
+    dms: bool,
+    mentions_only: bool,
     token_env: str,
+    api_base: str,
     memory: Path | None,
     **settings: Any,
 ) -> None:
@@ -64,7 +77,8 @@ def discord(
     Run the clone as a Discord bot in the given channels.
 
     The bot needs the Message Content intent. Its own messages and other bots'
-    are ignored; mentions of the bot read as @PERSONA.
+    are ignored; mentions of the bot read as @PERSONA. It shows the typing
+    indicator while the model writes. Ctrl-C (or SIGTERM) stops it cleanly.
     """
     token = os.environ.get(token_env)
     if not token:
@@ -82,11 +96,9 @@ def discord(
         if memory is not None and memory.exists():
             restored = load_memory(responder, memory)
             logger.warning("restored %d conversations from %s", restored, memory)
-        asyncio.run(run_bot(adapter, token))
+        run_until_stopped(run_bot(adapter, token, api_base=api_base))
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        pass
     finally:
         if memory is not None:
             save_memory(responder, memory)

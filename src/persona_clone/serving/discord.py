@@ -10,27 +10,30 @@ and without ``discord.py``. `run_bot` wires it to a real ``discord.Client``
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import pendulum
 from attrs import define, evolve, field
 
-from ..errors import ConfigError
+from ..errors import ConfigError, excerpt
 from ..message import Attachment, Message, MessageKind, Participant
 from .buffer import ConversationBuffer
 from .responder import Responder
 
 
 __all__ = [
+    "DEFAULT_API_BASE",
     "DiscordAdapter",
     "DiscordMessage",
+    "gateway_url",
     "load_memory",
     "run_bot",
     "save_memory",
@@ -272,44 +275,125 @@ def load_memory(responder: Responder, path: Path) -> int:
     return len(memory)
 
 
-async def run_bot(adapter: DiscordAdapter, token: str) -> None:  # pragma: no cover - needs Discord
-    """
-    Run the adapter as a Discord bot until it is stopped.
+DEFAULT_API_BASE: Final = "https://discord.com/api/v10"
+"""Discord's REST base, version path included."""
 
-    Needs ``discord.py`` (``pip install 'persona-clone[discord]'``) and the
-    *Message Content* intent enabled for the bot.
+
+async def gateway_url(api_base: str, *, timeout: float = 10.0) -> str:
+    """
+    Ask the REST API at *api_base* where its gateway is (``GET {api_base}/gateway``).
 
     Raises:
-        ConfigError: ``discord.py`` is not installed.
+        ConfigError: Nothing answers at *api_base*, or not with a gateway URL.
+    """
+    aiohttp: Any = importlib.import_module("aiohttp")
+    url = f"{api_base.rstrip('/')}/gateway"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+            session.get(url) as response,
+        ):
+            response.raise_for_status()
+            body = await response.json()
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        msg = f"{url}: expected a Discord API answering with its gateway URL, found {error!r}"
+        raise ConfigError(msg) from error
+    found = body.get("url") if isinstance(body, dict) else None
+    if not isinstance(found, str) or not found.startswith(("ws://", "wss://")):
+        msg = f"{url}: expected {{'url': 'wss://...'}}, found {excerpt(json.dumps(body))}"
+        raise ConfigError(msg)
+    return found
+
+
+@contextlib.contextmanager
+def _endpoints(discord: Any, api_base: str, gateway: str) -> Iterator[None]:
+    # discord.py reads its REST base and its first gateway URL from two class
+    # attributes and offers no setting for either; both are restored on exit.
+    route, websocket = discord.http.Route, discord.gateway.DiscordWebSocket
+    saved = route.BASE, websocket.DEFAULT_GATEWAY
+    route.BASE = api_base.rstrip("/")
+    websocket.DEFAULT_GATEWAY = importlib.import_module("yarl").URL(gateway)
+    try:
+        yield
+    finally:
+        route.BASE, websocket.DEFAULT_GATEWAY = saved
+
+
+async def run_bot(
+    adapter: DiscordAdapter,
+    token: str,
+    *,
+    api_base: str = DEFAULT_API_BASE,
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """
+    Run the adapter as a Discord bot until it is stopped (cancelled or closed).
+
+    Needs ``discord.py`` (``pip install 'persona-clone[discord]'``) and the
+    *Message Content* intent enabled for the bot. It shows the typing indicator
+    in a channel while the model writes a reply there, and sends replies without
+    pinging anyone.
+
+    Args:
+        adapter: Turns events into buffer entries for its responder.
+        token: The bot token.
+        api_base: Discord's REST base, version path included; another base (a
+            self-hosted Discord-compatible server, a test's fake) is asked for
+            its gateway URL, and the bot connects there.
+        ready: Called once the bot is logged in and has its channels.
+
+    Raises:
+        ConfigError: ``discord.py`` is not installed, or *api_base* does not answer.
     """
     try:
         discord: Any = importlib.import_module("discord")
     except ImportError as error:
         msg = "the Discord bot needs discord.py: pip install 'persona-clone[discord]'"
         raise ConfigError(msg) from error
+    endpoints: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if api_base.rstrip("/") != DEFAULT_API_BASE:
+        endpoints = _endpoints(discord, api_base, await gateway_url(api_base))
     intents = discord.Intents.default()
     intents.message_content = True
     client = discord.Client(intents=intents)
     responder = adapter.responder
 
+    async def channel_of(chat: str) -> Any:
+        return client.get_channel(int(chat)) or await client.fetch_channel(int(chat))
+
     async def send(chat: str, text: str) -> None:
-        channel = client.get_channel(int(chat)) or await client.fetch_channel(int(chat))
+        channel = await channel_of(chat)
         await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
 
+    @contextlib.asynccontextmanager
+    async def typing(chat: str) -> AsyncIterator[None]:
+        channel = await channel_of(chat)
+        async with channel.typing():
+            yield
+
     responder.send = send
+    responder.typing = typing
+
+    async def setup_hook() -> None:
+        # after login, before the gateway: the bot knows itself before any message
+        adapter.bot_id = client.user.id
 
     async def on_ready() -> None:
         adapter.bot_id = client.user.id
         logger.info("logged in to Discord as user %s", client.user.id)
+        if ready is not None:
+            ready()
 
     async def on_message(event: Any) -> None:
         direct = isinstance(event.channel, discord.DMChannel)
         await adapter.on_message(event, direct=direct)
 
+    client.setup_hook = setup_hook
     client.event(on_ready)
     client.event(on_message)
-    try:
-        async with client:
-            await client.start(token)
-    finally:
-        await responder.aclose()
+    with endpoints:
+        try:
+            async with client:
+                await client.start(token)
+        finally:
+            await responder.aclose()

@@ -41,6 +41,11 @@ class LoopPolicy(enum.Enum):
     """Remove the repeated replies from the conversation, then ask once more."""
     SILENT = "silent"
     """Send nothing this time."""
+    OFF = "off"
+    """
+    Send the reply anyway and only record what was found (``persona-clone evaluate``
+    measures the raw model this way).
+    """
 
 
 class RepetitionKind(enum.Enum):
@@ -210,7 +215,8 @@ class LoopGuard:
     def record(self, intervention: Intervention) -> None:
         """Keep, log and announce *intervention*."""
         self.interventions.append(intervention)
-        logger.warning(
+        logger.log(
+            logging.INFO if intervention.policy is LoopPolicy.OFF else logging.WARNING,
             "loop guard in chat %r (%s): %s; %s (attempt %d)",
             intervention.chat,
             intervention.policy.value,

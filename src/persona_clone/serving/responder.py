@@ -17,6 +17,7 @@ import itertools
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, cast
 
 import openai
@@ -37,12 +38,15 @@ from .loop_guard import Intervention, LoopGuard, LoopPolicy, Repetition
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["Backoff", "Responder", "Send", "connect"]
+__all__ = ["Backoff", "Responder", "Send", "Typing", "connect"]
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[str, str], Awaitable[None]]
 """``await send(chat, text)``: posts *text* as one message in *chat*."""
+
+Typing = Callable[[str], AbstractAsyncContextManager[None]]
+"""``async with typing(chat):`` shows that the persona is writing in *chat*."""
 
 AsyncSleep = Callable[[float], Awaitable[None]]
 
@@ -182,6 +186,8 @@ class Responder:
         max_reply_tokens: Longest reply, in tokens.
         temperature: Sampling temperature (default: the endpoint's).
         backoff: Retries after endpoint failures.
+        typing: ``async with typing(chat):`` around writing a reply, to show a
+            typing indicator in chats that have one (``None``: nothing shown).
 
     .. versionadded:: 0.1.0
     """
@@ -206,6 +212,7 @@ class Responder:
     max_reply_tokens: int = 256
     temperature: float | None = None
     backoff: Backoff = field(factory=Backoff)
+    typing: Typing | None = None
     _buffers: dict[str, ConversationBuffer] = field(factory=dict, init=False)
     _waiters: dict[str, asyncio.Task[None]] = field(factory=dict, init=False)
     _replying: set[asyncio.Task[None]] = field(factory=set, init=False)
@@ -337,7 +344,11 @@ class Responder:
                 return
             self._answered.add(chat)
             try:
-                text = await self._compose(chat, buffer)
+                showing: AbstractAsyncContextManager[None] = (
+                    nullcontext() if self.typing is None else self.typing(chat)
+                )
+                async with showing:
+                    text = await self._compose(chat, buffer)
                 if text is not None:
                     await self._deliver(chat, buffer, text)
             except asyncio.CancelledError:
@@ -360,6 +371,9 @@ class Responder:
                 return None
             repetition = guard.check(text, history)
             if repetition is None:
+                return text
+            if guard.policy is LoopPolicy.OFF:
+                self._intervene(chat, repetition, "sent anyway (guard off)", attempt)
                 return text
             if guard.policy is LoopPolicy.REGENERATE and attempt < guard.max_attempts:
                 self._intervene(chat, repetition, "regenerating with higher penalties", attempt)
