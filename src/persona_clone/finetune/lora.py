@@ -46,14 +46,11 @@ from persona_clone.finetune.lora_data import (
 )
 from persona_clone.finetune.lora_merge import MERGED, merge_adapter
 from persona_clone.finetune.lora_settings import LoraSettings, Precision
-from persona_clone.finetune.lora_summary import TrainingSummary, peak_memory
+from persona_clone.finetune.lora_summary import METADATA_FILE, TrainingSummary, peak_memory
 
 
 __all__ = ["METADATA_FILE", "LoraFineTuner", "LoraSettings", "Precision"]
 
-
-METADATA_FILE: Final = "persona-clone-lora.json"
-"""The file beside the adapter that records the base model and the training settings."""
 
 _METADATA_FORMAT: Final = 1
 

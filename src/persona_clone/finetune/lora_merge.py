@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from persona_clone.errors import ConfigError
 from persona_clone.finetune import lora_training as training
+from persona_clone.finetune.lora_summary import METADATA_FILE, SUMMARY_FILE
 
 
 __all__ = ["MERGED", "end_of_turn_ids", "merge_adapter"]
@@ -58,6 +59,9 @@ def merge_adapter(adapter: Path, output: Path, *, trust_remote_code: bool = Fals
     merged.save_pretrained(str(partial), safe_serialization=True)
     tokenizer.save_pretrained(str(partial))
     training.save_chat_template(tokenizer, partial)
+    for name in (METADATA_FILE, SUMMARY_FILE):  # how it was trained, and how to render for it
+        if (adapter / name).is_file():
+            shutil.copyfile(adapter / name, partial / name)
     partial.rename(output)
     return output
 

@@ -16,10 +16,13 @@ from attrs import field, frozen
 from persona_clone._serialization import converter
 
 
-__all__ = ["SUMMARY_FILE", "LossPoint", "TrainingSummary", "peak_memory"]
+__all__ = ["METADATA_FILE", "SUMMARY_FILE", "LossPoint", "TrainingSummary", "peak_memory"]
 
 SUMMARY_FILE: Final = "training.json"
 """The summary's file name, in the adapter's folder."""
+
+METADATA_FILE: Final = "persona-clone-lora.json"
+"""The file beside the adapter that records the base model and the training settings."""
 
 
 def _points(values: Any) -> tuple[LossPoint, ...]:
