@@ -16,12 +16,17 @@ nox.options.sessions = ["lint", "mypy", "tests", "docs"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)
 OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
+TESTED_EXTRAS = (".[testing,discord,telegram,review]",)
+"""
+The package with the extras the suite tests (the bots run end to end against fakes,
+the review screen in tmux).
+"""
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the installed (non-editable) package, under coverage."""
-    session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
+    session.install(*TESTED_EXTRAS, *nox.project.dependency_groups(PYPROJECT, "tests"))
     session.run(
         "coverage",
         "run",
@@ -43,14 +48,14 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=[OLDEST, NEWEST])
 def mypy(session: nox.Session) -> None:
     """Type-check src, tests and this file with mypy --strict."""
-    session.install("-e", ".[testing]", *nox.project.dependency_groups(PYPROJECT, "typing"))
+    session.install("-e", *TESTED_EXTRAS, *nox.project.dependency_groups(PYPROJECT, "typing"))
     session.run("mypy")
 
 
 @nox.session(python=NEWEST)
 def docs(session: nox.Session) -> None:
     """Run every example in the Markdown docs, the README and the docstrings as a doctest."""
-    session.install(".[testing]", *nox.project.dependency_groups(PYPROJECT, "tests"))
+    session.install(*TESTED_EXTRAS, *nox.project.dependency_groups(PYPROJECT, "tests"))
     session.run(
         "pytest",
         "--doctest-glob=*.md",

@@ -24,11 +24,19 @@ from typing import Any, ClassVar, cast
 import pendulum
 from attrs import define, evolve, field, frozen
 
-from persona_clone import Message, MessageKind, Participant, read_jsonl, write_jsonl
+from persona_clone import (
+    Merger,
+    Message,
+    MessageKind,
+    Participant,
+    Sessionizer,
+    read_jsonl,
+    write_jsonl,
+)
 from persona_clone.errors import ConfigError
 from persona_clone.message import SourceRef
 from persona_clone.parsers import ParseContext, Sample, Source
-from persona_clone.session import Session
+from persona_clone.session import Session, Turn
 from persona_clone.testing import make_participant
 
 
@@ -105,6 +113,11 @@ def conversation(
             )
         )
     return lines
+
+
+def sessions_of(messages: Iterable[Message]) -> list[tuple[Turn, ...]]:
+    """Return the sessions of turns of *messages* (default sessionizer and merger)."""
+    return list(Merger()(Sessionizer()(messages)))
 
 
 def write_export(path: Path, messages: Iterable[Message]) -> Path:

@@ -18,7 +18,7 @@ from attrs import define, field
 from persona_clone.serving.responder import connect
 
 
-__all__ = ["ScriptedEndpoint", "Timeout", "Unreachable"]
+__all__ = ["OutOfQuota", "Refused", "ScriptedEndpoint", "Timeout", "Unreachable"]
 
 
 class Timeout:
@@ -29,7 +29,15 @@ class Unreachable:
     """A script step: the endpoint refuses the connection."""
 
 
-Step = str | int | tuple[int, Mapping[str, str]] | Timeout | Unreachable
+class Refused:
+    """A script step: the operating system refuses the connection (nothing listens)."""
+
+
+class OutOfQuota:
+    """A script step: a 429 whose code says the account's quota is used up."""
+
+
+Step = str | int | tuple[int, Mapping[str, str]] | Timeout | Unreachable | Refused | OutOfQuota
 """A reply text, an HTTP error status (with headers), or a network failure."""
 
 
@@ -55,6 +63,12 @@ class ScriptedEndpoint:
             raise httpx2.ReadTimeout("scripted timeout", request=request)
         if isinstance(step, Unreachable):
             raise httpx2.ConnectError("scripted refusal", request=request)
+        if isinstance(step, Refused):
+            refused = ConnectionRefusedError(111, "Connection refused")
+            raise httpx2.ConnectError(str(refused), request=request) from refused
+        if isinstance(step, OutOfQuota):
+            error = {"message": "quota", "type": "insufficient_quota", "code": "insufficient_quota"}
+            return httpx2.Response(429, json={"error": error})
         if isinstance(step, int | tuple):
             status, headers = (step, {}) if isinstance(step, int) else step
             return httpx2.Response(

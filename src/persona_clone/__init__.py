@@ -50,6 +50,7 @@ from .errors import (
     FineTuneError,
     NaiveTimestampError,
     OutOfOrderError,
+    OutputError,
     ParseError,
     PersonaCloneError,
     PluginError,
@@ -88,6 +89,7 @@ from .privacy.redaction import (
     Redactor,
     redact_messages,
 )
+from .privacy.steps import OptOut, Redact
 from .serving.buffer import ConversationBuffer
 from .serving.loop_guard import LoopGuard, LoopPolicy
 from .session import Session, Turn
@@ -170,8 +172,10 @@ __all__ = [
     "NaiveTimestampError",
     "NameBook",
     "OpenAIFineTuner",
+    "OptOut",
     "OptOutPolicy",
     "OutOfOrderError",
+    "OutputError",
     "ParseContext",
     "ParseError",
     "ParseIssue",
@@ -186,6 +190,7 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "Record",
+    "Redact",
     "RedactionKind",
     "Redactor",
     "RepeatCap",

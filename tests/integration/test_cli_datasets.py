@@ -396,3 +396,40 @@ class TestValidate:
         assert f"{path}:1: missing_messages_list" in result.output
         assert f"{path}:2: expected one JSON object per line" in result.output
         assert f"{path}: expected at least 10 examples, found 2" in result.output
+
+
+@pytest.mark.skipif(not _has_whatsapp(), reason="no 'whatsapp' parser is registered on this branch")
+class TestBuildIsTheDocumentedComposition:
+    def test_cli_writes_what_the_composition_writes(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The sample built by the CLI and by the composition in the docs agree byte for byte."""
+        import persona_clone as pc  # noqa: PLC0415  (as the docs write it)
+        from persona_clone.dataset import report_json, report_text  # noqa: PLC0415
+
+        (tmp_path / "cli").mkdir()
+        (tmp_path / "api").mkdir()
+        monkeypatch.chdir(tmp_path / "cli")
+        result = invoke("build", "--sample", "--persona", "Deniz", "-o", "out", registry=None)
+        monkeypatch.chdir(tmp_path / "api")
+        with sample_path() as path:
+            messages = pc.parse(path, tz="Europe/Istanbul")
+            sessions = pc.Merger()(pc.Sessionizer()(messages))
+            privacy = pc.PrivacyReport()
+            consent = pc.Consent(consenting=frozenset({"Deniz"}))
+            private = pc.OptOut(consent=consent, report=privacy)(sessions)
+            builder = pc.ChatDatasetBuilder.for_persona(
+                "Deniz", message_steps=[pc.Redact.for_consent(consent, report=privacy)]
+            )
+            report = builder.write(private, "out/train.jsonl", privacy=privacy)
+        Path("out/report.json").write_text(
+            json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        Path("out/report.txt").write_text(report_text(report), encoding="utf-8")
+        written = sorted(p.name for p in (tmp_path / "cli" / "out").iterdir())
+
+        assert 0 == result.exit_code, result.output
+        assert ["names.json", "report.json", "report.txt", "train.jsonl"] == written
+        for name in written:
+            cli = (tmp_path / "cli" / "out" / name).read_bytes()
+            assert cli == (tmp_path / "api" / "out" / name).read_bytes(), name

@@ -11,7 +11,7 @@ import pytest
 from attrs import define, field
 from click.testing import CliRunner, Result
 
-from helpers_finetune import estimate, validate, write_dataset
+from helpers_finetune import FakeValidation, estimate, validate, write_dataset
 from persona_clone.cli import main
 from persona_clone.cli.finetune import StatusLine
 from persona_clone.finetune import JobStatus, Progress, lora
@@ -19,6 +19,7 @@ from persona_clone.finetune.base import ProgressCallback, TuningPlan, TuningResu
 from persona_clone.finetune.lora import LoraSettings
 from persona_clone.finetune.state import StateFile
 from persona_clone.testing import FakeOpenAI, Fault
+from persona_clone.testing.fake_openai import refused_base_url
 
 
 @pytest.fixture(name="fake")
@@ -163,6 +164,110 @@ class TestFinetune:
 
         assert 1 == result.exit_code
         assert "OPENAI_API_KEY" in result.stderr
+
+    def test_the_docs_example_plan_line_is_true(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """docs/finetuning.md's plan line is what the command prints for such a dataset."""
+        docs = Path(__file__).parents[2] / "docs" / "finetuning.md"
+        shown = next(
+            line
+            for line in docs.read_text(encoding="utf-8").splitlines()
+            if line.startswith("out/train.jsonl: ")
+        )
+        (workdir / "out").mkdir()
+        write_dataset(workdir / "out" / "train.jsonl", 12)
+
+        def checked(path: Path, **_: Any) -> FakeValidation:
+            return FakeValidation(examples=812, billed_tokens=95_310, exact_tokens=True)
+
+        result = CliRunner().invoke(
+            main,
+            [
+                "finetune",
+                "out/train.jsonl",
+                "--model",
+                "gpt-4.1-mini-2025-04-14",
+                "--suffix",
+                "ada",
+                "--max-cost",
+                "5",
+                "--dry-run",
+            ],
+            env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": fake.base_url},
+            obj={"finetune": {"validate": checked}},
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert shown in result.stderr.splitlines()
+
+    def test_dry_run_needs_no_key(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """--dry-run validates and estimates without OPENAI_API_KEY."""
+        result = CliRunner().invoke(
+            main,
+            [*FINETUNE, "--dry-run"],
+            env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": fake.base_url},
+            obj={"finetune": {"validate": validate, "estimate": estimate}},
+        )
+
+        assert 0 == result.exit_code, result.output
+        assert "12 examples" in result.stderr
+        assert [] == fake.requests
+
+    @pytest.mark.parametrize(
+        ("key", "said"),
+        [
+            ("sk-proj-abc123\r", "a carriage return (\\r) at its end"),
+            ("sk-proj-abc\u2013123", "U+2013 (en dash) at position 12 of 15"),
+            ("sk-proj abc123", "U+0020 (space) at position 8 of 14"),
+        ],
+    )
+    def test_malformed_key_is_named_not_shown(
+        self, fake: FakeOpenAI, workdir: Path, key: str, said: str
+    ) -> None:
+        """A key with a stray character is refused up front, saying what is wrong."""
+        result = CliRunner().invoke(
+            main, list(FINETUNE), env={"OPENAI_API_KEY": key, "OPENAI_BASE_URL": fake.base_url}
+        )
+
+        assert 1 == result.exit_code
+        assert said in result.stderr
+        assert "abc" not in result.output
+        assert [] == fake.requests
+
+    def test_refused_connection_fails_at_once_naming_the_url(self, workdir: Path) -> None:
+        """Nothing listening at the base URL: an error naming it, no patient retries."""
+        url = refused_base_url()
+        sleeps: list[float] = []
+        obj = {"finetune": {"validate": validate, "estimate": estimate, "sleep": sleeps.append}}
+
+        result = CliRunner().invoke(
+            main, list(FINETUNE), env={"OPENAI_API_KEY": "test", "OPENAI_BASE_URL": url}, obj=obj
+        )
+
+        assert 1 == result.exit_code
+        assert f"could not reach {url}/files: the connection was refused" in result.stderr
+        assert [] == sleeps
+
+    def test_crash_during_job_creation_then_resume(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """A crash after the job was created but before it was recorded: the rerun resumes it."""
+        fake.inject(Fault.dropped(after=True), method="POST", path="/v1/fine_tuning/jobs")
+
+        def crash(seconds: float) -> None:
+            if fake.requests_to("POST", "/v1/fine_tuning/jobs"):
+                raise KeyboardInterrupt
+
+        crashed = _invoke(
+            fake,
+            *FINETUNE,
+            obj={"finetune": {"validate": validate, "estimate": estimate, "sleep": crash}},
+        )
+        state = StateFile(path=workdir / ".persona-clone" / "finetune-state.json").load()
+        rerun = _invoke(fake, *FINETUNE)
+
+        assert (130, None) == (crashed.exit_code, state.job_id)
+        assert 0 == rerun.exit_code, rerun.output
+        assert f"resuming job {fake.jobs()[0]['id']}" in rerun.stderr
+        assert "started job" not in rerun.stderr
+        assert (1, 1) == (len(fake.uploads()), len(fake.jobs()))
 
     def test_survives_faults(self, fake: FakeOpenAI, workdir: Path) -> None:
         """Rate limits and dropped answers do not duplicate uploads or jobs."""

@@ -12,39 +12,59 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 
 pytest.importorskip("discord", reason="the Discord bot needs the discord extra (discord.py)")
 
+from persona_clone.cli import main
 from persona_clone.clock import system_sleep
 from persona_clone.testing.fake_discord import FakeDiscord, FakeDiscordUser
 from persona_clone.testing.fake_openai import FakeOpenAI
 
 
 MODEL = "ft:gpt-4.1-mini-2025-04-14:persona-clone::deniz"
-CHANNEL = 10
-OTHER_CHANNEL = 11
+# one channel per test, so the tests can share one bot process; 19 is not the bot's
+BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS = 13, 14, 15, 16, 17, 18
+UNLISTED = 19
+LISTED = (BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS)
 ADA = FakeDiscordUser(id=101, name="Ada")
 BOB = FakeDiscordUser(id=102, name="Bob")
 OTHER_BOT = FakeDiscordUser(id=103, name="Dyno", bot=True)
 QUIET = 0.5
+REPLIES = {
+    "Deniz sen?": "haha evet\nbence de",
+    "selam": "selam!",
+    "ilk mesaj": "ilk cevap",
+    "koptun mu?": "buradayım",
+    "hızlı hızlı": "yavaş\nyavaş",
+    "hatırla beni": "hatırlarım",
+    "sen ne dersin?": "efendim?",
+    "doğru mu?": "evet",
+}
+
+
+def reply_to(body: Mapping[str, Any]) -> str:
+    """The scripted reply to the last thing said (the model's answer in these tests)."""
+    last = str(body["messages"][-1]["content"])
+    return next((reply for cue, reply in REPLIES.items() if last.endswith(cue)), "tamam")
 
 
 class Bot:
     """The CLI's Discord bot in a subprocess, with both fakes it talks to."""
 
-    def __init__(self, tmp_path: Path, *extra: str, replies: list[str]) -> None:
-        self.openai = FakeOpenAI(replies=replies)
+    def __init__(self, folder: Path, *extra: str) -> None:
+        self.openai = FakeOpenAI(replies=reply_to)
         self.discord = FakeDiscord(
-            bot=FakeDiscordUser(id=900, name="Deniz", bot=True), channels=(CHANNEL, OTHER_CHANNEL)
+            bot=FakeDiscordUser(id=900, name="Deniz", bot=True), channels=(*LISTED, UNLISTED)
         )
-        self.memory = tmp_path / "memory.json"
-        self.stderr_path = tmp_path / "stderr.txt"
+        self.memory = folder / "memory.json"
+        self.stderr_path = folder / "stderr.txt"
         self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -57,6 +77,7 @@ class Bot:
             "OPENAI_API_KEY": "test",
             "PYTHONUNBUFFERED": "1",
         }
+        channels = [option for channel in LISTED for option in ("--channel", str(channel))]
         command = [
             sys.executable,
             "-m",
@@ -66,8 +87,7 @@ class Bot:
             MODEL,
             "--persona",
             "Deniz",
-            "--channel",
-            str(CHANNEL),
+            *channels,
             "--api-base",
             self.discord.api_base,
             "--base-url",
@@ -95,15 +115,23 @@ class Bot:
     def stderr(self) -> str:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
-    def model_requests(self) -> list[dict[str, Any]]:
-        return [
+    def model_requests(self, *, about: str) -> list[dict[str, Any]]:
+        """The model requests whose conversation contains *about*."""
+        found = [
             json.loads(request.body)
             for request in self.openai.requests
             if request.path.endswith("/chat/completions")
         ]
+        return [body for body in found if any(about in m["content"] for m in body["messages"])]
 
-    def sent(self) -> list[str]:
-        return [message.content for message in self.discord.sent]
+    def said(self, channel: int) -> list[str]:
+        return [message.content for message in self.discord.sent if message.channel_id == channel]
+
+    def wait_said(self, channel: int, count: int) -> list[str]:
+        """Wait until the bot said *count* messages in *channel*, then a little more."""
+        assert self.discord.wait_for(lambda _: len(self.said(channel)) >= count), self.stderr()
+        settle()
+        return self.said(channel)
 
     def stop(self, signum: int = signal.SIGINT) -> int:
         assert self.process is not None
@@ -111,9 +139,9 @@ class Bot:
         return self.process.wait(20)
 
 
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    with Bot(tmp_path, replies=["haha evet\nbence de", "tamam", "geliyorum"]) as running:
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    with Bot(tmp_path_factory.mktemp("discord-bot")) as running:
         yield running
 
 
@@ -126,114 +154,100 @@ def settle(seconds: float = 3 * QUIET) -> None:
 class TestDiscordBot:
     def test_a_burst_gets_one_reply_as_the_persona_with_typing(self, bot: Bot) -> None:
         fake = bot.discord
-        fake.post(ADA, "akşam kahve?")
-        fake.post(BOB, "ben varım")
-        fake.post(ADA, "Deniz sen?")
+        fake.post(ADA, "akşam kahve?", channel_id=BURST)
+        fake.post(BOB, "ben varım", channel_id=BURST)
+        fake.post(ADA, "Deniz sen?", channel_id=BURST)
 
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        settle()
-
-        assert ["haha evet", "bence de"] == bot.sent()
-        assert 1 == len(bot.model_requests())
-        request = bot.model_requests()[0]
+        assert ["haha evet", "bence de"] == bot.wait_said(BURST, 2)
+        [request] = bot.model_requests(about="akşam kahve?")
         spoken = [(m.get("name"), m["content"]) for m in request["messages"] if m["role"] == "user"]
         assert [("Ada", "akşam kahve?"), ("Bob", "ben varım"), ("Ada", "Deniz sen?")] == spoken
-        typing = [at for channel, at in fake.typing if channel == CHANNEL]
+        typing = [at for channel, at in fake.typing if channel == BURST]
         assert typing, "no typing indicator was shown"
-        assert typing[0] < fake.sent[0].at
+        first = next(m for m in fake.sent if m.channel_id == BURST)
+        assert typing[0] < first.at
         assert all(m.allowed_mentions == {"parse": []} for m in fake.sent)
 
     def test_ignores_its_own_messages_other_bots_and_other_channels(self, bot: Bot) -> None:
         fake = bot.discord
-        fake.post(ADA, "selam")
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        fake.post(OTHER_BOT, "!rank Ada")
-        fake.post(BOB, "başka kanal", channel_id=OTHER_CHANNEL)
+        fake.post(ADA, "selam", channel_id=IGNORED)
+        assert ["selam!"] == bot.wait_said(IGNORED, 1)
+        fake.post(OTHER_BOT, "!rank Ada", channel_id=IGNORED)
+        fake.post(BOB, "başka kanal", channel_id=UNLISTED)
         settle()
 
-        assert 1 == len(bot.model_requests())
-        assert 2 == len(fake.sent)
+        assert 1 == len(bot.model_requests(about="selam"))
+        assert [] == bot.model_requests(about="başka kanal")
+        assert ["selam!"] == bot.said(IGNORED)
+        assert [] == bot.said(UNLISTED)
 
     def test_reconnect_resumes_without_lost_or_doubled_replies(self, bot: Bot) -> None:
         fake = bot.discord
-        fake.post(ADA, "ilk mesaj")
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
+        fake.post(ADA, "ilk mesaj", channel_id=RECONNECT)
+        assert ["ilk cevap"] == bot.wait_said(RECONNECT, 1)
+        identified, resumed = fake.connections
 
         fake.drop_connection()
-        fake.post(BOB, "koptun mu?")  # said while the bot is away: replayed on RESUME
-        assert fake.wait_for(lambda f: f.connections[1] >= 1), bot.stderr()
-        assert fake.wait_for(lambda f: len(f.sent) == 3), bot.stderr()
-        settle()
+        fake.post(BOB, "koptun mu?", channel_id=RECONNECT)  # said while away: replayed on RESUME
+        assert fake.wait_for(lambda f: f.connections[1] == resumed + 1), bot.stderr()
 
-        assert ["haha evet", "bence de", "tamam"] == bot.sent()
-        assert (1, 1) == fake.connections
-        last = bot.model_requests()[-1]["messages"]
-        assert "koptun mu?" == last[-1]["content"]
+        assert ["ilk cevap", "buradayım"] == bot.wait_said(RECONNECT, 2)
+        assert (identified, resumed + 1) == fake.connections
+        assert 1 == len(bot.model_requests(about="koptun mu?"))
 
     def test_rate_limited_posts_are_retried_once(self, bot: Bot) -> None:
         fake = bot.discord
+        limited = fake.rate_limited
         fake.rate_limit(1)
-        fake.post(ADA, "hızlı hızlı")
+        fake.post(ADA, "hızlı hızlı", channel_id=RATE_LIMIT)
 
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        settle()
+        assert ["yavaş", "yavaş"] == bot.wait_said(RATE_LIMIT, 2)
+        assert limited + 1 == fake.rate_limited
 
-        assert 1 == fake.rate_limited
-        assert ["haha evet", "bence de"] == bot.sent()
 
-    def test_ctrl_c_stops_cleanly_and_keeps_the_memory(self, bot: Bot) -> None:
-        fake = bot.discord
-        fake.post(ADA, "hatırla beni")
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_keeps_the_memory(tmp_path: Path) -> None:
+    with Bot(tmp_path) as bot:
+        bot.discord.post(ADA, "hatırla beni", channel_id=STOP)
+        assert ["hatırlarım"] == bot.wait_said(STOP, 1)
 
         assert 0 == bot.stop(signal.SIGINT)
 
         assert "Traceback" not in bot.stderr()
         saved = json.loads(bot.memory.read_text(encoding="utf-8"))
-        assert [str(CHANNEL)] == list(saved)
+        assert [str(STOP)] == list(saved)
 
-    def test_sigterm_stops_cleanly(self, bot: Bot) -> None:
+
+@pytest.mark.slow
+def test_mentions_only_answers_mentions_and_replies_then_stops_on_sigterm(tmp_path: Path) -> None:
+    with Bot(tmp_path, "--mentions-only") as bot:
+        fake = bot.discord
+        deniz = fake.bot
+        fake.post(ADA, "bugün hava güzel", channel_id=MENTIONS)
+        settle()
+        assert [] == bot.said(MENTIONS)
+
+        fake.post(BOB, f"<@{deniz.id}> sen ne dersin?", channel_id=MENTIONS, mentions=[deniz])
+        assert ["efendim?"] == bot.wait_said(MENTIONS, 1)
+        [request] = bot.model_requests(about="sen ne dersin?")
+        assert "@Deniz sen ne dersin?" == request["messages"][-1]["content"]
+
+        answered = next(m.id for m in fake.sent if m.channel_id == MENTIONS)
+        fake.post(ADA, "doğru mu?", channel_id=MENTIONS, reply_to=answered)
+        assert ["efendim?", "evet"] == bot.wait_said(MENTIONS, 2)
+
         assert 0 == bot.stop(signal.SIGTERM)
         assert "Traceback" not in bot.stderr()
 
 
-@pytest.mark.slow
-def test_mentions_only_answers_mentions_and_replies_to_the_bot(tmp_path: Path) -> None:
-    with Bot(tmp_path, "--mentions-only", replies=["efendim?", "evet", "hayır"]) as bot:
-        fake = bot.discord
-        deniz = fake.bot
-        fake.post(ADA, "bugün hava güzel")
-        settle()
-        assert [] == bot.sent()
+def test_an_api_base_that_does_not_answer_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "x")
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    arguments = ["discord", "--model", MODEL, "--persona", "Deniz", "--channel", "1"]
+    arguments += ["--api-base", "http://127.0.0.1:9/api/v10"]
 
-        fake.post(BOB, f"<@{deniz.id}> sen ne dersin?", mentions=[deniz])
-        assert fake.wait_for(lambda f: len(f.sent) == 1), bot.stderr()
-        request = bot.model_requests()[-1]["messages"]
-        assert "@Deniz sen ne dersin?" == request[-1]["content"]
+    result = CliRunner().invoke(main, arguments)
 
-        fake.post(ADA, "doğru mu?", reply_to=fake.sent[0].id)
-        assert fake.wait_for(lambda f: len(f.sent) == 2), bot.stderr()
-        assert ["efendim?", "evet"] == bot.sent()
-
-
-def test_an_api_base_that_does_not_answer_is_named(tmp_path: Path) -> None:
-    env = {**os.environ, "DISCORD_TOKEN": "x", "OPENAI_API_KEY": "test"}
-    command = [
-        sys.executable,
-        "-m",
-        "persona_clone",
-        "discord",
-        "--model",
-        MODEL,
-        "--persona",
-        "Deniz",
-        "--channel",
-        "1",
-        "--api-base",
-        "http://127.0.0.1:9/api/v10",
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
-
-    assert 0 != done.returncode
-    assert "http://127.0.0.1:9/api/v10/gateway" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert 0 != result.exit_code
+    assert "http://127.0.0.1:9/api/v10/gateway" in result.output
+    assert not isinstance(result.exception, AssertionError)

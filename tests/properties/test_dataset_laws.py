@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataset_support import NoAliases, PlainNames
-from persona_clone import Merger, Message, Participant, Sessionizer
+from persona_clone import Merger, Message, Participant, Sessionizer, Turn
 from persona_clone.dataset import (
     DatasetFormat,
     DatasetPipeline,
@@ -71,13 +71,13 @@ def run(
     persona: Participant, chat: list[Message], fmt: DatasetFormat, **options: object
 ) -> DatasetPipeline:
     builder = make_builder(fmt, persona=persona, names=PlainNames(), aliases=NoAliases())
-    values: dict[str, object] = {
-        "builder": builder,
-        "counter": EstimatingCounter(),
-        "sessionizer": Sessionizer(gap=pendulum.duration(minutes=5)),
-    }
+    values: dict[str, object] = {"builder": builder, "counter": EstimatingCounter()}
     values.update(options)
     return DatasetPipeline(**values)  # type: ignore[arg-type]
+
+
+def sessions(chat: list[Message]) -> list[tuple[Turn, ...]]:
+    return list(Merger()(Sessionizer(gap=pendulum.duration(minutes=5))(chat)))
 
 
 class TestPipelineLaws:
@@ -85,20 +85,19 @@ class TestPipelineLaws:
     def test_a_session_never_lands_in_both_splits(
         self, drawn: tuple[Participant, list[Message]], share: float, seed: int
     ) -> None:
-        """Every session's examples go to one split only."""
+        """Every example lands in the file its session draws, so no session is in both."""
         persona, chat = drawn
-        pipeline = run(
-            persona,
-            chat,
-            DatasetFormat.CHAT,
-            split=SessionSplit(validation_share=share, seed=seed),
-        )
+        split = SessionSplit(validation_share=share, seed=seed)
+        pipeline = run(persona, chat, DatasetFormat.CHAT, split=split)
+        drawn_validation = [
+            split.is_validation(e.session) for e in pipeline.examples(sessions(chat))
+        ]
 
-        where: dict[str, set[str]] = {}
-        for split, example in pipeline.examples([chat]):
-            where.setdefault(example.session, set()).add(split)
+        with tempfile.TemporaryDirectory() as folder:
+            pipeline.write(sessions(chat), Path(folder) / "train.jsonl")
 
-        assert all(1 == len(splits) for splits in where.values())
+        assert drawn_validation.count(True) == pipeline.stats.examples["validation"]
+        assert drawn_validation.count(False) == pipeline.stats.examples["train"]
 
     @given(cast_and_chat(max_size=60), st.integers(20, 300), st.integers(1, 8))
     def test_the_token_budget_is_never_exceeded(
@@ -109,7 +108,7 @@ class TestPipelineLaws:
         pipeline = run(persona, chat, DatasetFormat.CHAT, budget=budget, max_entries=entries)
         counter = EstimatingCounter()
 
-        for _, example in pipeline.examples([chat]):
+        for example in pipeline.examples(sessions(chat)):
             (line,) = pipeline.builder.lines(example)
             assert chat_tokens(line["messages"], counter) <= budget
             assert len(example.turns) <= entries
@@ -122,7 +121,7 @@ class TestPipelineLaws:
         """Every file a builder writes passes validation."""
         persona, chat = drawn
         with tempfile.TemporaryDirectory() as folder:
-            paths = run(persona, chat, fmt).write([chat], folder)
+            paths = run(persona, chat, fmt).write(sessions(chat), Path(folder) / "train.jsonl")
             result = validate_file(
                 paths["train"],
                 format=fmt,
@@ -141,7 +140,9 @@ class TestPipelineLaws:
         """Breaking one line of a valid chat file gives problems on that line only."""
         persona, chat = drawn
         with tempfile.TemporaryDirectory() as folder:
-            path = run(persona, chat, DatasetFormat.CHAT).write([chat], folder)["train"]
+            path = run(persona, chat, DatasetFormat.CHAT).write(
+                sessions(chat), Path(folder) / "train.jsonl"
+            )["train"]
             lines = path.read_text(encoding="utf-8").splitlines()
             if not lines:
                 return

@@ -11,11 +11,20 @@ import pendulum
 from hypothesis import given
 
 from persona_clone import (
+    ChatDatasetBuilder,
     CollectingIssueSink,
+    Consent,
+    DatasetBuilder,
+    DatasetReport,
+    Example,
+    LegacyDatasetBuilder,
     Merger,
     Message,
+    OptOut,
     ParseContext,
     ParserRegistry,
+    PrivacyReport,
+    Redact,
     Sample,
     Session,
     Sessionizer,
@@ -25,6 +34,7 @@ from persona_clone import (
     read_jsonl,
     write_jsonl,
 )
+from persona_clone.dataset import CapRepeats, Exports
 from persona_clone.testing import FakeClock, make_message
 from persona_clone.testing.strategies import chats, gaps
 
@@ -36,6 +46,24 @@ def pipeline(path: str) -> list[tuple[Turn, ...]]:
     turns = list(Merger(within=pendulum.duration(minutes=2))(sessions))
     _ = [str(issue) for issue in sink.issues]
     return turns
+
+
+def dataset(path: str) -> DatasetReport:
+    sessions = Merger()(Sessionizer()(parse(path, tz="Europe/Istanbul")))
+    privacy = PrivacyReport()
+    consent = Consent(consenting=frozenset({"Deniz"}), excluded=frozenset({"Mert"}))
+    private = OptOut(consent=consent, report=privacy)(sessions)
+    builder: DatasetBuilder = ChatDatasetBuilder.for_persona(
+        "Deniz",
+        system_prompt="Deniz, 27, Istanbul.",
+        message_steps=[Redact.for_consent(consent, report=privacy)],
+        example_steps=[CapRepeats(max_repeats=3)],
+    )
+    first: list[Example] = list(builder(private))
+    legacy = LegacyDatasetBuilder.for_persona("Deniz", named=True)
+    _ = [e.trained_turns for e in first], legacy.renderer.stop
+    both = Exports(streams=[Merger()(Sessionizer()(parse(p))) for p in (path, "b.json")])
+    return builder.write(both, "out/train.jsonl", privacy=privacy)
 
 
 class LineParser:

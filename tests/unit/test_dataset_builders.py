@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from dataset_support import NoAliases, PlainNames, chat
-from persona_clone import Merger, Participant
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from attrs import evolve
+
+from dataset_support import START, NoAliases, PlainNames, chat, conversation, sessions_of
+from persona_clone import Merger, Message, Participant
 from persona_clone.dataset import (
+    CapRepeats,
     ChatDatasetBuilder,
     Example,
+    Exports,
     LegacyDatasetBuilder,
     MessagesDatasetBuilder,
     ShareGPTDatasetBuilder,
@@ -171,3 +182,117 @@ class TestOpenSourceBuilders:
             ("user", False),
             ("assistant", True),
         ] == [(m["role"], m["training"]) for m in line[0]["messages"]]
+
+
+class TestBuildersOnSessions:
+    """Every builder is called on sessions of turns and writes them."""
+
+    @pytest.fixture(
+        name="builder_class",
+        params=[
+            ChatDatasetBuilder,
+            LegacyDatasetBuilder,
+            ShareGPTDatasetBuilder,
+            MessagesDatasetBuilder,
+        ],
+    )
+    def _builder_class(self, request: pytest.FixtureRequest) -> Any:
+        return request.param
+
+    def test_called_on_sessions_it_yields_one_example_per_session(self, builder_class: Any) -> None:
+        """Sessions of turns from the Merger become examples ending with the persona."""
+        builder = builder_class.for_persona("Deniz", counter=EstimatingCounter())
+
+        examples = list(builder(sessions_of(conversation(3))))
+
+        assert 3 == len(examples)
+        assert all("süper" == e.turns[-1].text for e in examples)
+
+    def test_write_writes_jsonl_and_returns_the_report(
+        self, builder_class: Any, tmp_path: Path
+    ) -> None:
+        """write() writes the training file and names.json, checks them and reports."""
+        builder = builder_class.for_persona(
+            "Deniz", counter=EstimatingCounter(), model="davinci-002"
+        )
+
+        report = builder.write(sessions_of(conversation(12)), tmp_path / "train.jsonl")
+
+        lines = (tmp_path / "train.jsonl").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == sum(report.examples.values())
+        assert str(tmp_path / "train.jsonl") == report.files["train"]
+        assert (tmp_path / "names.json").exists()
+        assert {} == report.privacy
+
+    def test_a_failed_write_leaves_no_file(self, tmp_path: Path) -> None:
+        """A step that fails mid-way leaves neither the file nor a temporary one."""
+
+        def broken(messages: Iterable[Message]) -> Iterator[Message]:
+            yield from messages
+            raise OSError("disk full")
+
+        builder = ChatDatasetBuilder.for_persona(
+            "Deniz", counter=EstimatingCounter(), message_steps=[broken]
+        )
+
+        with pytest.raises(OSError, match="disk full"):
+            builder.write(sessions_of(conversation(3)), tmp_path / "train.jsonl")
+
+        assert [] == list(tmp_path.iterdir())
+
+    def test_an_example_step_plugs_in_and_is_reported(self, tmp_path: Path) -> None:
+        """A user's example step drops examples, and its reason lands in the report."""
+
+        def long_replies(examples: Iterable[Example], skipped: Counter[str]) -> Iterator[Example]:
+            for example in examples:
+                if len(example.turns[-1].text) > len("süper"):
+                    yield example
+                else:
+                    skipped["reply too short"] += example.trained_turns
+
+        builder = ChatDatasetBuilder.for_persona(
+            "Deniz",
+            counter=EstimatingCounter(),
+            example_steps=[long_replies, CapRepeats(max_repeats=1)],
+        )
+
+        report = builder.write(sessions_of(conversation(12)), tmp_path / "train.jsonl")
+
+        assert {"train": 0} == report.examples
+        assert {"reply too short": 24} == report.skipped_turns
+        assert {"no trainable persona turn fits": 12} == report.skipped_sessions
+
+    def test_several_exports_combine_in_time_order(self) -> None:
+        """Exports of several exports yield their sessions merged by start time."""
+        early, late = conversation(2), conversation(2, persona="Ayşe", others=("Deniz", "Mert"))
+        late = [
+            evolve(m, id=f"b{m.id}", sent_at=m.sent_at + dt.timedelta(minutes=30)) for m in late
+        ]
+        builder = ChatDatasetBuilder.for_persona("Deniz", counter=EstimatingCounter())
+
+        examples = list(builder(Exports(streams=[sessions_of(late), sessions_of(early)])))
+
+        assert sorted(e.turns[0].start for e in examples) == [e.turns[0].start for e in examples]
+        assert 4 == len(examples)
+
+
+class TestCapRepeats:
+    def test_repeats_over_the_cap_are_context_and_counted(self) -> None:
+        """The third 'haha' is not trained; an example left with nothing to train goes."""
+        messages = [
+            evolve(m, id=f"{n}-{m.id}")
+            for n in range(3)
+            for m in chat(("Ayşe", "naber"), ("Deniz", "haha"), start=START.add(hours=n))
+        ]
+        builder = ChatDatasetBuilder.for_persona("Deniz", counter=EstimatingCounter())
+        skipped: Counter[str] = Counter()
+
+        kept = list(CapRepeats(max_repeats=2)(builder(sessions_of(messages)), skipped))
+
+        assert 2 == len(kept)
+        assert {"near-duplicate over the cap": 1} == dict(skipped)
+
+    def test_max_repeats_must_be_positive(self) -> None:
+        """A cap of zero is refused."""
+        with pytest.raises(ValueError, match="max_repeats >= 1"):
+            CapRepeats(max_repeats=0)

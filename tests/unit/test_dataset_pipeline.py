@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from attrs import evolve
 
-from dataset_support import START, NoAliases, PlainNames, chat, conversation
+from dataset_support import START, NoAliases, PlainNames, chat, conversation, sessions_of
 from persona_clone import AliasMap, Consent, Identity, Participant
 from persona_clone.dataset import (
     BuildStats,
     ChatDatasetBuilder,
     DatasetFormat,
     DatasetPipeline,
+    Exports,
     SessionSplit,
     build_dataset,
     report_json,
@@ -50,7 +51,7 @@ class TestDatasetPipeline:
         messages = [evolve(m, id=str(i)) for i, m in enumerate(messages)]
         run = pipeline()
 
-        examples = list(run.examples([messages]))
+        examples = list(run.examples(sessions_of(messages)))
 
         assert 1 == len(examples)
         assert (2, 1) == (run.stats.sessions, run.stats.sessions_used)
@@ -63,7 +64,7 @@ class TestDatasetPipeline:
         messages = [question[0], evolve(answer[0], id="late", reply_to=question[0].id)]
         run = pipeline()
 
-        ((_, example),) = run.examples([messages])
+        (example,) = run.examples(sessions_of(messages))
 
         assert ["podcast neydi?", "Kulak Misafiri"] == [t.text for t in example.turns]
         assert (True, False) == example.quoted
@@ -87,7 +88,7 @@ class TestDatasetPipeline:
         ]
         run = pipeline(reply_memory=1)
 
-        examples = [e for _, e in run.examples([messages])]
+        examples = list(run.examples(sessions_of(messages)))
 
         assert ["cevap 1", "x", "eski soru", "cevap 2"] == [t.text for t in examples[-1].turns]
 
@@ -100,16 +101,31 @@ class TestDatasetPipeline:
         ]
         run = pipeline()
 
-        starts = [e.turns[0].start for _, e in run.examples([late, early])]
+        exports = Exports(streams=[sessions_of(late), sessions_of(early)])
+
+        starts = [e.turns[0].start for e in run.examples(exports)]
 
         assert sorted(starts) == starts
         assert 4 == run.stats.sessions
+
+    def test_a_reply_is_looked_up_in_its_own_export(self) -> None:
+        """With Exports, a reply never brings in a message of another export."""
+        question = chat(("Mert", "podcast neydi?"), source="a.json")
+        answer = chat(("Deniz", "Kulak Misafiri"), start=START.add(hours=3), source="b.json")
+        late = [evolve(answer[0], id="late", reply_to=question[0].id)]
+        run = pipeline()
+
+        alone = list(run.examples(sessions_of([question[0], *late])))
+        (example,) = run.examples(Exports(streams=[sessions_of(question), sessions_of(late)]))
+
+        assert ["podcast neydi?", "Kulak Misafiri"] == [t.text for t in alone[0].turns]
+        assert ["Kulak Misafiri"] == [t.text for t in example.turns]
 
     def test_write_splits_by_session(self, tmp_path: Path) -> None:
         """Train and validation files never share a session."""
         run = pipeline(split=SessionSplit(validation_share=0.3, seed=5))
 
-        paths = run.write([conversation(30)], tmp_path)
+        paths = run.write(sessions_of(conversation(30)), tmp_path / "train.jsonl")
 
         def sessions(path: Path) -> set[str]:
             return {
@@ -125,7 +141,7 @@ class TestDatasetPipeline:
         messages = chat(("Ayşe", "a"), ("Deniz", "x" * 4_000))
         run = pipeline(budget=200, counter=EstimatingCounter())
 
-        assert [] == list(run.examples([messages]))
+        assert [] == list(run.examples(sessions_of(messages)))
         assert 1 == run.stats.skipped_turns["over the token budget alone"]
         assert run.stats.skipped_turn_locations[0].startswith("chat.txt:2")
 

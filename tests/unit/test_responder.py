@@ -10,7 +10,7 @@ from typing import Any
 import pendulum
 import pytest
 
-from openai_mock import ScriptedEndpoint, Step, Timeout, Unreachable
+from openai_mock import OutOfQuota, Refused, ScriptedEndpoint, Step, Timeout, Unreachable
 from persona_clone import (
     ConfigError,
     ConversationBuffer,
@@ -320,6 +320,29 @@ class TestFailures:
             await h.exchange("hi")
 
             assert ([25.0, 7.0], [("c", "hey")]) == (h.clock.sleeps, h.outbox.sent)
+
+        run(scenario())
+
+    def test_rate_limit_honours_retry_after_ms(self) -> None:
+        """A 429's retry-after-ms sets the wait (the same policy as fine-tuning)."""
+
+        async def scenario() -> None:
+            h = Harness([(429, {"retry-after-ms": "1500"}), "hey"])
+            await h.exchange("hi")
+
+            assert ([25.0, 1.5], [("c", "hey")]) == (h.clock.sleeps, h.outbox.sent)
+
+        run(scenario())
+
+    @pytest.mark.parametrize("failure", [OutOfQuota(), Refused()])
+    def test_hopeless_failures_are_not_retried(self, failure: Step) -> None:
+        """An exhausted quota or a refused connection is not asked again."""
+
+        async def scenario() -> None:
+            h = Harness([failure, "hey"])
+            await h.exchange("hi")
+
+            assert ([], [25.0], 1) == (h.outbox.sent, h.clock.sleeps, len(h.endpoint.requests))
 
         run(scenario())
 

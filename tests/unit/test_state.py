@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
+from typing import Any
 
+import openai
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_clone.errors import ConfigError
-from persona_clone.finetune.state import RunState, StateFile, Upload
+from helpers_finetune import estimate, validate, write_dataset
+from persona_clone import OpenAIFineTuner
+from persona_clone.errors import ConfigError, FineTuneError
+from persona_clone.finetune.state import RunState, StateFile, StateLock, Upload
+from persona_clone.testing import FakeClock, FakeOpenAI
 
 
 _ids = st.text(st.characters(codec="utf-8"), max_size=30)
@@ -87,3 +94,58 @@ class TestRunState:
 
         assert (new,) == state.uploads
         assert new == state.upload_for("a")
+
+
+class TestStateLock:
+    def test_second_holder_is_refused_naming_the_first(self, tmp_path: Path) -> None:
+        """While one holder has the lock, another is refused with its pid, host and time."""
+        clock = FakeClock()
+        first = StateLock(state_path=tmp_path / "state.json", clock=clock)
+        second = StateLock(state_path=tmp_path / "state.json", clock=clock, sleep=clock.sleep)
+        first.acquire()
+        since = clock.now().replace(microsecond=0).isoformat()
+
+        with pytest.raises(FineTuneError, match=r"state\.json: in use by process") as caught:
+            second.acquire(wait=2.0)
+
+        assert "state_locked" == caught.value.code
+        message = str(caught.value)
+        assert f"process {os.getpid()} on {socket.gethostname()} since {since}" in message
+        assert [0.5, 0.5, 0.5, 0.5] == clock.sleeps
+
+    def test_released_lock_can_be_taken(self, tmp_path: Path) -> None:
+        """After release another holder takes the lock at once."""
+        first = StateLock(state_path=tmp_path / "state.json")
+        second = StateLock(state_path=tmp_path / "state.json")
+        first.acquire()
+        first.release()
+
+        second.acquire()
+
+        assert (False, True) == (first.held, second.held)
+        second.release()
+
+    def test_tuner_refuses_while_another_holds_the_state(self, tmp_path: Path) -> None:
+        """OpenAIFineTuner.start() uploads nothing while another process holds the state file."""
+        write_dataset(tmp_path / "train.jsonl")
+        holder = StateLock(state_path=tmp_path / "state.json")
+        holder.acquire()
+        clock = FakeClock()
+        with FakeOpenAI() as fake:
+            options: dict[str, Any] = {"validate": validate, "estimate": estimate}
+            tuner = OpenAIFineTuner(
+                client=openai.OpenAI(api_key="test", base_url=fake.base_url),
+                model="gpt-4o-mini",
+                state_path=tmp_path / "state.json",
+                clock=clock,
+                sleep=clock.sleep,
+                lock_wait=0,
+                **options,
+            )
+            plan = tuner.prepare(tmp_path / "train.jsonl")
+
+            with pytest.raises(FineTuneError, match=f"in use by process {os.getpid()}"):
+                tuner.start(plan)
+
+            assert [] == fake.requests
+        holder.release()

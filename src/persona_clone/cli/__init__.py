@@ -27,7 +27,9 @@ _COMMANDS: Final = {
     "jobs": "jobs:jobs",
     "chat": "chat:chat",
     "discord": "discord:discord",
+    "telegram": "telegram:telegram",
     "evaluate": "evaluate:evaluate",
+    "review": "review:review",
 }
 
 
@@ -56,7 +58,7 @@ class _LazyGroup(click.Group):
 @click.version_option(package_name="persona-clone", prog_name="persona-clone")
 @click.option("-v", "--verbose", count=True, help="Log more (repeat for debug output).")
 def main(verbose: int) -> None:
-    r"""
+    """
     Turn a person's chat history into a model that texts like them.
 
     \b
@@ -66,8 +68,10 @@ def main(verbose: int) -> None:
       persona-clone finetune out/train.jsonl --model gpt-4.1-mini-2025-04-14
       persona-clone chat --model ft:... --persona Ada  talk to the clone
       persona-clone evaluate out/validation.jsonl --model ft:... -o eval   is it any good?
-    """
+    """  # noqa: D301 - click needs the \\b (backspace) marker itself
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
     )
+    # the commands print every input problem themselves; their debug records would repeat them
+    logging.getLogger("persona_clone.parsers.base").setLevel(max(level, logging.INFO))

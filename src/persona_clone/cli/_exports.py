@@ -66,6 +66,8 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
         except PersonaCloneError as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise click.ClickException(first) from error
+        except BrokenPipeError:  # the reader went away (| head): click ends quietly
+            raise
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             raise click.ClickException(f"{where}{error.strerror or error}") from error

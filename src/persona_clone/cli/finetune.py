@@ -290,6 +290,7 @@ def finetune(
     )
     tuner = make_tuner(
         ctx,
+        key_required=not dry_run,
         model=model,
         suffix=suffix,
         seed=seed,
@@ -317,7 +318,8 @@ def finetune(
     try:
         job_id = tuner.start(plan, confirm=True)
         if recorded is None:
-            click.echo(f"started job {job_id} (state in {state_path})", err=True)
+            verb = "resuming" if tuner.resumed else "started"
+            click.echo(f"{verb} job {job_id} (state in {state_path})", err=True)
         result = tuner.follow(job_id, on_progress=status)
     except KeyboardInterrupt:
         status.close()

@@ -1,7 +1,14 @@
 """
-`build_dataset`: the one call from exports to validated dataset files and a report.
+Building a dataset: the report of one write, and `build_dataset`, the whole recipe in one call.
 
-Consent and redaction are on by default. The CLI's ``build`` command calls it.
+`write_dataset` is what `DatasetBuilder.write` does: write the files, check
+them, and report. `build_dataset` composes the public steps the way the CLI's
+``build`` command does::
+
+    sessions = Merger()(Sessionizer(gap=gap)(messages))       # per export
+    sessions = OptOut(consent=consent, aliases=aliases, report=privacy)(sessions)
+    builder = ChatDatasetBuilder.for_persona(persona, message_steps=[Redact(...)], ...)
+    report = builder.write(sessions, directory / "train.jsonl", privacy=privacy)
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from attrs import evolve
 
@@ -27,39 +34,58 @@ from persona_clone.dataset.rendering import (
     ParticipantResolver,
 )
 from persona_clone.dataset.tokens import (
-    DEFAULT_MODEL,
     UNKNOWN_MODEL_LIMIT,
     TokenCounter,
-    counter_for,
     training_limit,
 )
 from persona_clone.errors import ConfigError
 from persona_clone.message import Message, Participant
+from persona_clone.session import Turn
 
-from .base import DatasetBuilder, DatasetFormat
+from .base import (
+    DEFAULT_REPLY_MEMORY,
+    LEGACY_DEFAULT_MODEL,
+    BuildOptions,
+    DatasetBuilder,
+    DatasetFormat,
+    persona_renderer_args,
+)
 from .chat import ChatDatasetBuilder
 from .example import DEFAULT_MAX_ENTRIES, WeightPolicy
+from .exports import Exports
 from .legacy import LegacyDatasetBuilder
 from .messages import MessagesDatasetBuilder
-from .pipeline import DEFAULT_REPLY_MEMORY, DatasetPipeline
+from .pipeline import BuildStats, write_atomically
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
+from .steps import CapRepeats
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
-__all__ = ["LEGACY_DEFAULT_MODEL", "NAMES_FILE", "build_dataset", "make_builder"]
+if TYPE_CHECKING:
+    from persona_clone.privacy.consent import Consent
+    from persona_clone.privacy.identity import AliasMap
+    from persona_clone.privacy.redaction import PrivacyReport, RedactionKind
+
+
+__all__ = [
+    "LEGACY_DEFAULT_MODEL",
+    "NAMES_FILE",
+    "build_dataset",
+    "example_budget",
+    "make_builder",
+    "write_dataset",
+]
 
 logger = logging.getLogger(__name__)
-
-LEGACY_DEFAULT_MODEL: Final = "davinci-002"
-"""The model legacy datasets are planned for when none is named."""
 
 NAMES_FILE: Final = "names.json"
 """The name book written next to the dataset (`persona_clone.NameBook.to_json`), for serving."""
 
 _OPENAI_FORMATS: Final = (DatasetFormat.CHAT, DatasetFormat.LEGACY)
 _SPEAKERS_SHOWN: Final = 8
+_PHONE_DIGITS: Final = 7
 
 
 def make_builder(
@@ -72,6 +98,7 @@ def make_builder(
     named: bool = False,
     end_marker: str = "\n###\n",
     separator: str = "\n",
+    **options: Any,
 ) -> DatasetBuilder:
     """
     Return the builder for *format*, with its renderer.
@@ -85,6 +112,7 @@ def make_builder(
         named: Legacy only: label speakers by name instead of User/Assistant.
         end_marker: Legacy only: what ends every completion.
         separator: Legacy only: what goes between prompt entries.
+        options: `persona_clone.dataset.BuildOptions`.
     """
     if format is DatasetFormat.LEGACY:
         return LegacyDatasetBuilder(
@@ -95,19 +123,38 @@ def make_builder(
                 named=named,
                 end_marker=end_marker,
                 separator=separator,
-            )
+            ),
+            **options,
         )
     renderer = ChatRenderer(
         persona=persona, names=names, aliases=aliases, system_prompt=system_prompt
     )
     if format is DatasetFormat.SHAREGPT:
-        return ShareGPTDatasetBuilder(renderer=renderer)
+        return ShareGPTDatasetBuilder(renderer=renderer, **options)
     if format is DatasetFormat.MESSAGES:
-        return MessagesDatasetBuilder(renderer=renderer)
-    return ChatDatasetBuilder(renderer=renderer)
+        return MessagesDatasetBuilder(renderer=renderer, **options)
+    return ChatDatasetBuilder(renderer=renderer, **options)
 
 
-_PHONE_DIGITS: Final = 7
+def example_budget(model: str, budget: int | None) -> tuple[int, list[str]]:
+    """
+    Return the per-example token budget for *model* (*budget* if given), with notes.
+
+    Example:
+        >>> example_budget("gpt-4o-mini-2024-07-18", None)
+        (65536, [])
+
+    """
+    if budget is not None:
+        return budget, []
+    limit = training_limit(model)
+    if limit is not None:
+        return limit, []
+    note = (
+        f"{model} has no known training limit; "
+        f"examples were kept under {UNKNOWN_MODEL_LIMIT:,} tokens"
+    )
+    return UNKNOWN_MODEL_LIMIT, [note]
 
 
 def _masked(name: str) -> str:
@@ -144,7 +191,158 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
+def write_dataset(
+    builder: BuildOptions,
+    sessions: Iterable[Sequence[Turn]],
+    path: str | os.PathLike[str],
+    *,
+    privacy: PrivacyReport | None = None,
+) -> DatasetReport:
+    """
+    Write, check and report the dataset *builder* makes of *sessions* (`DatasetBuilder.write`).
+
+    Raises:
+        ConfigError: The persona never speaks in *sessions*.
+    """
+    model = builder.target_model
+    counter = builder.token_counter()
+    budget, notes = example_budget(model, builder.budget)
+    if not counter.exact:
+        notes.append("token counts are estimates (install the 'tiktoken' extra for exact counts)")
+    pipeline = builder.pipeline(counter=counter, budget=budget)
+    checker = LineChecker(fmt=builder.format, model=model, counter=counter)
+    paths = pipeline.write(sessions, path, checker=checker)
+    stats = pipeline.stats
+    if stats.persona_turns == 0:
+        _no_persona(builder.persona, stats)
+    problems = _file_checks(paths, stats, builder.format, model)
+    validation_stats = TokenStats()
+    if "validation" in paths:
+        if stats.examples["validation"] == 0:
+            paths.pop("validation").unlink()
+            notes.append("no session was drawn for validation; raise the validation share")
+        else:
+            validation_stats = TokenStats.of(stats.tokens.get("validation", []))
+    problems.extend(
+        f"{paths[role]}: expected at most 512 MB"
+        for role in ("train", "validation")
+        if role in paths and paths[role].stat().st_size > MAX_FILE_BYTES
+    )
+    names = builder.names
+    to_json = getattr(names, "to_json", None)
+    if callable(to_json):
+        paths["names"] = paths["train"].with_name(NAMES_FILE)
+        write_atomically(paths["names"], str(to_json()) + "\n")
+    if isinstance(builder, LegacyDatasetBuilder):
+        notes.append(f"call the model with stop={builder.renderer.stop!r}")
+    return _report(
+        builder,
+        stats,
+        model=model,
+        budget=budget,
+        exact=counter.exact,
+        limit=checker.limit,
+        files={role: str(p) for role, p in paths.items()},
+        problems=problems,
+        validation_tokens=validation_stats,
+        privacy=privacy,
+        notes=notes,
+    )
+
+
+def _no_persona(persona: Participant, stats: BuildStats) -> None:
+    """Raise the error for a persona who never speaks, naming who does (phones masked)."""
+    # the speakers' list lives with the privacy modules, imported when it is needed
+    from persona_clone.privacy.speakers import speakers_text  # noqa: PLC0415
+
+    raise ConfigError(
+        f"expected the persona {_masked(persona.name)!r} to speak in the input, "
+        "found no message by them; "
+        f"speakers: {speakers_text(stats.speakers, limit=_SPEAKERS_SHOWN)}"
+    )
+
+
+def _file_checks(
+    paths: Mapping[str, Path], stats: BuildStats, fmt: DatasetFormat, model: str
+) -> list[str]:
+    """The problems of the lines written, then of the training file as a whole."""
+    problems = list(stats.problems)
+    problems.extend(
+        f"{paths['train']}: {text}"
+        for text in file_problems(examples=stats.examples["train"], fmt=fmt, model=model)
+    )
+    return problems
+
+
+def _report(
+    builder: BuildOptions,
+    stats: BuildStats,
+    *,
+    model: str,
+    budget: int,
+    exact: bool,
+    limit: int,
+    files: dict[str, str],
+    problems: list[str],
+    validation_tokens: TokenStats,
+    privacy: PrivacyReport | None,
+    notes: list[str],
+) -> DatasetReport:
+    """The report of one write."""
+    # the phrase report lives with the repetition checks, imported when a report is made
+    from persona_clone.dataset.repetition import repeated_phrases  # noqa: PLC0415
+
+    fmt = builder.format
+    train_tokens = stats.tokens.get("train", [])
+    cost = None
+    if fmt in _OPENAI_FORMATS:
+        cost = estimate_cost(
+            model=model,
+            billed_tokens_per_epoch=sum(min(limit, t) for t in train_tokens),
+            examples=stats.examples["train"],
+            prices=builder.prices if builder.prices is not None else DEFAULT_PRICES,
+        )
+    phrases = tuple(
+        PhraseCount(phrase=str(p.phrase), count=int(p.count), share=float(p.share))
+        for p in repeated_phrases(stats.persona_sample, others=stats.others_sample, top=10)
+    )
+    names = builder.names
+    mapping = names.mapping() if hasattr(names, "mapping") else {}
+    persona = builder.persona
+    return DatasetReport(
+        format=fmt.value,
+        model=model,
+        persona=(
+            names.openai_name(persona) if fmt is DatasetFormat.CHAT else names.display_name(persona)
+        ),
+        files=files,
+        examples=dict(stats.examples) or {"train": 0},
+        sessions=stats.sessions,
+        sessions_used=stats.sessions_used,
+        skipped_sessions=dict(stats.skipped_sessions),
+        skipped_turns={k: v for k, v in stats.skipped_turns.items() if v},
+        skipped_turn_locations=tuple(stats.skipped_turn_locations),
+        dropped_messages=dict(stats.dropped_messages),
+        messages=stats.messages,
+        persona_messages=stats.persona_messages,
+        persona_turns=stats.persona_turns,
+        turns=stats.turns,
+        trained_turns=stats.trained_turns,
+        quoted_turns=stats.quoted_turns,
+        budget=budget,
+        tokens=TokenStats.of(train_tokens),
+        validation_tokens=validation_tokens,
+        exact_tokens=exact,
+        cost=cost,
+        problems=tuple(problems),
+        privacy={} if privacy is None else _plain(converter.unstructure(privacy)),
+        repeated_phrases=phrases,
+        names={_masked(str(k)): str(v) for k, v in mapping.items()},
+        notes=tuple(notes),
+    )
+
+
+def build_dataset(
     exports: Sequence[Iterable[Message]],
     directory: str | os.PathLike[str],
     *,
@@ -152,12 +350,12 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     format: DatasetFormat = DatasetFormat.CHAT,  # noqa: A002
     model: str | None = None,
     system_prompt: str | None = None,
-    aliases: Any | None = None,
+    aliases: AliasMap | None = None,
     names: NameRenderer | None = None,
-    consent: Any | None = None,
+    consent: Consent | None = None,
     exclude: Iterable[str] = (),
     consenting: Iterable[str] = (),
-    no_redact: Iterable[Any] = (),
+    no_redact: Iterable[RedactionKind | str] = (),
     redact: bool = True,
     gap: dt.timedelta = DEFAULT_GAP,
     policy: WeightPolicy = WeightPolicy.ALL,
@@ -175,8 +373,12 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
     """
     Build a validated dataset that clones *persona* from *exports*, and report on it.
 
-    Privacy is on by default: *persona* must have consented (`persona_clone.Consent`),
-    people in *exclude* never appear (their messages are replaced or their sessions
+    One call for the composition the ``build`` command runs (see the module
+    docstring): each export sessionized and merged, `persona_clone.OptOut`,
+    the builder of *format* with `persona_clone.Redact` and
+    `persona_clone.dataset.CapRepeats` as its steps. Privacy is on by default:
+    *persona* must have consented (`persona_clone.Consent`), people in
+    *exclude* never appear (their messages are replaced or their sessions
     dropped, and their names redacted), and phone numbers, e-mail addresses,
     IBANs, card numbers, URLs and names are redacted except the kinds in
     *no_redact*.
@@ -219,162 +421,60 @@ def build_dataset(  # noqa: C901, PLR0915  (one linear recipe)
             no export can carry reply links (`persona_clone.parsers.carries_replies`).
 
     Raises:
-        ConfigError: the persona has not consented, or never speaks.
+        ConfigError: the persona never speaks (when the persona has not
+            consented, this is checked first, so a misspelt name is reported
+            as such), or has not consented.
     """
-    # privacy lives in its own modules, imported when a dataset is built
-    from persona_clone.dataset.repetition import repeated_phrases  # noqa: PLC0415
-    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
-    from persona_clone.privacy.identity import AliasMap, NameBook  # noqa: PLC0415
-    from persona_clone.privacy.redaction import (  # noqa: PLC0415
-        BuiltinRedactor,
-        PrivacyReport,
-        RedactionKind,
-        redact_messages,
-    )
+    from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
+    from persona_clone.privacy.redaction import PrivacyReport  # noqa: PLC0415
+    from persona_clone.privacy.speakers import require_persona  # noqa: PLC0415
+    from persona_clone.privacy.steps import OptOut, Redact  # noqa: PLC0415
 
-    if model is None:
-        model = LEGACY_DEFAULT_MODEL if format is DatasetFormat.LEGACY else DEFAULT_MODEL
     alias_map = aliases if aliases is not None else AliasMap()
-    name_book: NameRenderer = names if names is not None else NameBook(aliases=alias_map)
-    wanted = alias_map.resolve(Participant.from_name(persona))
-    given = consent if consent is not None else Consent()
-    consent = evolve(
-        given,
-        consenting=given.consenting | frozenset(consenting),
-        excluded=given.excluded | frozenset(exclude),
-    )
-    consent.check_persona(wanted, alias_map)
+    consent = _with_people(consent, consenting=consenting, exclude=exclude)
+    renderer_args = persona_renderer_args(persona, aliases=alias_map, names=names)
+    try:
+        consent.check_persona(renderer_args["persona"], alias_map)
+    except ConfigError:
+        # a persona not in the chat is told so first: no consent needed to learn it
+        require_persona(exports, persona, aliases=alias_map, consent=consent)
+        raise
     privacy = PrivacyReport()
-    message_steps = []
-    if redact:
-        keep = {
-            k if isinstance(k, RedactionKind) else RedactionKind(str(k).lower()) for k in no_redact
-        }
-        # the excluded people's names, their aliases and given names
-        redactor = BuiltinRedactor(
-            kinds=frozenset(set(RedactionKind) - keep), names=consent.names_to_redact(alias_map)
-        )
-        message_steps.append(lambda messages: redact_messages(messages, redactor, privacy))
-    session_steps = [lambda sessions: consent.apply(sessions, alias_map, privacy)]
-
+    opt_out = OptOut(consent=consent, aliases=alias_map, report=privacy)
+    sessions = Exports(
+        streams=[opt_out(Merger()(Sessionizer(gap=gap)(messages))) for messages in exports]
+    )
+    redaction = Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)
     builder = make_builder(
         format,
-        persona=wanted,
-        names=name_book,
-        aliases=alias_map,
+        **renderer_args,
         system_prompt=system_prompt,
         named=named,
         end_marker=end_marker,
-    )
-    chosen_counter = counter if counter is not None else counter_for(model)
-    limit = training_limit(model)
-    notes: list[str] = []
-    if budget is None:
-        budget = limit or UNKNOWN_MODEL_LIMIT
-        if limit is None:
-            notes.append(
-                f"{model} has no known training limit; examples were kept under {budget:,} tokens"
-            )
-    if not chosen_counter.exact:
-        notes.append("token counts are estimates (install the 'tiktoken' extra for exact counts)")
-    pipeline = DatasetPipeline(
-        builder=builder,
-        sessionizer=Sessionizer(gap=gap),
-        merger=Merger(),
-        message_steps=message_steps,
-        session_steps=session_steps,
-        counter=chosen_counter,
+        model=model,
+        counter=counter,
         budget=budget,
-        max_entries=max_entries,
         policy=policy,
+        max_entries=max_entries,
+        message_steps=[redaction] if redact else [],
+        example_steps=[] if max_repeats is None else [CapRepeats(max_repeats=max_repeats)],
         split=SessionSplit(validation_share=validation_share, seed=seed),
-        max_repeats=max_repeats,
         reply_memory=reply_memory,
         seed=seed,
+        prices=prices,
     )
-    checker = LineChecker(fmt=format, model=model, counter=chosen_counter)
-    paths = pipeline.write(exports, directory, checker=checker)
-    stats = pipeline.stats
-    if stats.persona_turns == 0:
-        speakers = ", ".join(
-            f"{name} ({count:,})" for name, count in stats.speakers.most_common(_SPEAKERS_SHOWN)
-        )
-        raise ConfigError(
-            f"expected the persona {persona!r} to speak in the input, "
-            "found no message by them; "
-            f"speakers: {speakers or 'none'}"
-        )
+    return builder.write(sessions, Path(directory) / "train.jsonl", privacy=privacy)
 
-    problems = list(stats.problems)
-    train_tokens = stats.tokens.get("train", [])
-    problems.extend(
-        f"{paths['train']}: {text}"
-        for text in file_problems(examples=stats.examples["train"], fmt=format, model=model)
-    )
-    validation_stats = TokenStats()
-    if "validation" in paths:
-        if stats.examples["validation"] == 0:
-            paths.pop("validation").unlink()
-            notes.append("no session was drawn for validation; raise the validation share")
-        else:
-            validation_stats = TokenStats.of(stats.tokens.get("validation", []))
-    problems.extend(
-        f"{paths[role]}: expected at most 512 MB"
-        for role in ("train", "validation")
-        if role in paths and paths[role].stat().st_size > MAX_FILE_BYTES
-    )
-    to_json = getattr(name_book, "to_json", None)
-    if callable(to_json):
-        paths["names"] = Path(directory) / NAMES_FILE
-        paths["names"].write_text(str(to_json()) + "\n", encoding="utf-8")
-    limit = checker.limit
-    billed = sum(min(limit, t) for t in train_tokens)
-    cost = None
-    if format in _OPENAI_FORMATS:
-        cost = estimate_cost(
-            model=model,
-            billed_tokens_per_epoch=billed,
-            examples=stats.examples["train"],
-            prices=prices if prices is not None else DEFAULT_PRICES,
-        )
-    phrases = tuple(
-        PhraseCount(phrase=str(p.phrase), count=int(p.count), share=float(p.share))
-        for p in repeated_phrases(stats.persona_sample, others=stats.others_sample, top=10)
-    )
-    mapping = name_book.mapping() if hasattr(name_book, "mapping") else {}
-    if format is DatasetFormat.LEGACY and isinstance(builder, LegacyDatasetBuilder):
-        notes.append(f"call the model with stop={builder.renderer.stop!r}")
-    persona_name = (
-        name_book.openai_name(wanted)
-        if format is DatasetFormat.CHAT
-        else name_book.display_name(wanted)
-    )
-    return DatasetReport(
-        format=format.value,
-        model=model,
-        persona=persona_name,
-        files={role: str(path) for role, path in paths.items()},
-        examples=dict(stats.examples) or {"train": 0},
-        sessions=stats.sessions,
-        sessions_used=stats.sessions_used,
-        skipped_sessions=dict(stats.skipped_sessions),
-        skipped_turns={k: v for k, v in stats.skipped_turns.items() if v},
-        skipped_turn_locations=tuple(stats.skipped_turn_locations),
-        dropped_messages=dict(stats.dropped_messages),
-        messages=stats.messages,
-        persona_messages=stats.persona_messages,
-        persona_turns=stats.persona_turns,
-        turns=stats.turns,
-        trained_turns=stats.trained_turns,
-        quoted_turns=stats.quoted_turns,
-        budget=budget,
-        tokens=TokenStats.of(train_tokens),
-        validation_tokens=validation_stats,
-        exact_tokens=chosen_counter.exact,
-        cost=cost,
-        problems=tuple(problems),
-        privacy=_plain(converter.unstructure(privacy)),
-        repeated_phrases=phrases,
-        names={_masked(str(k)): str(v) for k, v in mapping.items()},
-        notes=tuple(notes),
+
+def _with_people(
+    consent: Consent | None, *, consenting: Iterable[str], exclude: Iterable[str]
+) -> Consent:
+    """*consent* (default none given) with *consenting* and *exclude* added."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+
+    given = consent if consent is not None else Consent()
+    return evolve(
+        given,
+        consenting=given.consenting | frozenset(consenting),
+        excluded=given.excluded | frozenset(exclude),
     )

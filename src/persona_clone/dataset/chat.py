@@ -7,12 +7,12 @@ from typing import Any, ClassVar, Final
 
 from attrs import field, frozen
 
-from persona_clone.dataset.rendering import ChatRenderer
+from persona_clone.dataset.rendering import ChatRenderer, NameRenderer, ParticipantResolver
 from persona_clone.dataset.tokens import TokenCounter
 from persona_clone.message import Participant
 from persona_clone.session import Turn
 
-from .base import DatasetFormat
+from .base import BuildOptions, DatasetFormat, persona_renderer_args
 from .example import Example
 
 
@@ -22,9 +22,9 @@ _FIXED_KEPT: Final = 4096
 
 
 @frozen(kw_only=True)
-class ChatDatasetBuilder:
+class ChatDatasetBuilder(BuildOptions):
     """
-    Write examples as OpenAI chat fine-tuning lines.
+    Build OpenAI chat fine-tuning datasets.
 
     Each example becomes ``{"messages": [...]}``: the system prompt if the
     renderer has one, the other speakers as ``user`` messages with a ``name``,
@@ -33,6 +33,10 @@ class ChatDatasetBuilder:
     every turn but the last under `WeightPolicy.LAST`), every assistant
     message carries ``"weight": 0`` or ``1``; otherwise no weights are written
     (a missing weight means 1).
+
+    Call it on sessions of turns for the examples, or `write` them; the
+    options every builder shares are `persona_clone.dataset.BuildOptions`.
+    `for_persona` builds one from a name.
 
     Args:
         renderer: The `persona_clone.ChatRenderer` (the same one serves the clone).
@@ -45,6 +49,32 @@ class ChatDatasetBuilder:
     _fixed: dict[tuple[int, int, bool], tuple[object, object, int]] = field(
         init=False, factory=dict, eq=False, repr=False
     )
+
+    @classmethod
+    def for_persona(
+        cls,
+        persona: str | Participant,
+        *,
+        system_prompt: str | None = None,
+        aliases: ParticipantResolver | None = None,
+        names: NameRenderer | None = None,
+        **options: Any,
+    ) -> ChatDatasetBuilder:
+        """
+        Return a builder for *persona* (a name or participant id; *aliases* apply).
+
+        Args:
+            persona: Who to clone.
+            system_prompt: A short description of the persona, as the system message.
+            aliases: Resolves participants (default: none).
+            names: Names people in the dataset (default a `persona_clone.NameBook`).
+            options: `persona_clone.dataset.BuildOptions`.
+        """
+        renderer = ChatRenderer(
+            system_prompt=system_prompt,
+            **persona_renderer_args(persona, aliases=aliases, names=names),
+        )
+        return cls(renderer=renderer, **options)
 
     def is_persona(self, author: Participant | None) -> bool:
         """Whether *author* is the persona."""

@@ -26,6 +26,7 @@ from .tokens import base_model
 __all__ = [
     "DEFAULT_PRICES",
     "CostEstimate",
+    "ModelPrice",
     "PriceTable",
     "default_epochs",
     "estimate_cost",
@@ -33,6 +34,26 @@ __all__ = [
 
 
 def _frozen_prices(value: Mapping[str, float]) -> Mapping[str, float]:
+    return dict(value)
+
+
+@frozen(kw_only=True)
+class ModelPrice:
+    """
+    One model's training price, with where it was published and when.
+
+    Args:
+        per_million: US dollars per million trained tokens.
+        source: Where the price was published.
+        published: The date of that source.
+    """
+
+    per_million: float
+    source: str
+    published: dt.date
+
+
+def _frozen_details(value: Mapping[str, ModelPrice]) -> Mapping[str, ModelPrice]:
     return dict(value)
 
 
@@ -46,21 +67,42 @@ class PriceTable:
         per_million: Price per million training tokens; keys match a model name
             by longest prefix (``gpt-4o-mini`` covers its snapshots).
         source: Where the prices come from.
+        details: Each price's own source and date, by the same keys (optional).
     """
 
     checked: dt.date
     per_million: Mapping[str, float] = field(converter=_frozen_prices)
     source: str = ""
+    details: Mapping[str, ModelPrice] = field(factory=dict, converter=_frozen_details)
 
-    def price(self, model: str) -> float | None:
-        """Return the price per million training tokens of *model*, if known."""
+    @classmethod
+    def of(cls, *, checked: dt.date, prices: Mapping[str, ModelPrice]) -> PriceTable:
+        """Build a table from *prices*, each with its own source and date."""
+        sources = sorted({price.source for price in prices.values()})
+        return cls(
+            checked=checked,
+            per_million={model: price.per_million for model, price in prices.items()},
+            source="; ".join(sources),
+            details=prices,
+        )
+
+    def _key(self, model: str) -> str | None:
         name = base_model(model)
-        best = max(
+        return max(
             (key for key in self.per_million if name.startswith(key)),
             key=len,
             default=None,
         )
-        return None if best is None else self.per_million[best]
+
+    def price(self, model: str) -> float | None:
+        """Return the price per million training tokens of *model*, if known."""
+        key = self._key(model)
+        return None if key is None else self.per_million[key]
+
+    def detail(self, model: str) -> ModelPrice | None:
+        """Return *model*'s price with its source and date, if the table has them."""
+        key = self._key(model)
+        return None if key is None else self.details.get(key)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PriceTable:
@@ -100,19 +142,56 @@ class PriceTable:
         )
 
 
-DEFAULT_PRICES: Final = PriceTable(
-    # OpenAI's fine-tuning guide (a late-2024 copy), as recorded in
-    # docs/openai-finetuning-contract.md §4.4: 100,000 tokens x 3 epochs cost about
-    # $0.90 on gpt-4o-mini-2024-07-18 and about $2.40 on gpt-3.5-turbo-0125.
-    checked=dt.date(2024, 12, 1),
-    per_million={
-        "gpt-4o-mini": 3.0,
-        "gpt-3.5-turbo-0125": 8.0,
-        "gpt-3.5-turbo": 8.0,
-    },
-    source="OpenAI fine-tuning guide, late-2024 copy (day of month unknown)",
+_OPENAI_PRICING = "OpenAI API pricing page, fine-tuning table (openai.com/api/pricing)"
+_GPT4O_LAUNCH = (
+    "OpenAI, 'Fine-tuning now available for GPT-4o' (openai.com/index/gpt-4o-fine-tuning)"
 )
-"""The built-in price snapshot; ``DEFAULT_PRICES.checked`` says how old it is."""
+_GPT35_LAUNCH = (
+    "OpenAI, 'GPT-3.5 Turbo fine-tuning and API updates' "
+    "(openai.com/blog/gpt-3-5-turbo-fine-tuning-and-api-updates)"
+)
+_GUIDE = "OpenAI fine-tuning guide, late-2024 copy: 100,000 tokens x 3 epochs cost about"
+
+DEFAULT_PRICES: Final = PriceTable.of(
+    # Every base model the fine-tuning API still trains with the supervised method
+    # (persona_clone.testing.fake_openai.BASE_MODELS lists the same ones). Reinforcement
+    # fine-tuning (o4-mini) is billed per hour of training, not per token: not here.
+    checked=dt.date(2026, 12, 7),
+    prices={
+        "gpt-4.1-nano": ModelPrice(
+            per_million=1.5, source=_OPENAI_PRICING, published=dt.date(2025, 4, 14)
+        ),
+        "gpt-4.1-mini": ModelPrice(
+            per_million=5.0, source=_OPENAI_PRICING, published=dt.date(2025, 4, 14)
+        ),
+        "gpt-4.1": ModelPrice(
+            per_million=25.0, source=_OPENAI_PRICING, published=dt.date(2025, 4, 14)
+        ),
+        "gpt-4o-mini": ModelPrice(
+            per_million=3.0,
+            source=f"{_GUIDE} $0.90 on gpt-4o-mini-2024-07-18",
+            published=dt.date(2024, 12, 1),
+        ),
+        "gpt-4o": ModelPrice(
+            per_million=25.0, source=_GPT4O_LAUNCH, published=dt.date(2024, 8, 20)
+        ),
+        "gpt-3.5-turbo": ModelPrice(
+            per_million=8.0,
+            source=f"{_GUIDE} $2.40 on gpt-3.5-turbo-0125",
+            published=dt.date(2024, 12, 1),
+        ),
+        "davinci-002": ModelPrice(
+            per_million=6.0, source=_GPT35_LAUNCH, published=dt.date(2023, 8, 22)
+        ),
+        "babbage-002": ModelPrice(
+            per_million=0.4, source=_GPT35_LAUNCH, published=dt.date(2023, 8, 22)
+        ),
+    },
+)
+"""
+The built-in price snapshot: ``DEFAULT_PRICES.checked`` says when it was compiled,
+``DEFAULT_PRICES.detail(model)`` where each price was published and when.
+"""
 
 _MIN_TARGET: Final = 100
 _MAX_TARGET: Final = 25_000

@@ -7,12 +7,12 @@ from typing import Any, ClassVar
 
 from attrs import frozen
 
-from persona_clone.dataset.rendering import LegacyRenderer
+from persona_clone.dataset.rendering import LegacyRenderer, NameRenderer, ParticipantResolver
 from persona_clone.dataset.tokens import TokenCounter
 from persona_clone.message import Participant
 from persona_clone.session import Turn
 
-from .base import DatasetFormat
+from .base import BuildOptions, DatasetFormat, persona_renderer_args
 from .example import Example
 
 
@@ -20,13 +20,16 @@ __all__ = ["LegacyDatasetBuilder"]
 
 
 @frozen(kw_only=True)
-class LegacyDatasetBuilder:
+class LegacyDatasetBuilder(BuildOptions):
     r"""
-    Write examples as ``{"prompt": ..., "completion": ...}`` lines.
+    Build ``{"prompt": ..., "completion": ...}`` datasets for completion models.
 
     A completion holds one turn, so each trained persona turn of an example
     becomes one line: the example's turns before it are the prompt. Call the
     fine-tuned model with ``stop=renderer.stop`` (``"\n###"`` by default).
+
+    Call it on sessions of turns for the examples, or `write` them; the
+    options every builder shares are `persona_clone.dataset.BuildOptions`.
 
     Args:
         renderer: The `persona_clone.LegacyRenderer`.
@@ -34,6 +37,38 @@ class LegacyDatasetBuilder:
 
     renderer: LegacyRenderer
     format: ClassVar[DatasetFormat] = DatasetFormat.LEGACY
+
+    @classmethod
+    def for_persona(
+        cls,
+        persona: str | Participant,
+        *,
+        aliases: ParticipantResolver | None = None,
+        names: NameRenderer | None = None,
+        named: bool = False,
+        end_marker: str = "\n###\n",
+        separator: str = "\n",
+        **options: Any,
+    ) -> LegacyDatasetBuilder:
+        """
+        Return a builder for *persona* (a name or participant id; *aliases* apply).
+
+        Args:
+            persona: Who to clone.
+            aliases: Resolves participants (default: none).
+            names: Names people (default a `persona_clone.NameBook`).
+            named: Label speakers by name instead of User/Assistant.
+            end_marker: What ends every completion.
+            separator: What goes between prompt entries.
+            options: `persona_clone.dataset.BuildOptions`.
+        """
+        renderer = LegacyRenderer(
+            named=named,
+            end_marker=end_marker,
+            separator=separator,
+            **persona_renderer_args(persona, aliases=aliases, names=names),
+        )
+        return cls(renderer=renderer, **options)
 
     def is_persona(self, author: Participant | None) -> bool:
         """Whether *author* is the persona."""

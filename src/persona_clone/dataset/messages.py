@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 
 from attrs import frozen
 
-from persona_clone.dataset.rendering import ChatRenderer
+from persona_clone.dataset.rendering import ChatRenderer, NameRenderer, ParticipantResolver
+from persona_clone.message import Participant
 
 from ._alternating import DEFAULT_OPENER, AlternatingCosts, alternate
-from .base import DatasetFormat
+from .base import BuildOptions, DatasetFormat, persona_renderer_args
 from .example import Example
 
 
@@ -18,7 +19,7 @@ __all__ = ["MessagesDatasetBuilder"]
 
 
 @frozen(kw_only=True)
-class MessagesDatasetBuilder(AlternatingCosts):
+class MessagesDatasetBuilder(AlternatingCosts, BuildOptions):
     """
     Write examples as ``{"messages": [{"role", "content", "training"}, ...]}``.
 
@@ -30,6 +31,9 @@ class MessagesDatasetBuilder(AlternatingCosts):
     With axolotl, use ``type: chat_template``, ``field_messages: messages`` and
     ``message_field_training: training``.
 
+    Call it on sessions of turns for the examples, or `write` them; the
+    options every builder shares are `persona_clone.dataset.BuildOptions`.
+
     Args:
         renderer: A `persona_clone.ChatRenderer` (persona, names, system prompt).
         opener: The user message placed first when the persona speaks first.
@@ -38,6 +42,32 @@ class MessagesDatasetBuilder(AlternatingCosts):
     renderer: ChatRenderer
     opener: str = DEFAULT_OPENER
     format: ClassVar[DatasetFormat] = DatasetFormat.MESSAGES
+
+    @classmethod
+    def for_persona(
+        cls,
+        persona: str | Participant,
+        *,
+        system_prompt: str | None = None,
+        aliases: ParticipantResolver | None = None,
+        names: NameRenderer | None = None,
+        **options: Any,
+    ) -> MessagesDatasetBuilder:
+        """
+        Return a builder for *persona* (a name or participant id; *aliases* apply).
+
+        Args:
+            persona: Who to clone.
+            system_prompt: A short description of the persona, as the system prompt.
+            aliases: Resolves participants (default: none).
+            names: Names people (default a `persona_clone.NameBook`).
+            options: The builder's own options and `persona_clone.dataset.BuildOptions`.
+        """
+        renderer = ChatRenderer(
+            system_prompt=system_prompt,
+            **persona_renderer_args(persona, aliases=aliases, names=names),
+        )
+        return cls(renderer=renderer, **options)
 
     def lines(self, example: Example) -> list[dict[str, Any]]:
         """Return the one line *example* becomes."""

@@ -1,13 +1,13 @@
 """
-`DatasetPipeline`: from message streams to dataset files, streaming throughout.
+`DatasetPipeline`: from sessions of turns to dataset files, streaming throughout.
 
-Per export: messages -> `Sessionizer` -> session steps (consent) ->
-`renderable` -> (sessions where the persona speaks) message steps (redaction) ->
-`Merger` -> slots (with quoted replies) -> `Slicer` -> examples. Sessions the
-persona is silent in are counted and dropped before the message steps, so
-redaction only runs on text that can be written. The exports' sessions are then
-merged chronologically, each example is capped for near-duplicates, sent to
-train or validation by session, and written by the format's `DatasetBuilder`.
+What every `DatasetBuilder` runs when it is called or writes. Per session of
+turns: `renderable` -> (sessions where the persona speaks) message steps
+(redaction) -> turns merged again where something changed -> slots (with
+quoted replies) -> `Slicer` -> examples. Sessions the persona is silent in are
+counted and dropped before the message steps, so redaction only runs on text
+that can be written. The examples then pass the example steps (repeat caps),
+are sent to train or validation by session, and written by the builder.
 """
 
 from __future__ import annotations
@@ -21,35 +21,37 @@ import os
 import random
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
-from typing import IO, Any, Final, TypeAlias
+from typing import IO, Any, Final
 
 from attrs import define, field
 
 from persona_clone._jsonl import dumps_line
 from persona_clone.conversation.merger import Merger
-from persona_clone.conversation.sessionizer import Sessionizer
 from persona_clone.conversation.streams import MessageStep, apply
 from persona_clone.dataset.rendering import MEDIA_PLACEHOLDER, renderable
 from persona_clone.dataset.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCounter
 from persona_clone.message import Message, Participant
-from persona_clone.session import Session, Turn
+from persona_clone.session import Turn
 
-from .base import DatasetBuilder, DatasetFormat
+from .base import DEFAULT_REPLY_MEMORY, DatasetBuilder, DatasetFormat
 from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy, _fast_slot
-from .split import DuplicateCap, SessionSplit, session_key
+from .exports import Exports
+from .split import SessionSplit, message_key
+from .steps import ExampleStep
 from .validation import LineChecker
 
 
-__all__ = ["DEFAULT_REPLY_MEMORY", "BuildStats", "DatasetPipeline", "SessionStep"]
+__all__ = [
+    "DEFAULT_REPLY_MEMORY",
+    "BuildStats",
+    "DatasetPipeline",
+    "validation_path",
+    "write_atomically",
+]
 
 logger = logging.getLogger(__name__)
-
-SessionStep: TypeAlias = Callable[[Iterable[Session]], Iterator[Session]]
-"""A step over sessions (consent: drop or replace opted-out participants)."""
-
-DEFAULT_REPLY_MEMORY: Final = 10_000
-"""How many recent messages per export a build keeps to bring in what replies answer."""
 
 _LOCATIONS: Final = 10
 _SAMPLE: Final = 10_000
@@ -175,6 +177,7 @@ class _ReplyMemory:
 
 
 _AUTHOR: Final = operator.attrgetter("author")
+_MESSAGES: Final = operator.attrgetter("messages")
 _ROLES_LIMIT: Final = 4096
 
 
@@ -233,27 +236,41 @@ class _Prepared:
     slots: list[Slot]
 
 
+def _flatten(turns: Sequence[Turn]) -> list[Message]:
+    """The messages of a session of turns, in order."""
+    if len(turns) == 1:
+        return list(turns[0].messages)
+    return list(chain.from_iterable(map(_MESSAGES, turns)))
+
+
 @define(kw_only=True)
 class DatasetPipeline:
     """
-    Build a dataset from one or more exports of the same person's chats.
+    Cut sessions of turns into examples and write them; what builders run.
+
+    Per session (as `persona_clone.Merger` yields them): the messages a model
+    may see are kept (`renderable`); sessions the persona is silent in are
+    counted and left out; the *message_steps* (redaction) run on the rest, and
+    the turns are merged again where a step changed them; a reply to an
+    earlier session brings the message it answers in; then `Slicer` cuts
+    examples, and the *example_steps* (repeat caps) see them in order.
+    `Exports` of several exports are prepared one by one (each with its own
+    reply memory) and their sessions merged by start time.
 
     Args:
         builder: Writes the chosen format and decides who the persona is.
-        sessionizer: Splits each export into sessions.
-        merger: Merges a speaker's consecutive messages into turns.
+        merger: Merges a speaker's consecutive messages again where a message
+            step or rendering changed a session (the merger that made the turns).
         message_steps: Applied to the rendered messages of each session the
             persona speaks in, and to messages quoted from earlier sessions,
             before merging (redaction: only text that can be written is read).
-        session_steps: Applied to each export's sessions (consent).
+        example_steps: Applied to the examples in the order they are cut.
         counter: Counts tokens for the budget.
         budget: Most tokens in one example (the model's training limit).
         max_entries: Most turns in one example (default 20).
         overlap: Turns of the previous example a new one may repeat as context.
         policy: Which persona turns are trained.
         split: Sends each session to training or validation.
-        max_repeats: Train near-identical persona turns at most this often
-            (default: no cap).
         reply_memory: How many recent messages per export are kept so a reply
             to an earlier session can bring in the message it answers (0 for
             exports without reply links, such as WhatsApp's: keeping them costs
@@ -263,35 +280,29 @@ class DatasetPipeline:
     """
 
     builder: DatasetBuilder
-    sessionizer: Sessionizer = field(factory=Sessionizer)
     merger: Merger = field(factory=Merger)
     message_steps: Sequence[MessageStep] = ()
-    session_steps: Sequence[SessionStep] = ()
+    example_steps: Sequence[ExampleStep] = ()
     counter: TokenCounter = field(factory=EstimatingCounter)
     budget: int = UNKNOWN_MODEL_LIMIT
     max_entries: int = DEFAULT_MAX_ENTRIES
     overlap: int = 2
     policy: WeightPolicy = WeightPolicy.ALL
     split: SessionSplit = field(factory=SessionSplit)
-    max_repeats: int | None = None
     reply_memory: int = DEFAULT_REPLY_MEMORY
     media: str | None = MEDIA_PLACEHOLDER
     seed: int = 0
     stats: BuildStats = field(factory=BuildStats, init=False)
-    duplicates: DuplicateCap | None = field(default=None, init=False)
+    _last_used: str | None = field(default=None, init=False, repr=False)
 
-    def examples(self, exports: Sequence[Iterable[Message]]) -> Iterator[tuple[str, Example]]:
+    def examples(self, sessions: Iterable[Sequence[Turn]]) -> Iterator[Example]:
         """
-        Yield ``(split, example)`` for every example of *exports*, lazily.
+        Yield every example of *sessions* (sessions of turns, or `Exports`), lazily.
 
-        Each export is sessionized on its own; their sessions are merged by start
-        time. *split* is ``"train"`` or ``"validation"``. The run's counts
-        accumulate in `stats`.
+        The run's counts accumulate in `stats`.
         """
-        self.stats = BuildStats()
-        self.duplicates = (
-            None if self.max_repeats is None else DuplicateCap(max_repeats=self.max_repeats)
-        )
+        self.stats = stats = BuildStats()
+        self._last_used = None
         slicer = Slicer(
             budget=self.budget,
             overhead=self.builder.overhead(self.counter),
@@ -299,43 +310,49 @@ class DatasetPipeline:
             overlap=self.overlap,
             policy=self.policy,
         )
-        streams = [self._prepare(messages, order) for order, messages in enumerate(exports)]
-        merged = (
-            heapq.merge(*streams, key=lambda p: (p.start, p.order))
-            if len(streams) > 1
-            else (streams[0] if streams else iter(()))
-        )
-        stats = self.stats
+        examples: Iterable[Example] = self._sliced(self._prepared(sessions), slicer)
+        for step in self.example_steps:
+            examples = step(examples, stats.skipped_turns)
         rng = random.Random(self.seed)  # noqa: S311  (sampling, not security)
-        cap = self.duplicates
-        on_skip = self._skipped
         keep_persona = _Reservoir(stats.persona_sample, rng).add
         keep_other = _Reservoir(stats.others_sample, rng).add
-        for prepared in merged:
-            split = "validation" if self.split.is_validation(prepared.key) else "train"
-            used = False
-            offered: set[int] = set()  # ids of the turns sampled; a context turn may recur
-            for example in slicer(prepared.slots, session=prepared.key, on_skip=on_skip):
-                candidate = example if cap is None else cap(example)
-                if candidate is None:
-                    continue
-                used = True
-                for turn, trained, is_persona in zip(
-                    candidate.turns, candidate.trained, candidate.persona, strict=False
-                ):
-                    if trained:
-                        stats.trained_turns += 1
-                        keep_persona(turn.text)
-                    elif not is_persona and turn.author is not None and id(turn) not in offered:
-                        offered.add(id(turn))
-                        keep_other(turn.text)
-                yield split, candidate
-            if used:
+        offered: set[int] = set()  # ids of the turns sampled; a context turn may recur
+        for example in examples:
+            if example.session != self._last_used:
+                self._last_used = example.session
                 stats.sessions_used += 1
-            else:
-                stats.skipped_sessions["no trainable persona turn fits"] += 1
-        if cap is not None:
-            stats.skipped_turns["near-duplicate over the cap"] += cap.capped
+                offered.clear()
+            for turn, trained, is_persona in zip(
+                example.turns, example.trained, example.persona, strict=False
+            ):
+                if trained:
+                    stats.trained_turns += 1
+                    keep_persona(turn.text)
+                elif not is_persona and turn.author is not None and id(turn) not in offered:
+                    offered.add(id(turn))
+                    keep_other(turn.text)
+            yield example
+
+    def _prepared(self, sessions: Iterable[Sequence[Turn]]) -> Iterator[_Prepared]:
+        """Every session to slice, the exports' sessions merged by start time."""
+        streams = (
+            [self._prepare(stream, order) for order, stream in enumerate(sessions.streams)]
+            if isinstance(sessions, Exports)
+            else [self._prepare(sessions, 0)]
+        )
+        if len(streams) == 1:
+            return streams[0]
+        return heapq.merge(*streams, key=lambda p: (p.start, p.order))
+
+    def _sliced(self, prepared: Iterable[_Prepared], slicer: Slicer) -> Iterator[Example]:
+        """Slice each session; a session none of whose examples survived is counted."""
+        on_skip = self._skipped
+        for session in prepared:
+            yield from slicer(session.slots, session=session.key, on_skip=on_skip)
+            # Steps pass examples on one at a time: every survivor of this
+            # session has been read when the next example is asked for.
+            if self._last_used != session.key:
+                self.stats.skipped_sessions["no trainable persona turn fits"] += 1
 
     def _skipped(self, slot: Slot) -> None:
         self.stats.skipped_turns["over the token budget alone"] += 1
@@ -344,77 +361,92 @@ class DatasetPipeline:
             where = str(source) if source is not None else f"message {slot.turn.messages[0].id}"
             self.stats.skipped_turn_locations.append(f"{where} ({slot.cost:,} tokens)")
 
-    def _prepare(  # noqa: C901  (the per-session recipe, in order)
-        self, messages: Iterable[Message], order: int
-    ) -> Iterator[_Prepared]:
+    def _prepare(self, sessions: Iterable[Sequence[Turn]], order: int) -> Iterator[_Prepared]:
+        """The sessions of one export the persona speaks in, as slots."""
         stats = self.stats
-        builder, counter, merger = self.builder, self.counter, self.merger
-        steps = self.message_steps
-        sessions: Iterable[Session] = self.sessionizer(messages)
-        for step in self.session_steps:
-            sessions = step(sessions)
         recent = _ReplyMemory(self.reply_memory)
-        memory = self.reply_memory
-        dropped = stats.dropped_messages
-        speakers = stats.speakers
-        media = self.media
-        roles = _Roles(builder.is_persona)
-        role_of = roles.of
-        for session in sessions:
+        roles = _Roles(self.builder.is_persona)
+        for turns in sessions:
+            messages = _flatten(turns)
             stats.sessions += 1
-            stats.messages += len(session.messages)
-            shown = list(renderable(session.messages, media=media, dropped=dropped))
-            persona_speaks = False
-            # Who spoke how often, counted in C by author object; a session
-            # holds few distinct authors, each looked up once.
-            for key, count in Counter(map(id, map(_AUTHOR, shown))).items():
-                author, persona = roles.known(key, shown)
-                speakers[author.name] += count
-                if persona:
-                    persona_speaks = True
-                    stats.persona_messages += count
-            quotable = shown
+            stats.messages += len(messages)
+            shown = list(renderable(messages, media=self.media, dropped=stats.dropped_messages))
             if not shown:
                 stats.skipped_sessions["nothing to render"] += 1
-            elif not persona_speaks:
+            elif not self._persona_speaks(shown, roles):
                 stats.skipped_sessions["persona silent"] += 1
             else:
-                # The message steps (redaction) only see what can be written.
-                visible = _through(steps, shown)
-                turns = list(merger.merge(visible))
-                quoted = self._quoted(turns, visible, recent, steps) if memory else {}
-                flags = [role_of(turn.author) for turn in turns]
-                stats.turns += len(turns)
-                stats.persona_turns += sum(flags)
-                slots: list[Slot] = []
-                for index, (turn, persona) in enumerate(zip(turns, flags, strict=False)):
-                    for quote in quoted.get(index, ()):
-                        quote_turn = merger.start(quote)
-                        quote_persona = role_of(quote.author)
-                        slots.append(
-                            _fast_slot(
-                                quote_turn,
-                                persona=quote_persona,
-                                quoted=True,
-                                cost=builder.turn_cost(quote_turn, counter, persona=quote_persona),
-                            )
-                        )
-                        stats.quoted_turns += 1
-                    slots.append(
-                        _fast_slot(
-                            turn,
-                            persona=persona,
-                            cost=builder.turn_cost(turn, counter, persona=persona),
-                        )
-                    )
-                if any(flags):
+                slots = self._slots(turns, messages, shown, recent, roles)
+                if slots is not None:
+                    first = messages[0]
                     yield _Prepared(
-                        start=session.start, order=order, key=session_key(session), slots=slots
+                        start=first.sent_at, order=order, key=message_key(first), slots=slots
                     )
                 else:  # the message steps removed every persona message
                     stats.skipped_sessions["persona silent"] += 1
-            if memory:
-                recent.remember(quotable)
+            if self.reply_memory:
+                recent.remember(shown)
+
+    def _persona_speaks(self, shown: Sequence[Message], roles: _Roles) -> bool:
+        """Count who spoke in *shown*; whether the persona did."""
+        stats = self.stats
+        speakers = stats.speakers
+        persona_speaks = False
+        # Who spoke how often, counted in C by author object; a session
+        # holds few distinct authors, each looked up once.
+        for key, count in Counter(map(id, map(_AUTHOR, shown))).items():
+            author, persona = roles.known(key, shown)
+            speakers[author.name] += count
+            if persona:
+                persona_speaks = True
+                stats.persona_messages += count
+        return persona_speaks
+
+    def _slots(
+        self,
+        turns: Sequence[Turn],
+        messages: list[Message],
+        shown: list[Message],
+        recent: _ReplyMemory,
+        roles: _Roles,
+    ) -> list[Slot] | None:
+        """The slots of one session the persona speaks in (None: no persona turn left)."""
+        stats = self.stats
+        builder, counter, merger, steps = (
+            self.builder,
+            self.counter,
+            self.merger,
+            self.message_steps,
+        )
+        # The message steps (redaction) only see what can be written.
+        visible = _through(steps, shown)
+        if len(visible) != len(messages) or not all(map(operator.is_, visible, messages)):
+            turns = list(merger.merge(visible))
+        quoted = self._quoted(turns, visible, recent, steps) if self.reply_memory else {}
+        role_of = roles.of
+        flags = [role_of(turn.author) for turn in turns]
+        stats.turns += len(turns)
+        stats.persona_turns += sum(flags)
+        slots: list[Slot] = []
+        for index, (turn, persona) in enumerate(zip(turns, flags, strict=False)):
+            for quote in quoted.get(index, ()):
+                quote_turn = merger.start(quote)
+                quote_persona = role_of(quote.author)
+                slots.append(
+                    _fast_slot(
+                        quote_turn,
+                        persona=quote_persona,
+                        quoted=True,
+                        cost=builder.turn_cost(quote_turn, counter, persona=quote_persona),
+                    )
+                )
+                stats.quoted_turns += 1
+            slots.append(
+                _fast_slot(
+                    turn, persona=persona, cost=builder.turn_cost(turn, counter, persona=persona)
+                )
+            )
+        return slots if any(flags) else None
 
     @staticmethod
     def _quoted(
@@ -462,55 +494,105 @@ class DatasetPipeline:
 
     def write(
         self,
-        exports: Sequence[Iterable[Message]],
-        directory: str | os.PathLike[str],
+        sessions: Iterable[Sequence[Turn]],
+        path: str | os.PathLike[str],
         *,
         checker: LineChecker | None = None,
     ) -> dict[str, Path]:
         """
-        Write the dataset files of *exports* into *directory* (created if needed).
+        Write the examples of *sessions* to the JSONL file *path*, and its companions.
 
-        Writes ``train.jsonl``, ``validation.jsonl`` when the split holds sessions
-        out, and the builder's extra files (``dataset_info.json`` for ShareGPT).
-        With a *checker*, every line is checked as it is written: the problems
-        (``FILE:LINE: problem``) and each line's tokens land in `stats`.
+        The folder is created if needed. Beside *path* go ``validation.jsonl``
+        (``NAME_validation.jsonl`` unless *path* is ``train.jsonl``) when the
+        split holds sessions out, and the builder's extra files
+        (``dataset_info.json`` for ShareGPT). Each file is written whole or not
+        at all (a temporary file renamed when complete). With a *checker*,
+        every line is checked as it is written: the problems (``FILE:LINE:
+        problem``) and each line's tokens land in `stats`.
 
         Returns:
-            The files written, by role.
+            The files written, by role (``train``, ``validation``, ...).
         """
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = {"train": folder / "train.jsonl"}
+        paths = {"train": Path(path)}
         if self.split.validation_share > 0:
-            paths["validation"] = folder / "validation.jsonl"
-        handles: dict[str, IO[str]] = {}
-        try:
-            for split, path in paths.items():
-                handles[split] = path.open("w", encoding="utf-8", newline="\n")
+            paths["validation"] = validation_path(paths["train"])
+        paths["train"].parent.mkdir(parents=True, exist_ok=True)
+        with _AtomicFiles(paths) as handles:
             lines = self.builder.lines
             chat = self.builder.format is DatasetFormat.CHAT
-
-            def exact(example: Example) -> int | None:
-                # chat examples are counted exactly as the validator counts them
-                return example.tokens if chat else None
-
-            for split, example in self.examples(exports):
-                write = handles[split].write
+            is_validation = self.split.is_validation
+            last_key, split = "", "train"
+            for example in self.examples(sessions):
+                if example.session != last_key:
+                    last_key = example.session
+                    split = "validation" if is_validation(last_key) else "train"
                 rendered = lines(example)
+                write = handles[split].write
                 for line in rendered:
                     write(dumps_line(line))
                 if checker is not None:
-                    self._check(checker, split, paths[split], rendered, exact(example))
+                    # chat examples are counted exactly as the validator counts them
+                    exact = example.tokens if chat else None
+                    self._check(checker, split, paths[split], rendered, exact)
                 self.stats.examples[split] += len(rendered)
-        finally:
-            for handle in handles.values():
-                handle.close()
-        extra = self.builder.extra_files({split: path.name for split, path in paths.items()})
+        extra = self.builder.extra_files({split: p.name for split, p in paths.items()})
         for name, content in extra.items():
-            target = folder / name
-            target.write_text(
-                json.dumps(content, ensure_ascii=False, indent=2) + "\n",
-                encoding="utf-8",
-            )
+            target = paths["train"].with_name(name)
+            write_atomically(target, json.dumps(content, ensure_ascii=False, indent=2) + "\n")
             paths[name.rsplit(".", 1)[0]] = target
         return paths
+
+
+def validation_path(train: Path) -> Path:
+    """
+    Where the validation file of the training file *train* goes.
+
+    Example:
+        >>> validation_path(Path("out/train.jsonl")).name, validation_path(Path("deniz.jsonl")).name
+        ('validation.jsonl', 'deniz_validation.jsonl')
+
+    """
+    if train.name == "train.jsonl":
+        return train.with_name("validation.jsonl")
+    return train.with_name(f"{train.stem}_validation{train.suffix}")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write *text* to *path* whole or not at all."""
+    with _AtomicFiles({"file": path}) as handles:
+        handles["file"].write(text)
+
+
+class _AtomicFiles:
+    """
+    Open files for writing under temporary names; rename them when all are written.
+
+    On an error every temporary file is removed and the targets are left as
+    they were.
+    """
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self.paths = paths
+        self.temporary: dict[str, Path] = {}
+        self.handles: dict[str, IO[str]] = {}
+
+    def __enter__(self) -> dict[str, IO[str]]:
+        try:
+            for role, path in self.paths.items():
+                temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                self.handles[role] = temporary.open("w", encoding="utf-8", newline="\n")
+                self.temporary[role] = temporary
+        except BaseException:
+            self.__exit__(OSError, None, None)
+            raise
+        return self.handles
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        for handle in self.handles.values():
+            handle.close()
+        if kind is None:
+            for role, temporary in self.temporary.items():
+                temporary.replace(self.paths[role])
+        else:
+            for temporary in self.temporary.values():
+                temporary.unlink(missing_ok=True)

@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 
 from attrs import frozen
 
-from persona_clone.dataset.rendering import ChatRenderer
+from persona_clone.dataset.rendering import ChatRenderer, NameRenderer, ParticipantResolver
+from persona_clone.message import Participant
 
 from ._alternating import DEFAULT_OPENER, AlternatingCosts, alternate
-from .base import DatasetFormat
+from .base import BuildOptions, DatasetFormat, persona_renderer_args
 from .example import Example
 
 
@@ -18,7 +19,7 @@ __all__ = ["ShareGPTDatasetBuilder"]
 
 
 @frozen(kw_only=True)
-class ShareGPTDatasetBuilder(AlternatingCosts):
+class ShareGPTDatasetBuilder(AlternatingCosts, BuildOptions):
     """
     Write examples in LLaMA-Factory's ShareGPT format.
 
@@ -32,6 +33,9 @@ class ShareGPTDatasetBuilder(AlternatingCosts):
     side as labelled lines. (`WeightPolicy.LAST` therefore gives one ``gpt``
     message per example.)
 
+    Call it on sessions of turns for the examples, or `write` them; the
+    options every builder shares are `persona_clone.dataset.BuildOptions`.
+
     Args:
         renderer: A `persona_clone.ChatRenderer` (persona, names, system prompt).
         dataset_name: The key of the ``dataset_info.json`` entry.
@@ -42,6 +46,32 @@ class ShareGPTDatasetBuilder(AlternatingCosts):
     dataset_name: str = "persona"
     opener: str = DEFAULT_OPENER
     format: ClassVar[DatasetFormat] = DatasetFormat.SHAREGPT
+
+    @classmethod
+    def for_persona(
+        cls,
+        persona: str | Participant,
+        *,
+        system_prompt: str | None = None,
+        aliases: ParticipantResolver | None = None,
+        names: NameRenderer | None = None,
+        **options: Any,
+    ) -> ShareGPTDatasetBuilder:
+        """
+        Return a builder for *persona* (a name or participant id; *aliases* apply).
+
+        Args:
+            persona: Who to clone.
+            system_prompt: A short description of the persona, as the system prompt.
+            aliases: Resolves participants (default: none).
+            names: Names people (default a `persona_clone.NameBook`).
+            options: The builder's own options and `persona_clone.dataset.BuildOptions`.
+        """
+        renderer = ChatRenderer(
+            system_prompt=system_prompt,
+            **persona_renderer_args(persona, aliases=aliases, names=names),
+        )
+        return cls(renderer=renderer, **options)
 
     def lines(self, example: Example) -> list[dict[str, Any]]:
         """Return the one line *example* becomes."""

@@ -14,12 +14,13 @@ from typing import Final
 
 from attrs import define, evolve, field, frozen
 
+from persona_clone.message import Message
 from persona_clone.session import Session
 
 from .example import Example
 
 
-__all__ = ["DuplicateCap", "SessionSplit", "near_duplicate_key", "session_key"]
+__all__ = ["DuplicateCap", "SessionSplit", "message_key", "near_duplicate_key", "session_key"]
 
 _SCALE: Final = float(2**64)
 
@@ -31,7 +32,11 @@ def session_key(session: Session) -> str:
     The same session gets the same key in every run, whatever the order of the
     exports given, so the split it decides does not move.
     """
-    first = session.messages[0]
+    return message_key(session.messages[0])
+
+
+def message_key(first: Message) -> str:
+    """Return `session_key` of the session whose first message is *first*."""
     source = first.source.file if first.source is not None else ""
     return f"{source}|{first.id}|{first.sent_at.isoformat()}"
 

@@ -1,9 +1,11 @@
 """
-Which ``openai`` errors are worth another try, and how long to wait first.
+Calling the service with retries, and turning its errors into `FineTuneError`.
 
-`OpenAIFineTuner` retries through its injected sleep, on top of the client's own
-retries, so that a transient fault never makes it upload or create twice: before
-trying a non-idempotent request again it looks for what the lost answer created.
+Which errors are worth another try and how long to wait are the project's one
+retry policy, `persona_clone.retry`. `OpenAIFineTuner` retries through its
+injected sleep, on top of the client's own retries, so that a transient fault
+never makes it upload or create twice: before trying a non-idempotent request
+again it looks for what the lost answer created.
 """
 
 from __future__ import annotations
@@ -13,50 +15,24 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import openai
+import pendulum
 
 from persona_clone.errors import FineTuneError
+from persona_clone.retry import Backoff, is_refused, is_transient
 
 
-__all__ = ["RetryingCalls", "call_with_retries", "is_transient", "retry_delay", "translate"]
+__all__ = ["RetryingCalls", "call_with_retries", "translate"]
 
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-_MAX_DELAY = 60.0
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether *error* may go away by itself (connection, timeout, 408/409/429/5xx)."""
-    if isinstance(error, openai.APIConnectionError):
-        return True
-    if isinstance(error, openai.RateLimitError):
-        return error.code not in ("insufficient_quota", "billing_hard_limit_reached")
-    if isinstance(error, openai.APIStatusError):
-        return error.status_code in (408, 409) or error.status_code >= 500  # noqa: PLR2004
-    return False
-
-
-def retry_delay(error: BaseException, attempt: int, *, base: float = 1.0) -> float:
-    """
-    Return the seconds to wait before attempt number *attempt* + 1.
-
-    The server's ``retry-after-ms`` or ``retry-after`` wins when present; else
-    exponential back-off from *base*, capped at a minute.
-    """
-    if isinstance(error, openai.APIStatusError):
-        headers = error.response.headers
-        for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-            raw = headers.get(name)
-            if raw is None:
-                continue
-            try:
-                seconds = float(raw) / scale
-            except ValueError:
-                continue
-            if seconds >= 0:
-                return min(seconds, _MAX_DELAY)
-    return min(base * 2.0 ** (attempt - 1), _MAX_DELAY)
+_WAITS = Backoff(
+    initial=pendulum.duration(seconds=1),
+    factor=2.0,
+    maximum=pendulum.duration(seconds=60),
+)
+"""How long the tuner waits between its own tries (exponential from a second, at most a minute)."""
 
 
 def _message(error: openai.APIStatusError) -> str:
@@ -86,7 +62,7 @@ def translate(what: str, error: openai.OpenAIError) -> FineTuneError | openai.Op
     if isinstance(error, openai.APIStatusError) and error.status_code in _ACTIONABLE:
         return FineTuneError(f"{what}: {_message(error)}", error.code)
     if isinstance(error, openai.APIConnectionError):
-        return FineTuneError(f"{what}: could not reach the service ({type(error).__name__})", None)
+        return FineTuneError(f"{what}: {_unreachable(error)}", None)
     if isinstance(error, openai.APIStatusError):
         return FineTuneError(
             f"{what}: the service failed (HTTP {error.status_code}) after retrying",
@@ -96,6 +72,18 @@ def translate(what: str, error: openai.OpenAIError) -> FineTuneError | openai.Op
 
 
 _ACTIONABLE = frozenset({400, 403, 404, 422})
+
+
+def _unreachable(error: openai.APIConnectionError) -> str:
+    """Say which URL could not be reached and how (refused, timed out, dropped)."""
+    url = str(error.request.url).split("?", 1)[0]
+    if is_refused(error):
+        how = "the connection was refused (nothing listens there; check OPENAI_BASE_URL)"
+    elif isinstance(error, openai.APITimeoutError):
+        how = "it timed out after retrying"
+    else:
+        how = f"the connection failed after retrying ({type(error).__name__})"
+    return f"could not reach {url}: {how}"
 
 
 def call_with_retries(
@@ -130,7 +118,7 @@ def call_with_retries(
         except openai.OpenAIError as error:
             if not is_transient(error) or attempt > retries:
                 raise translate(what, error) from error
-            delay = retry_delay(error, attempt)
+            delay = _WAITS.delay(error, attempt)
             logger.info(
                 "%s failed (%s); retry %d in %.1fs",
                 what,

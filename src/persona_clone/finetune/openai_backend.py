@@ -11,6 +11,7 @@ to a second upload or a second job: running again resumes the recorded job.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -30,6 +31,7 @@ from openai.types.fine_tuning import (
     job_create_params,
 )
 
+from persona_clone.api_key import check_api_key
 from persona_clone.clock import Clock, SystemClock, system_sleep
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 
@@ -38,7 +40,7 @@ from ._retry import RetryingCalls
 from .base import JobStatus, Progress, ProgressCallback, TuningPlan, TuningResult
 from .job_records import Checkpoint, Hyperparameters, JobEvent, JobInfo
 from .retirements import retirement_warnings
-from .state import RunState, StateFile
+from .state import LockHolder, RunState, StateFile, StateLock
 from .uploads import Uploads
 
 
@@ -47,6 +49,8 @@ __all__ = ["Checkpoint", "Hyperparameters", "JobEvent", "JobInfo", "OpenAIFineTu
 logger = logging.getLogger(__name__)
 
 _RUN_METADATA_KEY = "persona_clone_run"
+_NO_KEY = "no-key-given"
+"""Sent instead of a key by a tuner built only to prepare (the service refuses it)."""
 
 
 class _Validation(Protocol):
@@ -142,6 +146,8 @@ class OpenAIFineTuner(RetryingCalls):
             ``persona_clone.dataset.validation.validate_file``).
         estimate: Estimates the cost; defaults to ``persona_clone.dataset.cost.estimate_cost``.
         event_page_size: Events fetched per request.
+        lock_wait: Seconds `start` waits while another process uploads or
+            creates the job of the same state file (then it follows that job).
     """
 
     client: openai.OpenAI = field(repr=False)
@@ -162,13 +168,17 @@ class OpenAIFineTuner(RetryingCalls):
     validate: Validate | None = field(default=None, repr=False)
     estimate: Estimate | None = field(default=None, repr=False)
     event_page_size: int = 50
+    lock_wait: float = 15 * 60.0
     _state: RunState | None = field(default=None, init=False, repr=False)
+    _lock: StateLock | None = field(default=None, init=False, repr=False)
+    _resumed: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def from_env(
         cls,
         *,
         env: Mapping[str, str] | None = None,
+        key_required: bool = True,
         max_retries: int = 2,
         timeout: float = 600.0,
         **options: Any,
@@ -177,21 +187,28 @@ class OpenAIFineTuner(RetryingCalls):
         Build a tuner whose client is configured as the ``openai`` SDK is.
 
         Reads ``OPENAI_API_KEY`` (required), ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``
-        and ``OPENAI_PROJECT_ID`` once, here. The key goes to the client only.
+        and ``OPENAI_PROJECT_ID`` once, here. The key's shape is checked first
+        (see `persona_clone.api_key.check_api_key`); it goes to the client only.
 
         Args:
             env: Where to read them (default: the process environment).
+            key_required: With ``False``, a missing key is allowed: the tuner can
+                `prepare` (validate and estimate), and the service refuses
+                anything else it would send.
             max_retries: The client's own retries of transient errors.
             timeout: The client's timeout per request, in seconds.
             options: The other arguments of `OpenAIFineTuner` (``model`` is required).
 
         Raises:
-            ConfigError: ``OPENAI_API_KEY`` is not set.
+            ConfigError: ``OPENAI_API_KEY`` is not set (and *key_required*), or
+                holds a character no key has.
         """
         source = os.environ if env is None else env
-        key = source.get("OPENAI_API_KEY")
-        if not key:
-            raise ConfigError("OPENAI_API_KEY: expected an API key, found it unset or empty")
+        key = source.get("OPENAI_API_KEY") or ""
+        if key or key_required:
+            check_api_key(key, source="OPENAI_API_KEY")
+        else:
+            key = _NO_KEY
         client = openai.OpenAI(
             api_key=key,
             base_url=source.get("OPENAI_BASE_URL") or None,
@@ -215,6 +232,64 @@ class OpenAIFineTuner(RetryingCalls):
         self._state = state
         if self.state_path is not None:
             StateFile(path=self.state_path).save(state)
+
+    @property
+    def resumed(self) -> bool:
+        """
+        Whether the last `start` found its job already created instead of creating it.
+
+        True after a crash, a lost answer, or another process sharing the state
+        file: the job was recorded, or found by the token of its attempt.
+        """
+        return self._resumed
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the state file's lock inside (waiting up to *lock_wait*); reload the state."""
+        if self.state_path is None or (self._lock is not None and self._lock.held):
+            yield
+            return
+        lock = StateLock(state_path=self.state_path, clock=self.clock, sleep=self.sleep)
+
+        def waiting(holder: LockHolder | None) -> None:
+            who = holder.describe() if holder is not None else "another process"
+            logger.warning(
+                "%s is in use by %s; waiting up to %.0f s",
+                self.state_path,
+                who,
+                self.lock_wait,
+            )
+
+        lock.acquire(wait=self.lock_wait, on_wait=waiting)
+        self._lock = lock
+        try:
+            self._state = None  # another process may have written it meanwhile
+            yield
+        finally:
+            lock.release()
+
+    def _record(self, job_id: str, state: RunState) -> bool:
+        """
+        Save *state* of *job_id*, unless the state file now records another job.
+
+        Returns:
+            Whether the state file still follows *job_id*.
+        """
+        if self.state_path is None:
+            self._state = state
+            return True
+        with self._locked():
+            current = self.state
+            if current.job_id != job_id:
+                logger.info(
+                    "%s now records job %s; no longer saving %s there",
+                    self.state_path,
+                    current.job_id,
+                    job_id,
+                )
+                return False
+            self._save(state)
+        return True
 
     def run_key(self, plan: TuningPlan) -> str:
         """Return the hash that identifies *plan*'s inputs and this tuner's options."""
@@ -324,19 +399,29 @@ class OpenAIFineTuner(RetryingCalls):
         Upload the files and create the job; return its id.
 
         A job already recorded for the same inputs and options is returned instead
-        (nothing uploaded, nothing created, nothing paid).
+        (nothing uploaded, nothing created, nothing paid); `resumed` says so.
+        One process at a time uploads and creates the job of a state file: while
+        another one does, this waits up to *lock_wait* seconds, then returns the
+        job the other created.
 
         Args:
             plan: What `prepare` returned.
             confirm: Start even when the estimate is above *max_cost_usd*.
 
         Raises:
-            FineTuneError: The cost is over the limit, a file was rejected, or the
-                service refused the job.
+            FineTuneError: The cost is over the limit, a file was rejected, the
+                service refused the job, or (code ``state_locked``) another
+                process still held the state file after *lock_wait*.
         """
+        self._resumed = False
+        with self._locked():
+            return self._start(plan, confirm=confirm)
+
+    def _start(self, plan: TuningPlan, *, confirm: bool) -> str:
         recorded = self.recorded_job(plan)
         if recorded is not None:
             logger.info("resuming recorded job %s", recorded)
+            self._resumed = True
             return recorded
         self.check_cost(plan, confirm=confirm)
         key = self.run_key(plan)
@@ -376,7 +461,7 @@ class OpenAIFineTuner(RetryingCalls):
         )
         job = self._create_job(plan, training_id, validation_id)
         self._save(attrs.evolve(self.state, job_id=job.id))  # follow reports its status
-        logger.info("created job %s", job.id)
+        logger.info("%s job %s", "resuming" if self._resumed else "created", job.id)
         return job.id
 
     def _create_job(
@@ -385,6 +470,8 @@ class OpenAIFineTuner(RetryingCalls):
         attempt = self.state.attempt
         found = self._find_job(attempt)
         if found is not None:
+            logger.info("found job %s, created by this attempt before", found.id)
+            self._resumed = True
             return found
         metadata = {**self.metadata, _RUN_METADATA_KEY: attempt}
         once = self.client.with_options(max_retries=0).fine_tuning.jobs
@@ -493,12 +580,12 @@ class OpenAIFineTuner(RetryingCalls):
                 changed = True
                 state = attrs.evolve(state, status=last_status)
                 if persist:
-                    self._save(state)
+                    persist = self._record(job_id, state)
             for event in self._new_events(job_id, state.last_event_id):
                 report(self._progress(job_id, status, event))
                 state = attrs.evolve(state, last_event_id=event.id)
                 if persist:
-                    self._save(state)
+                    persist = self._record(job_id, state)
                 changed = True
             if status.is_final:
                 return self._finish(
@@ -538,14 +625,15 @@ class OpenAIFineTuner(RetryingCalls):
                 )
         failed = status is JobStatus.FAILED
         if state is not None:
-            self._save(
+            self._record(
+                job.id,
                 attrs.evolve(
                     state,
                     status=info.status,
                     fine_tuned_model=info.fine_tuned_model,
                     error_code=info.error_code if failed else None,
                     error_message=info.error_message if failed else None,
-                )
+                ),
             )
         return TuningResult(
             job_id=job.id,

@@ -5,25 +5,34 @@ The small JSON file that lets a fine-tuning run survive a crash or Ctrl-C.
 done and the job id as soon as the job exists, so running the same command again
 follows the recorded job instead of uploading and paying again. The file never
 holds the API key or any chat text.
+
+A `StateLock` (an operating-system lock on ``<state file>.lock``) lets one
+process at a time upload and create the job for a state file: a second process
+waits, then follows the job the first one created. The operating system drops
+the lock when its process ends, even in a crash; the lock file itself stays.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import attrs
 import cattrs
-from attrs import field, frozen
+from attrs import define, field, frozen
 
 from persona_clone._serialization import converter
-from persona_clone.errors import ConfigError
+from persona_clone.clock import Clock, SystemClock, system_sleep
+from persona_clone.errors import ConfigError, FineTuneError
 
 
-__all__ = ["DEFAULT_STATE_PATH", "RunState", "StateFile", "Upload"]
+__all__ = ["DEFAULT_STATE_PATH", "LockHolder", "RunState", "StateFile", "StateLock", "Upload"]
 
 DEFAULT_STATE_PATH = Path(".persona-clone") / "finetune-state.json"
 """Where the CLI keeps its state file, relative to the current directory."""
@@ -150,3 +159,147 @@ class StateFile:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@frozen(kw_only=True)
+class LockHolder:
+    """
+    The process that holds a state file's lock.
+
+    Args:
+        pid: Its process id.
+        host: The machine it runs on.
+        since: When it took the lock (ISO 8601, UTC).
+    """
+
+    pid: int
+    host: str
+    since: str
+
+    def describe(self) -> str:
+        """Return ``process 123 on host since 2026-01-01T12:00:00+00:00``."""
+        return f"process {self.pid} on {self.host} since {self.since}"
+
+
+@define(kw_only=True)
+class StateLock:
+    """
+    An exclusive lock on a state file, held by one process at a time.
+
+    Args:
+        state_path: The state file; the lock is ``<state_path>.lock`` beside it.
+        clock: Stamps when the lock was taken.
+        sleep: Waits between tries.
+        poll_interval: Seconds between tries while another process holds it.
+    """
+
+    state_path: Path = field(converter=Path)
+    clock: Clock = field(factory=SystemClock, repr=False)
+    sleep: Callable[[float], None] = field(default=system_sleep, repr=False)
+    poll_interval: float = 0.5
+    _fd: int | None = field(default=None, init=False, repr=False)
+
+    @property
+    def path(self) -> Path:
+        """The lock file."""
+        return self.state_path.with_name(self.state_path.name + ".lock")
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock now."""
+        return self._fd is not None
+
+    def holder(self) -> LockHolder | None:
+        """Return who holds the lock, as the holder wrote it (``None`` if unknown)."""
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return converter.structure(raw, LockHolder)
+        except (OSError, ValueError, TypeError, cattrs.BaseValidationError):
+            return None
+
+    def acquire(
+        self, *, wait: float = 0.0, on_wait: Callable[[LockHolder | None], None] | None = None
+    ) -> None:
+        """
+        Take the lock, waiting up to *wait* seconds while another process holds it.
+
+        Args:
+            wait: Longest wait, in seconds (0: refuse at once).
+            on_wait: Called once, with the holder, when the lock is busy.
+
+        Raises:
+            FineTuneError: With code ``state_locked``, naming the holder, when
+                the lock is still held after *wait*.
+        """
+        if self._fd is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        waited = 0.0
+        told = False
+        while not _try_lock(fd):
+            holder = self.holder()
+            if waited >= wait:
+                os.close(fd)
+                who = holder.describe() if holder is not None else "another process"
+                msg = (
+                    f"{self.state_path}: in use by {who}, which is uploading or creating "
+                    "its job; run again when it has started the job (the run then follows "
+                    "that job), or use another state file"
+                )
+                raise FineTuneError(msg, "state_locked")
+            if not told and on_wait is not None:
+                on_wait(holder)
+                told = True
+            self.sleep(self.poll_interval)
+            waited += self.poll_interval
+        self._fd = fd
+        me = LockHolder(
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            since=self.clock.now().replace(microsecond=0).isoformat(),
+        )
+        data = json.dumps(converter.unstructure(me)).encode()
+        if sys.platform != "win32":  # Windows locks the first byte: others cannot read it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, data, 0)
+
+    def release(self) -> None:
+        """Let go of the lock (the lock file stays, so that no two processes race on it)."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            if sys.platform != "win32":
+                os.ftruncate(fd, 0)
+            _unlock(fd)
+        os.close(fd)

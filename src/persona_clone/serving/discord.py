@@ -17,7 +17,6 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, Final, Protocol
 
 import pendulum
@@ -25,7 +24,7 @@ from attrs import define, evolve, field
 
 from ..errors import ConfigError, excerpt
 from ..message import Attachment, Message, MessageKind, Participant
-from .buffer import ConversationBuffer
+from .memory import load_memory, save_memory
 from .responder import Responder
 
 
@@ -245,34 +244,6 @@ class DiscordAdapter:
             return f"@{names[user]}" if user in names else found[0]
 
         return _MENTION.sub(name, event.content).strip()
-
-
-def save_memory(responder: Responder, path: Path) -> None:
-    """Write every chat's buffer to *path* (JSON), to restore after a restart."""
-    memory = {chat: json.loads(buffer.to_json()) for chat, buffer in responder.buffers.items()}
-    path.write_text(json.dumps(memory, ensure_ascii=False), encoding="utf-8")
-
-
-def load_memory(responder: Responder, path: Path) -> int:
-    """
-    Restore the buffers saved in *path*; return how many chats were restored.
-
-    Raises:
-        ConfigError: *path* does not hold saved buffers.
-    """
-    try:
-        memory = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        msg = f"{path}: expected saved conversations (JSON), found {error}"
-        raise ConfigError(msg) from error
-    if not isinstance(memory, dict):
-        msg = f"{path}: expected an object of chats, found {type(memory).__name__}"
-        raise ConfigError(msg)
-    aliases = responder.renderer.aliases
-    for chat, saved in memory.items():
-        buffer = ConversationBuffer.from_json(json.dumps(saved), aliases=aliases)
-        responder.restore(chat, buffer)
-    return len(memory)
 
 
 DEFAULT_API_BASE: Final = "https://discord.com/api/v10"

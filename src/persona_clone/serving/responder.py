@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import openai
 import pendulum
-from attrs import define, field, frozen
+from attrs import define, field
 
 from ..clock import Clock, SystemClock, system_async_sleep
 from ..conversation.merger import Merger
@@ -30,6 +30,7 @@ from ..dataset.rendering import ChatRenderer, LegacyRenderer
 from ..durations import to_duration
 from ..errors import ConfigError, excerpt
 from ..message import Message
+from ..retry import Backoff, is_transient
 from ..session import Turn
 from .buffer import ConversationBuffer
 from .loop_guard import Intervention, LoopGuard, LoopPolicy, Repetition
@@ -50,7 +51,6 @@ Typing = Callable[[str], AbstractAsyncContextManager[None]]
 
 AsyncSleep = Callable[[float], Awaitable[None]]
 
-_RETRY_STATUSES = frozenset({408, 409, 429})
 _MAX_WAITS = 100  # re-checks of the quiet window before answering anyway
 
 
@@ -99,55 +99,9 @@ def connect(
         raise ConfigError(msg) from error
 
 
-@frozen(kw_only=True)
-class Backoff:
-    """
-    How often and how long to wait after an endpoint failure.
-
-    Args:
-        attempts: Most requests for one reply (at least 1).
-        initial: Wait after the first failure.
-        factor: Each further wait is this many times longer.
-        maximum: Longest wait (a 429's ``Retry-After`` is honoured up to it).
-    """
-
-    attempts: int = 3
-    initial: pendulum.Duration = field(
-        factory=lambda: pendulum.duration(seconds=2), converter=to_duration
-    )
-    factor: float = 2.0
-    maximum: pendulum.Duration = field(
-        factory=lambda: pendulum.duration(seconds=60), converter=to_duration
-    )
-
-    def delays(self) -> Iterator[float]:
-        """Yield the waits, in seconds, between the *attempts* requests."""
-        delay = self.initial.total_seconds()
-        for _ in range(self.attempts - 1):
-            yield min(delay, self.maximum.total_seconds())
-            delay *= self.factor
-
-
-def _retryable(error: openai.OpenAIError) -> bool:
-    if isinstance(error, openai.APIConnectionError):  # timeouts included
-        return True
-    if isinstance(error, openai.APIStatusError):
-        return error.status_code in _RETRY_STATUSES or error.status_code >= 500  # noqa: PLR2004
-    return False
-
-
 def _describe(error: openai.OpenAIError) -> str:
     status = getattr(error, "status_code", None)
     return f"{type(error).__name__} {status}" if status else type(error).__name__
-
-
-def _retry_after(error: openai.OpenAIError) -> float | None:
-    response = getattr(error, "response", None)
-    value = None if response is None else response.headers.get("retry-after")
-    try:
-        return None if value is None else float(value)
-    except ValueError:
-        return None
 
 
 def _drop_replies(buffer: ConversationBuffer, texts: set[str]) -> int:
@@ -185,7 +139,8 @@ class Responder:
         line_delay: Pause between the messages of one reply.
         max_reply_tokens: Longest reply, in tokens.
         temperature: Sampling temperature (default: the endpoint's).
-        backoff: Retries after endpoint failures.
+        backoff: Retries after endpoint failures (which failures and how long to
+            wait: the project's one retry policy, `persona_clone.retry`).
         typing: ``async with typing(chat):`` around writing a reply, to show a
             typing indicator in chats that have one (``None``: nothing shown).
 
@@ -406,14 +361,13 @@ class Responder:
     async def _generate(
         self, chat: str, entries: Sequence[Turn], penalties: dict[str, float]
     ) -> str | None:
-        delays = self.backoff.delays()
         attempt = 0
         while True:
             attempt += 1
             outcome = await self._try(entries, penalties)
             if not isinstance(outcome, openai.OpenAIError):
                 return outcome
-            delay = self._next_delay(chat, outcome, delays, attempt)
+            delay = self._next_delay(chat, outcome, attempt)
             if delay is None:
                 return None
             await self.sleep(delay)
@@ -430,11 +384,10 @@ class Responder:
         self,
         chat: str,
         error: openai.OpenAIError,
-        delays: Iterator[float],
         attempt: int,
     ) -> float | None:
         reason = _describe(error)
-        if not _retryable(error):
+        if not is_transient(error):
             logger.error(
                 "model endpoint refused the request in chat %r (%s: %s); staying quiet",
                 chat,
@@ -442,8 +395,7 @@ class Responder:
                 excerpt(str(error), 160),
             )
             return None
-        delay = next(delays, None)
-        if delay is None:
+        if not self.backoff.allows(attempt):
             logger.error(
                 "model endpoint failed %d times in chat %r (last: %s); staying quiet",
                 attempt,
@@ -451,9 +403,7 @@ class Responder:
                 reason,
             )
             return None
-        hint = _retry_after(error)
-        if hint is not None:
-            delay = min(max(delay, hint), self.backoff.maximum.total_seconds())
+        delay = self.backoff.delay(error, attempt)
         logger.warning(
             "model endpoint failed in chat %r (%s); retrying in %.1f s",
             chat,

@@ -232,7 +232,7 @@ class FakeDiscord:
         """How many times the bot identified, and how many times it resumed."""
         return self._gateway.identified, self._gateway.resumed
 
-    def wait_for(self, condition: Callable[[FakeDiscord], bool], timeout: float = 20.0) -> bool:
+    def wait_for(self, condition: Callable[[FakeDiscord], bool], timeout: float = 60.0) -> bool:
         """Wait until *condition* holds of the fake (re-checked on every change)."""
         deadline = time.monotonic() + timeout
         with self._changed:

@@ -30,6 +30,7 @@ from persona_clone.message import (
     SourceRef,
     nfc,
 )
+from persona_clone.parsers._ordering import ReorderWindow, late_reporter
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.whatsapp.grammar import FileGrammar
 from persona_clone.parsers.whatsapp.locale import (
@@ -46,9 +47,22 @@ from persona_clone.parsers.whatsapp.locale import (
 )
 
 
-__all__ = ["EntryReader", "LocalTimes", "TextBlocks", "decode_error"]
+__all__ = [
+    "MAX_MESSAGE",
+    "REORDER_WINDOW",
+    "EntryReader",
+    "LocalTimes",
+    "TextBlocks",
+    "decode_error",
+]
+
+MAX_MESSAGE: Final = 1 << 18
+"""The most characters one message keeps by default (WhatsApp sends at most 65,536)."""
+REORDER_WINDOW: Final = 100
+"""How many messages are held back by default to put late ones in place."""
 
 _SHORT_BODY: Final = 64
+_BATCH: Final = 32
 _EVENT_LENGTH: Final = 400  # system events are short; longer text is cut before matching
 _MAX_AUTHOR: Final = 80
 _CACHE_LIMIT: Final = 4096
@@ -252,8 +266,25 @@ class TextBlocks(Protocol):
         ...
 
 
+class _Push(Protocol):
+    def __call__(self, batch: list[Message], *, ordered: bool, chars: int) -> list[Message]: ...
+
+
 class EntryReader:
-    """The second pass: lines to messages for one file, with its learned grammar."""
+    """
+    The second pass: lines to messages for one file, with its learned grammar.
+
+    Args:
+        grammar: What the first pass learned about the file.
+        context: Where issues go, and the zone of the wall times.
+        display: The file's name in reports.
+        media: The files beside the chat, by name.
+        chunk_size: Bytes read at a time.
+        max_message: The most characters one message keeps; the rest of a
+            longer one is left out and reported.
+        window: How many messages are held back to put late ones in place
+            (see `persona_clone.parsers._ordering.ReorderWindow`).
+    """
 
     def __init__(
         self,
@@ -263,8 +294,12 @@ class EntryReader:
         display: str,
         media: dict[str, str],
         chunk_size: int = 1 << 16,
+        max_message: int = MAX_MESSAGE,
+        window: int = REORDER_WINDOW,
     ) -> None:
         self.chunk_size = chunk_size
+        self.max_message = max_message
+        self.window = window
         self.grammar = grammar
         self.context = context
         self.display = display
@@ -288,24 +323,78 @@ class EntryReader:
         first = entry.split("\n", 1)[0]
         self.context.report(f"{self.display}:{start}", expected, first, lines=entry.count("\n") + 1)
 
-    def messages(self, stream: TextBlocks) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
-        """
-        Yield the messages of *stream*; report every line that is not part of one.
+    def _cut(self, start: int, body: str, newlines: int) -> str:
+        """Return *body* cut to `max_message` characters, reporting the cut."""
+        kept = body[: self.max_message]
+        self.context.report(
+            f"{self.display}:{start}",
+            f"a message of at most {self.max_message:,} characters (the rest is left out)",
+            f"{len(body):,}+ characters",
+            lines=newlines - kept.count("\n"),
+        )
+        return kept
 
-        The text is read in blocks, and each block (up to its last newline) is
-        split at the file's headers in one regex call: the pieces are a header,
-        its fields, and everything up to the next header (continuation lines and
-        their line breaks included), so no Python work is done per continuation
-        line. Memory holds one block plus the entry being read.
+    def messages(self, stream: TextBlocks) -> Iterator[Message]:
+        """
+        Yield the messages of *stream* oldest first; report every line not part of one.
+
+        Messages come out of a `ReorderWindow`: one stored up to `window` places
+        late is put in its place, a later one is read at the time of the latest
+        message before it; each is reported as a warning.
+        """
+        mender = ReorderWindow(late=late_reporter(self.context, "messages"), window=self.window)
+        yield from self._read(stream, mender.push)
+        yield from mender.finish()
+
+    def _windows(self, stream: TextBlocks) -> Iterator[str]:
+        r"""
+        Yield the text of *stream* in windows of whole lines, each after a ``\n``.
+
+        Work and memory are linear in the text: an unfinished line is kept in
+        pieces and joined once. A line longer than `max_message` keeps its first
+        `max_message` characters or so; the message holding it is cut and reported.
+        """
+        read = stream.read
+        size = self.chunk_size
+        cap = self.max_message
+        pieces = ["\n"]  # the unfinished last line, after the newline ending the one before
+        held = 1
+        while block := read(size):
+            limit = block.rfind("\n")
+            if limit < 0:
+                if held <= cap:
+                    pieces.append(block)
+                    held += len(block)
+                continue
+            if held > cap:  # the rest of an over-long line is left out
+                pieces.append(block[block.find("\n") : limit])
+            else:
+                pieces.append(block[:limit])
+            yield "".join(pieces)
+            pieces = [block[limit:]]
+            held = len(block) - limit
+        if held > 1:
+            yield "".join(pieces)
+
+    def _read(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat
+        self, stream: TextBlocks, push: _Push
+    ) -> Iterator[Message]:
+        """
+        Yield the messages of *stream* that *push* releases, handing it a few at a time.
+
+        Each window is split at the file's headers in one regex call: the pieces
+        are a header, its fields, and everything up to the next header
+        (continuation lines and their line breaks included), so no Python work
+        is done per continuation line. Memory holds one window plus the entry
+        being read.
         """
         split = re.compile("\n(" + self.grammar.header.pattern + ")").split
         at = self.times.reader(self.grammar)
         build = self._build
         author_of = self._known_author
         display = self.display
-        read = stream.read
-        size = self.chunk_size
-        tail = "\n"  # the unfinished last line, after the newline ending the one before
+        cap = self.max_message
+        windows = self._windows(stream)
         # The pending entry: header line number, header text, instant or problem,
         # body pieces and how many line breaks they hold. Before the first header it
         # is the text before any header (reported if there is some).
@@ -314,29 +403,38 @@ class EntryReader:
         sent_at: dt.datetime | None = None
         problem: str | None = _BEFORE_HEADER
         body = ""  # the pending entry's text (its first piece while *more* is set)
-        more: list[str] | None = None  # its pieces when it runs over blocks
+        more: list[str] | None = None  # its pieces when it runs over windows
+        held = 0  # the characters in *more*
         newline = -1  # where the body's first line break is
         newlines = 0
         last_key = "\n"  # never a header's text
+        high: dt.datetime | None = None  # the latest time so far
+        late = False  # whether the pending entry is earlier than *high*
+        ordered = True  # whether the messages in *out* are
+        out: list[Message] = []
+        append = out.append
+        room = _BATCH  # messages until *out* is handed on (few: held messages cost)
+        charge = 0  # the characters read since *out* was last handed on
         finished = False
+        big = False  # whether the pending entry's body is longer than *cap*
         try:
             while not finished:
-                block = read(size)
-                if block:
-                    window = tail + block
-                    limit = window.rfind("\n")
-                    if limit <= 0:
-                        tail = window
-                        continue
-                    items = split(window[:limit])
-                    tail = window[limit:]
+                window = next(windows, "")
+                if window:
+                    items = split(window)
+                    long = len(window) > cap
+                    charge += len(window)
                 else:
                     finished = True
-                    items = split(tail) if tail != "\n" else [""]
+                    items = [""]
+                    long = False
                 if items[0]:
                     if more is None:
                         more = [body]
-                    more.append(items[0])
+                        held = len(body)
+                    if held <= cap:
+                        more.append(items[0])
+                        held += len(items[0])
                     newlines += items[0].count("\n")
                 count = len(items)
                 index = 1
@@ -346,8 +444,13 @@ class EntryReader:
                     # The pending entry is complete: a header follows, or the text ends.
                     if more is not None:
                         body = "".join(more)
-                        newline = body.find("\n")
                         more = None
+                        if held > cap:
+                            body = self._cut(line, body, newlines)
+                        newline = body.find("\n")
+                    elif big:
+                        body = self._cut(line, body, newlines)
+                        newline = body.find("\n")
                     if problem is None:
                         colon = body.find(": ", 0, newline) if newline >= 0 else body.find(": ")
                         known = author_of(body[:colon]) if colon > 0 else None
@@ -363,7 +466,7 @@ class EntryReader:
                                 else body.endswith(")", 0, newline)
                             )
                         ):
-                            yield build(line, sent_at, body)  # type: ignore[arg-type]
+                            append(build(line, sent_at, body))  # type: ignore[arg-type]
                         else:
                             # The common message (a known author, plain text) is
                             # built here; anything else goes through _build.
@@ -385,8 +488,17 @@ class EntryReader:
                             message.edited = False
                             message.source = ref
                             message.chat = None
+                            message.forwarded_from = None
                             message.__class__ = Message  # type: ignore[assignment]
-                            yield message  # type: ignore[misc]
+                            append(message)  # type: ignore[arg-type]
+                        room -= 1
+                        if not room:
+                            yield from push(out, ordered=ordered, chars=charge)
+                            out = []
+                            append = out.append
+                            ordered = not late
+                            room = _BATCH
+                            charge = 0
                     elif line:
                         self._drop(line, problem, header + body)
                     elif body:
@@ -399,6 +511,7 @@ class EntryReader:
                     body = items[index + 8]
                     newline = body.find("\n")
                     newlines = body.count("\n") if newline >= 0 else 0
+                    big = long and len(body) > cap
                     if header != last_key:
                         try:
                             sent_at, cacheable = at(items, index + 1, sent_at, line)
@@ -408,7 +521,15 @@ class EntryReader:
                         else:
                             problem = None
                             last_key = header if cacheable else "\n"
+                            if high is None or not sent_at < high:
+                                high = sent_at
+                                late = False
+                            else:
+                                late = True
+                                ordered = False
                     index += 9
+            if out:
+                yield from push(out, ordered=ordered, chars=charge)
         except UnicodeDecodeError as error:
             raise decode_error(f"{display}:{line + newlines + 1}", error) from None
 
@@ -504,6 +625,7 @@ class EntryReader:
         message.edited = edited
         message.source = ref
         message.chat = None
+        message.forwarded_from = None
         message.__class__ = Message  # type: ignore[assignment]
         return message  # type: ignore[return-value]
 

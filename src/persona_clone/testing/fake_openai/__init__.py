@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .errors import ApiError
 from .inference import Replies, ReplyScript
-from .server import FakeOpenAI, Fault, RecordedRequest
+from .server import FakeOpenAI, Fault, RecordedRequest, refused_base_url
 from .service import BASE_MODELS, JobFailure
 from .training_files import count_tokens
 
@@ -25,4 +25,5 @@ __all__ = [
     "Replies",
     "ReplyScript",
     "count_tokens",
+    "refused_base_url",
 ]

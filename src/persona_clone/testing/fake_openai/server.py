@@ -7,6 +7,7 @@ import email.policy
 import fnmatch
 import json
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus
@@ -96,6 +97,19 @@ class Fault:
     def slow(cls, seconds: float, *, after: bool = False) -> Fault:
         """Answer normally, *seconds* late (waiting before or *after* the work)."""
         return cls(delay=seconds, after=after)
+
+
+def refused_base_url() -> str:
+    """
+    Return a ``http://127.0.0.1:PORT/v1`` URL where nothing listens.
+
+    A connection to it is refused at once, as when a local server is not
+    running or ``OPENAI_BASE_URL`` names the wrong port.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
 
 
 @frozen(kw_only=True)

@@ -1,0 +1,74 @@
+"""The ``persona-clone`` group itself: its help, verbosity and pipes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from persona_clone.cli import main
+
+
+def _discord_export(path: Path) -> Path:
+    """Write a Discord JSON export whose second message has an unreadable time."""
+    message = {
+        "id": "1",
+        "timestamp": "2024-01-01T10:00:00+00:00",
+        "author": {"id": "1", "name": "Ada"},
+        "content": "hi",
+        "type": "Default",
+    }
+    broken = {**message, "id": "2", "timestamp": "bad", "author": {"id": "2", "name": "Bob"}}
+    export = {
+        "guild": {"id": "1", "name": "g"},
+        "channel": {"id": "1", "name": "x"},
+        "messages": [message, broken],
+    }
+    path.write_text(json.dumps(export), encoding="utf-8")
+    return path
+
+
+class TestMain:
+    def test_help_shows_the_examples_one_per_line(self) -> None:
+        """--help shows no literal backslash-b marker and keeps each example on its own line."""
+        result = CliRunner().invoke(main, ["--help"])
+
+        assert 0 == result.exit_code
+        assert "\\b" not in result.output
+        assert "\b" not in result.output
+        lines = [line.strip() for line in result.output.splitlines()]
+        assert "persona-clone inspect chat.zip                 what is in the export" in lines
+        assert any(line.startswith("persona-clone chat --model ft:...") for line in lines)
+
+    def test_very_verbose_prints_each_problem_once(self, tmp_path: Path) -> None:
+        """With -vv an unreadable record is reported once, not once more as a log line."""
+        export = _discord_export(tmp_path / "d.json")
+
+        result = subprocess.run(
+            [sys.executable, "-m", "persona_clone", "-vv", "inspect", str(export)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        assert 0 == result.returncode, result.stderr
+        output = result.stdout + result.stderr
+        assert 1 == output.count("expected an ISO 8601 time with offset")
+
+    def test_closed_pipe_ends_quietly(self, tmp_path: Path) -> None:
+        """``inspect ... | head`` with the reader gone: no "Broken pipe" error, no traceback."""
+        export = _discord_export(tmp_path / "d.json")
+        with subprocess.Popen(
+            [sys.executable, "-m", "persona_clone", "inspect", str(export)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as process:
+            assert process.stdout is not None
+            process.stdout.close()  # the reader goes away before anything is written
+            errors = process.communicate(timeout=60)[1].decode()
+
+        assert "Broken pipe" not in errors
+        assert "Traceback" not in errors

@@ -1,0 +1,251 @@
+"""
+`persona-clone telegram` end to end, through the real python-telegram-bot client.
+
+The CLI runs the bot in a subprocess against the local fake Bot API server and
+the fake OpenAI server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+
+pytest.importorskip("telegram", reason="the Telegram bot needs the telegram extra")
+
+from persona_clone.cli import main
+from persona_clone.clock import system_sleep
+from persona_clone.testing.fake_openai import FakeOpenAI
+from persona_clone.testing.fake_telegram import FakeTelegram, FakeTelegramChat, FakeTelegramUser
+
+
+MODEL = "ft:gpt-4.1-mini-2025-04-14:persona-clone::deniz"
+# one group per test, so the tests can share one bot process
+BURST = FakeTelegramChat(id=-1001, title="Kahve")
+IGNORED = FakeTelegramChat(id=-1002, title="İş")
+ANOTHER = FakeTelegramChat(id=-1003, title="Aile")
+RATE_LIMIT = FakeTelegramChat(id=-1004, title="Koşu")
+STOP = FakeTelegramChat(id=-1005, title="Kitap")
+GIVEN = FakeTelegramChat(id=-1006, title="Seçilmiş")
+NOT_GIVEN = FakeTelegramChat(id=-1007, title="Başka")
+ADA = FakeTelegramUser(id=11, first_name="Ada", last_name="Yılmaz")
+BOB = FakeTelegramUser(id=12, first_name="Bob")
+OTHER_BOT = FakeTelegramUser(id=13, first_name="Combot", username="combot", is_bot=True)
+QUIET = 0.5
+REPLIES = {
+    "Deniz sen?": "haha evet\nbence de",
+    "selam": "selam!",
+    "burası da var": "tamam",
+    "hızlı hızlı": "yavaş\nyavaş",
+    "hatırla beni": "hatırlarım",
+    "sen ne dersin?": "efendim?",
+    "doğru mu?": "evet",
+}
+
+
+def reply_to(body: Mapping[str, Any]) -> str:
+    """The scripted reply to the last thing said (the model's answer in these tests)."""
+    last = str(body["messages"][-1]["content"])
+    return next((reply for cue, reply in REPLIES.items() if last.endswith(cue)), "hmm")
+
+
+class Bot:
+    """The CLI's Telegram bot in a subprocess, with both fakes it talks to."""
+
+    def __init__(self, folder: Path, *extra: str) -> None:
+        self.openai = FakeOpenAI(replies=reply_to)
+        self.telegram = FakeTelegram()
+        self.memory = folder / "memory.json"
+        self.stderr_path = folder / "stderr.txt"
+        self.extra = extra
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Bot:  # noqa: PYI034 - not meant to be subclassed
+        self.openai.start()
+        self.telegram.start()
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": self.telegram.token,
+            "OPENAI_API_KEY": "test",
+            "PYTHONUNBUFFERED": "1",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "persona_clone",
+            "telegram",
+            "--model",
+            MODEL,
+            "--persona",
+            "Deniz",
+            "--api-base",
+            self.telegram.api_base,
+            "--base-url",
+            self.openai.base_url,
+            "--quiet",
+            str(QUIET),
+            "--line-delay",
+            "0",
+            "--poll-timeout",
+            "1",
+            "--memory",
+            str(self.memory),
+            *self.extra,
+        ]
+        with self.stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(command, env=env, stderr=stderr)
+        assert self.telegram.wait_for(lambda fake: fake.polls >= 1), self.stderr()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.telegram.stop()
+        self.openai.stop()
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
+
+    def model_requests(self, *, about: str) -> list[dict[str, Any]]:
+        """The model requests whose conversation contains *about*."""
+        found = [
+            json.loads(request.body)
+            for request in self.openai.requests
+            if request.path.endswith("/chat/completions")
+        ]
+        return [body for body in found if any(about in m["content"] for m in body["messages"])]
+
+    def said(self, chat: FakeTelegramChat) -> list[str]:
+        return [sent.text for sent in self.telegram.sent if sent.chat_id == chat.id]
+
+    def wait_said(self, chat: FakeTelegramChat, count: int) -> list[str]:
+        """Wait until the bot said *count* messages in *chat*, then a little more."""
+        assert self.telegram.wait_for(lambda _: len(self.said(chat)) >= count), self.stderr()
+        settle()
+        return self.said(chat)
+
+    def stop(self, signum: int = signal.SIGINT) -> int:
+        assert self.process is not None
+        self.process.send_signal(signum)
+        return self.process.wait(20)
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    with Bot(tmp_path_factory.mktemp("telegram-bot")) as running:
+        yield running
+
+
+def settle(seconds: float = 3 * QUIET) -> None:
+    """Wait long enough for a reply that should not come to have come."""
+    system_sleep(seconds)
+
+
+@pytest.mark.slow
+class TestTelegramBot:
+    def test_a_burst_gets_one_reply_as_the_persona_with_typing(self, bot: Bot) -> None:
+        fake = bot.telegram
+        fake.post(ADA, "akşam kahve?", chat=BURST)
+        fake.post(BOB, "ben varım", chat=BURST)
+        fake.post(ADA, "Deniz sen?", chat=BURST)
+
+        assert ["haha evet", "bence de"] == bot.wait_said(BURST, 2)
+        [request] = bot.model_requests(about="akşam kahve?")
+        spoken = [(m.get("name"), m["content"]) for m in request["messages"] if m["role"] == "user"]
+        assert [
+            ("Ada_Yilmaz", "akşam kahve?"),
+            ("Bob", "ben varım"),
+            ("Ada_Yilmaz", "Deniz sen?"),
+        ] == spoken
+        typing = [at for chat, action, at in fake.actions if chat == BURST.id]
+        assert typing, "no typing action was sent"
+        first = next(sent for sent in fake.sent if sent.chat_id == BURST.id)
+        assert typing[0] < first.at
+        assert {"typing"} == {action for _, action, _ in fake.actions}
+
+    def test_ignores_itself_other_bots_and_answers_every_group(self, bot: Bot) -> None:
+        fake = bot.telegram
+        fake.post(ADA, "selam", chat=IGNORED)
+        assert ["selam!"] == bot.wait_said(IGNORED, 1)
+        fake.post(OTHER_BOT, "/stats", chat=IGNORED)
+        settle()
+        assert 1 == len(bot.model_requests(about="selam"))
+        assert ["selam!"] == bot.said(IGNORED)
+
+        fake.post(BOB, "burası da var", chat=ANOTHER)
+        assert ["tamam"] == bot.wait_said(ANOTHER, 1)
+
+    def test_a_private_message_is_told_what_the_bot_is_and_never_sent_on(self, bot: Bot) -> None:
+        private = FakeTelegramChat(id=ADA.id, type="private", title=None)
+        bot.telegram.post(ADA, "sen kimsin?", chat=private)
+
+        [answer] = bot.wait_said(private, 1)
+        assert "chat bot" in answer
+        assert "Deniz" in answer
+        assert [] == bot.model_requests(about="sen kimsin?")
+
+    def test_a_429_is_waited_out_and_the_reply_sent_once(self, bot: Bot) -> None:
+        fake = bot.telegram
+        limited = fake.rate_limited
+        fake.rate_limit(1)
+        fake.post(ADA, "hızlı hızlı", chat=RATE_LIMIT)
+
+        assert ["yavaş", "yavaş"] == bot.wait_said(RATE_LIMIT, 2)
+        assert limited + 1 == fake.rate_limited
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_keeps_the_memory(tmp_path: Path) -> None:
+    with Bot(tmp_path) as bot:
+        bot.telegram.post(ADA, "hatırla beni", chat=STOP)
+        assert ["hatırlarım"] == bot.wait_said(STOP, 1)
+
+        assert 0 == bot.stop(signal.SIGINT)
+
+        assert "Traceback" not in bot.stderr()
+        saved = json.loads(bot.memory.read_text(encoding="utf-8"))
+        assert [str(STOP.id)] == list(saved)
+
+
+@pytest.mark.slow
+def test_only_the_chats_given_and_mentions_then_stops_on_sigterm(tmp_path: Path) -> None:
+    with Bot(tmp_path, "--chat", str(GIVEN.id), "--mentions-only") as bot:
+        fake = bot.telegram
+        fake.post(ADA, "bugün hava güzel", chat=GIVEN)
+        fake.post(BOB, "@deniz_clone_bot orada mısın", chat=NOT_GIVEN)
+        settle()
+        assert [] == bot.model_requests(about="")
+
+        fake.post(BOB, "@deniz_clone_bot sen ne dersin?", chat=GIVEN)
+        assert ["efendim?"] == bot.wait_said(GIVEN, 1)
+        [request] = bot.model_requests(about="sen ne dersin?")
+        assert "@Deniz sen ne dersin?" == request["messages"][-1]["content"]
+
+        answered = next(sent.message_id for sent in fake.sent if sent.chat_id == GIVEN.id)
+        fake.post(ADA, "doğru mu?", chat=GIVEN, reply_to=answered)
+        assert ["efendim?", "evet"] == bot.wait_said(GIVEN, 2)
+
+        assert 0 == bot.stop(signal.SIGTERM)
+        assert "Traceback" not in bot.stderr()
+
+
+def test_a_refused_token_is_said_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeTelegram(token="1:right") as fake:  # noqa: S106 - a test token
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:wrong")
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        arguments = ["telegram", "--model", MODEL, "--persona", "Deniz"]
+        result = CliRunner().invoke(main, [*arguments, "--api-base", fake.api_base])
+
+        assert 0 != result.exit_code
+        assert f"{fake.api_base}: the Bot API server refused the bot token" in result.output
+        assert "1:wrong" not in result.output
