@@ -264,3 +264,119 @@ def test_reorder_warnings_are_warnings(tmp_path: Path) -> None:
 
     assert 5 == len(messages)
     assert [Severity.WARNING] == [i.severity for i in sink.warnings]
+
+
+# --- hour 00 -------------------------------------------------------------------------------
+
+
+class TestHourZero:
+    @pytest.mark.parametrize(
+        ("header", "expected"),
+        [
+            ("14/03/24, 00:08 a. m.", (0, 8)),
+            ("14/03/24, 0:08 a. m.", (0, 8)),
+            ("14/03/24, 12:08 a. m.", (0, 8)),
+            ("14/03/24, 00:08 p. m.", (12, 8)),
+            ("14/03/24, 12:08 p. m.", (12, 8)),
+        ],
+    )
+    def test_hour_zero_is_after_midnight(
+        self, tmp_path: Path, header: str, expected: tuple[int, int]
+    ) -> None:
+        """A 12 h time with hour 00 (some Android locales) is read, not dropped."""
+        text = f"{header} - Ada: hola\n15/03/24, 9:00 a. m. - Bob: buenas\n"
+        messages, sink = read(tmp_path, text)
+
+        assert expected == (messages[0].sent_at.hour, messages[0].sent_at.minute)
+        assert [] == sink.issues
+
+    def test_hour_over_twelve_is_reported(self, tmp_path: Path) -> None:
+        """An hour over 12 before a marker is still a located error."""
+        messages, sink = read(tmp_path, "14/03/24, 13:08 p. m. - Ada: x\n")
+
+        assert [] == messages
+        assert ["c.txt:1"] == [e.location for e in sink.errors]
+        assert "an hour from 0 to 12" in sink.errors[0].expected
+
+
+# --- iOS system events -----------------------------------------------------------------------
+
+IOS_EVENTS = {
+    # language: (encryption notice, security-code notice), phrasings outside the tables
+    "polish": (
+        "Wiadomości i połączenia są szyfrowane end-to-end.",
+        "Twój kod zabezpieczenia z Ada uległ zmianie.",
+    ),
+    "indonesian": (
+        "Pesan dan panggilan terenkripsi secara end-to-end.",
+        "Kode keamanan Anda dengan Ada telah berubah.",
+    ),
+    "japanese": (
+        "メッセージと通話はエンドツーエンドで暗号化されています。",
+        "Adaとのセキュリティコードが変更されました。",
+    ),
+    "swedish": (
+        "Meddelanden och samtal är end-to-end-krypterade.",
+        "Din säkerhetskod med Ada har ändrats.",
+    ),
+}
+
+
+class TestIosSystemEvents:
+    @pytest.mark.parametrize("language", sorted(IOS_EVENTS))
+    def test_group_events_are_read_by_structure(self, tmp_path: Path, language: str) -> None:
+        """Events written as the group's own marked lines are system events in any language."""
+        notice, security = IOS_EVENTS[language]
+        text = (
+            f"[14.03.24, 18:00:00] Wandern 🏔: {LRM}{notice}\n"
+            "[14.03.24, 18:01:00] Ada: hallo\n"
+            f"[14.03.24, 18:02:00] Bob: {LRM}image omitted\n"
+            f"[14.03.24, 18:03:00] Wandern 🏔: {LRM}{security}\n"
+            "[14.03.24, 18:04:00] Bob: ok\n"
+        )
+        messages, sink = read(tmp_path, text)
+
+        assert [
+            (None, "system", notice),
+            ("Ada", "text", "hallo"),
+            ("Bob", "media", "image omitted"),
+            (None, "system", security),
+            ("Bob", "text", "ok"),
+        ] == [(m.author and m.author.name, m.kind.value, m.text) for m in messages]
+        assert [] == sink.issues
+
+    def test_contact_in_a_one_to_one_chat_stays_an_author(self, tmp_path: Path) -> None:
+        """In a one-to-one chat named after the contact, their own marked lines stay theirs."""
+        text = (
+            f"[14.03.24, 18:00:00] Ada: {LRM}Messages and calls are end-to-end encrypted.\n"
+            "[14.03.24, 18:01:00] Ada: hi!\n"
+            f"[14.03.24, 18:02:00] Ada: {LRM}Location: https://maps.example/?q=41,29\n"
+            f"[14.03.24, 18:03:00] Ada: {LRM}image omitted\n"
+            f"[14.03.24, 18:04:00] Ada: {LRM}Your security code with Bob changed.\n"
+        )
+        messages, _ = read(tmp_path, text)
+
+        assert ["system", "text", "text", "media", "system"] == [m.kind.value for m in messages]
+        assert ["Ada", "Ada", "Ada"] == [m.author.name for m in messages if m.author]
+
+    def test_a_known_phrase_teaches_the_chat_name(self, tmp_path: Path) -> None:
+        """A known phrase mid-file is an event and teaches the chat's name for unknown ones."""
+        text = (
+            "[14.03.24, 18:01:00] Ada: hi\n"
+            f"[14.03.24, 18:02:00] Kampüs: {LRM}Your security code with Bob changed.\n"
+            f"[14.03.24, 18:03:00] Kampüs: {LRM}Kod bezpieczeństwa został zmieniony.\n"
+        )
+        messages, _ = read(tmp_path, text)
+
+        assert ["text", "system", "system"] == [m.kind.value for m in messages]
+
+    def test_android_lines_are_not_affected(self, tmp_path: Path) -> None:
+        """Android exports keep their rule: a body without an author is an event."""
+        text = (
+            "14/03/24, 18:00 - Ada: hi\n"
+            f"14/03/24, 18:01 - Ada: {LRM}something marked\n"
+            "14/03/24, 18:02 - Kod bezpieczeństwa został zmieniony.\n"
+        )
+        messages, _ = read(tmp_path, text)
+
+        assert ["text", "text", "system"] == [m.kind.value for m in messages]

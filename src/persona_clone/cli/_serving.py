@@ -9,7 +9,7 @@ import os
 import signal
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import pendulum
@@ -19,7 +19,10 @@ from persona_clone.errors import ConfigError, PersonaCloneError
 from persona_clone.message import Participant
 from persona_clone.privacy.identity import AliasMap, NameBook
 from persona_clone.serving.loop_guard import LoopGuard, LoopPolicy
-from persona_clone.serving.responder import Responder, Send, connect
+
+
+if TYPE_CHECKING:
+    from persona_clone.serving.responder import Responder, Send
 
 
 __all__ = ["build_responder", "model_options", "run_until_stopped"]
@@ -154,6 +157,9 @@ def build_responder(
     Raises:
         click.ClickException: The alias map or the endpoint settings are invalid.
     """
+    # the openai SDK loads here, when a command serves, not when the CLI starts
+    from persona_clone.serving.responder import Responder, connect  # noqa: PLC0415
+
     try:
         aliases = AliasMap.load(settings["aliases"]) if settings["aliases"] else AliasMap()
         if settings.get("backend") == "local":

@@ -11,13 +11,6 @@ import click
 
 from persona_clone.cli._serving import build_responder, model_options, run_until_stopped
 from persona_clone.errors import ConfigError
-from persona_clone.serving.discord import (
-    DEFAULT_API_BASE,
-    DiscordAdapter,
-    load_memory,
-    run_bot,
-    save_memory,
-)
 
 
 __all__ = ["discord"]
@@ -53,9 +46,9 @@ async def _unset(_chat: str, _text: str) -> None:  # pragma: no cover - replaced
 )
 @click.option(
     "--api-base",
-    default=DEFAULT_API_BASE,
-    show_default=True,
-    help="Discord's REST base, version path included (a self-hosted compatible server).",
+    default=None,
+    help="Discord's REST base, version path included (a self-hosted compatible server); "
+    "default: Discord's own.",
 )
 @click.option(
     "--memory",
@@ -69,7 +62,7 @@ def discord(
     dms: bool,
     mentions_only: bool,
     token_env: str,
-    api_base: str,
+    api_base: str | None,
     memory: Path | None,
     **settings: Any,
 ) -> None:
@@ -85,6 +78,15 @@ def discord(
         raise click.UsageError(f"set the bot token in the environment variable {token_env}")
     if not channels and not dms:
         raise click.UsageError("give at least one --channel, or --dms")
+    # the adapter and the openai SDK load when the bot runs, not when the CLI starts
+    from persona_clone.serving.discord import (  # noqa: PLC0415
+        DEFAULT_API_BASE,
+        DiscordAdapter,
+        load_memory,
+        run_bot,
+        save_memory,
+    )
+
     responder = build_responder(send=_unset, **settings)
     adapter = DiscordAdapter(
         responder=responder,
@@ -96,7 +98,7 @@ def discord(
         if memory is not None and memory.exists():
             restored = load_memory(responder, memory)
             logger.warning("restored %d conversations from %s", restored, memory)
-        run_until_stopped(run_bot(adapter, token, api_base=api_base))
+        run_until_stopped(run_bot(adapter, token, api_base=api_base or DEFAULT_API_BASE))
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
     finally:

@@ -11,8 +11,6 @@ import click
 
 from persona_clone.cli._serving import build_responder, model_options, run_until_stopped
 from persona_clone.errors import ConfigError
-from persona_clone.serving.memory import load_memory, save_memory
-from persona_clone.serving.telegram import DEFAULT_API_BASE, TelegramAdapter, run_telegram_bot
 
 
 __all__ = ["telegram"]
@@ -48,9 +46,8 @@ async def _unset(_chat: str, _text: str) -> None:  # pragma: no cover - replaced
 )
 @click.option(
     "--api-base",
-    default=DEFAULT_API_BASE,
-    show_default=True,
-    help="The Bot API server (a self-hosted one).",
+    default=None,
+    help="The Bot API server (a self-hosted one); default: Telegram's own.",
 )
 @click.option(
     "--poll-timeout",
@@ -70,7 +67,7 @@ def telegram(
     chats: tuple[int, ...],
     mentions_only: bool,
     token_env: str,
-    api_base: str,
+    api_base: str | None,
     poll_timeout: int,
     memory: Path | None,
     **settings: Any,
@@ -86,6 +83,14 @@ def telegram(
     token = os.environ.get(token_env)
     if not token:
         raise click.UsageError(f"set the bot token in the environment variable {token_env}")
+    # the adapter and the openai SDK load when the bot runs, not when the CLI starts
+    from persona_clone.serving.memory import load_memory, save_memory  # noqa: PLC0415
+    from persona_clone.serving.telegram import (  # noqa: PLC0415
+        DEFAULT_API_BASE,
+        TelegramAdapter,
+        run_telegram_bot,
+    )
+
     responder = build_responder(send=_unset, **settings)
     adapter = TelegramAdapter(
         responder=responder, chats=frozenset(chats), mentions_only=mentions_only
@@ -95,7 +100,9 @@ def telegram(
             restored = load_memory(responder, memory)
             logger.warning("restored %d conversations from %s", restored, memory)
         run_until_stopped(
-            run_telegram_bot(adapter, token, api_base=api_base, poll_timeout=poll_timeout)
+            run_telegram_bot(
+                adapter, token, api_base=api_base or DEFAULT_API_BASE, poll_timeout=poll_timeout
+            )
         )
     except ConfigError as error:
         raise click.ClickException(str(error)) from error

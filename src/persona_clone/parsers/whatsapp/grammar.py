@@ -166,13 +166,13 @@ class FileGrammar:
         Return *hour* on the 24 h clock given the day-period *mark*.
 
         Raises:
-            ValueError: the marker is unknown or the hour is not 1-12.
+            ValueError: the marker is unknown or the hour is over 12.
         """
         after_noon = self.meaning(mark)
         if after_noon is None:
             raise ValueError(f"a known day-period marker (AM/PM), found {mark!r}")
-        if not 1 <= hour <= 12:  # noqa: PLR2004
-            raise ValueError(f"an hour from 1 to 12 before {mark!r}, found {hour}")
+        if hour > 12:  # noqa: PLR2004 - 00 is written for the hour after midnight
+            raise ValueError(f"an hour from 0 to 12 before {mark!r}, found {hour}")
         return hour % 12 + (12 if after_noon else 0)
 
 
@@ -471,8 +471,8 @@ def _field_reader(
             after_noon = meaning(mark)
             if after_noon is None:
                 raise ValueError(f"a known day-period marker (AM/PM), found {mark!r}")
-            if not 1 <= hour <= 12:  # noqa: PLR2004
-                raise ValueError(f"an hour from 1 to 12 before {mark!r}, found {hour}")
+            if hour > 12:  # noqa: PLR2004 - 00 is written for the hour after midnight
+                raise ValueError(f"an hour from 0 to 12 before {mark!r}, found {hour}")
             hour = hour % 12 + (12 if after_noon else 0)
         return (
             year,

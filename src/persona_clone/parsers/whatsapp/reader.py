@@ -62,6 +62,9 @@ REORDER_WINDOW: Final = 100
 """How many messages are held back by default to put late ones in place."""
 
 _SHORT_BODY: Final = 64
+_PLAIN: Final = 0
+_SUSPICIOUS: Final = 1
+_CHAT: Final = 2
 _BATCH: Final = 32
 _EVENT_LENGTH: Final = 400  # system events are short; longer text is cut before matching
 _MAX_AUTHOR: Final = 80
@@ -217,7 +220,7 @@ class LocalTimes:
             mark = groups[at + ki]
             if mark:
                 offset = noon.get(mark)
-                if offset is None or not 1 <= hour <= 12:  # noqa: PLR2004
+                if offset is None or hour > 12:  # noqa: PLR2004
                     hour = afternoon(mark, hour)  # raises for what is not a time
                     noon[mark] = 12 if grammar.meaning(mark) else 0
                 else:
@@ -305,7 +308,12 @@ class EntryReader:
         self.display = display
         self.media = media
         self.ios = grammar.shape.ios
-        self.authors: dict[str, tuple[Participant | None, bool]] = {}
+        # name -> (participant, how its messages are built): 0 the common way,
+        # _SUSPICIOUS maybe an event, _CHAT the chat's own name (see _chat_event)
+        self.authors: dict[str, tuple[Participant | None, int]] = {}
+        self.chat_name: str | None = None
+        self._chat_speaks = False
+        self._first = True
         self._known_author = self.authors.get
         self.times = LocalTimes(context.tz, self._warn_time)
 
@@ -533,8 +541,8 @@ class EntryReader:
         except UnicodeDecodeError as error:
             raise decode_error(f"{display}:{line + newlines + 1}", error) from None
 
-    def _author(self, name: str) -> tuple[Participant | None, bool]:
-        """Return the participant a header names, and whether it may be an event."""
+    def _author(self, name: str) -> tuple[Participant | None, int]:
+        """Return the participant a header names, and how its messages are built."""
         known = self.authors.get(name)
         if known is None:
             if len(self.authors) >= _CACHE_LIMIT:  # odd files: keep memory bounded
@@ -544,7 +552,7 @@ class EntryReader:
             participant = Participant(id=clean, name=clean) if clean else None
             known = self.authors[name] = (
                 participant,
-                suspicious or participant is None,
+                _SUSPICIOUS if suspicious or participant is None else _PLAIN,
             )
         return known
 
@@ -563,13 +571,19 @@ class EntryReader:
         else:
             name = body[:colon]
             known = self._known_author(name)
-            author, suspicious = known if known is not None else self._author(name)
+            author, how = known if known is not None else self._author(name)
+            suspicious = how == _SUSPICIOUS
             text = body[colon + 2 :]
             if text.startswith(_MARK_PREFIXES):
                 marked = True
                 text = text.lstrip(BIDI_MARKS)
-                if self.ios and _is_event(text if newline < 0 else text.split("\n", 1)[0]):
+                if self.ios and self._chat_event(
+                    name, text if newline < 0 else text.split("\n", 1)[0]
+                ):
                     kind = _SYSTEM
+            elif how == _CHAT:  # the chat's name writes plain text: a person (1:1 chat)
+                self._chat_speaks = True
+                self.authors[name] = (author, _PLAIN)
             if (
                 suspicious
                 and kind is _TEXT
@@ -627,7 +641,36 @@ class EntryReader:
         message.chat = None
         message.forwarded_from = None
         message.__class__ = Message  # type: ignore[assignment]
+        self._first = False
         return message  # type: ignore[return-value]
+
+    def _chat_event(self, name: str, line: str) -> bool:
+        """
+        Whether an iOS body after a U+200E mark (*line*, mark removed) by *name* is an event.
+
+        iOS writes events as the chat's own lines: ``[time] <chat name>: \u200e<text>``.
+        A known phrase decides, and teaches the chat's name; a mark on the
+        file's first entry teaches it too (exports start with an event). After
+        that, any marked body by the chat's name that is not media, a deleted
+        notice or an attachment is an event, in any language, unless that name
+        has written plain text (a one-to-one chat, named after the contact).
+        """
+        if _is_event(line):
+            if self.chat_name is None:
+                self._learn_chat(name)
+            return True
+        if line.endswith(">") or line in _BODY_KINDS or _placeholder_kind(line) is not None:
+            return False
+        if self.chat_name is None and self._first:
+            self._learn_chat(name)
+            return True
+        return name == self.chat_name and not self._chat_speaks
+
+    def _learn_chat(self, name: str) -> None:
+        """Take *name* as the chat's; its plain messages now go through `_build`."""
+        self.chat_name = name
+        participant, _ = self._author(name)
+        self.authors[name] = (participant, _CHAT)
 
     def _attached(self, first: str) -> Attachment | None:
         """Return the file a body names as attached (``<attached: …>``, ``(…)``)."""
