@@ -15,7 +15,7 @@ The hierarchy::
       ConfigError (also ValueError)         a configuration value or file is invalid
       OutputError (also OSError)            an output folder cannot be written whole
 
-    ParseWarning (a UserWarning)            lenient parsing skipped or changed some input
+    ParseWarning (a UserWarning)            lenient parsing skipped or cut some input
 
 Each error is also the built-in exception that fits, so ``except ValueError`` keeps
 working for callers who do not know this library.
@@ -173,12 +173,13 @@ class DatasetError(PersonaCloneError, ValueError):
 
 class ParseWarning(UserWarning):
     """
-    Lenient parsing skipped or changed some of the input.
+    Lenient parsing skipped or cut some of the input.
 
     `persona_clone.parse` warns once per export, when the export has been read
-    to its end, with the number of issues and the first one's location; pass an
-    *issues* sink to collect them all (no warning then) or ``strict=True`` to
-    stop at the first.
+    to its end, if a line or record was not read as a message or a message was
+    cut, with the number of such issues and the first one's location; pass an
+    *issues* sink to collect every issue (no warning then) or ``strict=True``
+    to stop at the first.
 
     .. versionadded:: 0.1.0
     """

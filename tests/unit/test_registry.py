@@ -26,6 +26,7 @@ from persona_clone import (
     ParserRegistry,
     PluginError,
     Sample,
+    Severity,
     Source,
     UnknownFormatError,
     parse,
@@ -491,9 +492,23 @@ class TestLazyLoading:
         assert ["one", "two"] == [first.text, *[m.text for m in rest]]
         assert 1 == len(caught)
         warning = str(caught[0].message)
-        assert "2 parse issue(s)" in warning
+        assert "2 parse issue(s) skipped or cut input (2 line(s)" in warning
         assert "chat.txt:1" in warning
         assert "stray" not in warning
+
+    def test_guesses_alone_do_not_warn(self, tmp_path: Path, chat: Path) -> None:
+        """Issues that lose nothing (warnings accounting for no line) raise no ParseWarning."""
+
+        class Guessing(Fixed.make("toy", 1.0)):  # type: ignore[misc]
+            def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
+                context.report("chat.toy:1", "a zone", severity=Severity.WARNING, lines=0)
+                yield make_message()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            messages = list(parse(chat, registry=ParserRegistry.of(Guessing)))
+
+        assert 1 == len(messages)
 
     def test_no_warning_with_a_sink_or_a_clean_file(self, tmp_path: Path) -> None:
         """A caller's sink takes the issues silently; a clean export warns nothing."""

@@ -32,6 +32,7 @@ from .base import (
     IssueSink,
     ParseContext,
     Parser,
+    Severity,
     StrictIssueSink,
 )
 from .source import Sample, Source, as_source
@@ -267,9 +268,11 @@ def parse(
             Signal); default UTC. Formats that store instants ignore it.
         issues: Where problems go. By default lenient parsing collects them and,
             once the export has been read to its end, emits one
-            `persona_clone.errors.ParseWarning` with their number and the first
-            one's location; pass a sink (`CollectingIssueSink`) to collect them
-            all yourself (no warning then). With *strict*, a `StrictIssueSink`.
+            `persona_clone.errors.ParseWarning` if any input was skipped or cut
+            (an error, or an issue accounting for lines), with their number and
+            the first one's location; pass a sink (`CollectingIssueSink`) to
+            collect every issue yourself (no warning then). With *strict*, a
+            `StrictIssueSink`.
         strict: Raise `persona_clone.errors.ParseError` at the first problem.
         registry: The parsers to choose from (default built-ins plus plugins).
 
@@ -291,16 +294,18 @@ def parse(
 def _warning_of_loss(
     messages: Iterator[Message], collected: CollectingIssueSink, where: str
 ) -> Iterator[Message]:
-    """Yield *messages*; at their end, warn once if any issue was collected."""
+    """Yield *messages*; at their end, warn once if input was skipped or cut."""
     yield from messages
-    issues = collected.issues
-    if issues:
-        lost = sum(issue.lines for issue in collected.errors)
+    lost = [i for i in collected.issues if i.severity is Severity.ERROR or i.lines > 0]
+    if lost:
+        lines = sum(issue.lines for issue in lost)
+        others = len(collected.issues) - len(lost)
+        also = f", and {others} other warning(s)" if others else ""
         warnings.warn(
-            f"{where}: {len(issues)} parse issue(s) ({len(collected.errors)} error(s), "
-            f"{lost} input line(s) or record(s) not read as messages), the first at "
-            f"{issues[0].location}: expected {issues[0].expected}; pass issues= a "
-            "CollectingIssueSink to see them all, or strict=True to stop at the first",
+            f"{where}: {len(lost)} parse issue(s) skipped or cut input ({lines} line(s) or "
+            f"record(s) not read as messages{also}), the first at {lost[0].location}: "
+            f"expected {lost[0].expected}; pass issues= a CollectingIssueSink to see them all, "
+            "or strict=True to stop at the first",
             ParseWarning,
             stacklevel=2,
         )
