@@ -28,7 +28,13 @@ from persona_clone.parsers import CollectingIssueSink
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
 from ._curation import carry_reviews, curation_options, curation_steps
-from ._exports import batch_collection, one_line_errors, open_exports, registry_of
+from ._exports import (
+    OpenExports,
+    batch_collection,
+    one_line_errors,
+    open_exports,
+    registry_of,
+)
 from ._output import display_redaction, exit_on_signals, redacted_errors
 
 
@@ -264,20 +270,9 @@ def build(
         staging = stack.enter_context(OutputFolder(output, inputs=exports))
         carry_reviews(output, staging)
         stack.enter_context(batch_collection())
+        opened = _open(stack, ctx, exports, sample=sample, input_format=input_format, tz=tz)
         if sample:
-            exports = (stack.enter_context(sample_path()),)
-            input_format = input_format or "whatsapp"
-            tz = SAMPLE_TZ if tz == "UTC" else tz
             people |= _sample_people(exclude, consent)
-        opened = stack.enter_context(
-            open_exports(
-                exports,
-                input_format=input_format,
-                tz=tz,
-                registry=registry_of(ctx),
-                label="Building",
-            )
-        )
         report = build_dataset(
             opened.streams,
             staging,
@@ -305,6 +300,31 @@ def build(
         # the report says what the dataset says: the same redaction, the final paths
         _finish(mask_report(report, redact, paths=_moved(staging, output)), staging, output)
     click.echo(f"Read {opened.progress.messages:,} messages; wrote {output}", err=True)
+
+
+def _open(
+    stack: contextlib.ExitStack[bool | None],
+    ctx: click.Context,
+    exports: tuple[Path, ...],
+    *,
+    sample: bool,
+    input_format: str | None,
+    tz: str,
+) -> OpenExports:
+    """Open *exports*, or the bundled sample (a WhatsApp chat in its own zone), for the build."""
+    if sample:
+        exports = (stack.enter_context(sample_path()),)
+        input_format = input_format or "whatsapp"
+        tz = SAMPLE_TZ if tz == "UTC" else tz
+    return stack.enter_context(
+        open_exports(
+            exports,
+            input_format=input_format,
+            tz=tz,
+            registry=registry_of(ctx),
+            label="Building",
+        )
+    )
 
 
 def _sample_people(exclude: tuple[str, ...], consent: Consent | None) -> set[str]:

@@ -59,7 +59,7 @@ from .pipeline import BuildStats, write_atomically
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
-from .steps import CapRepeats, ExampleStep
+from .steps import CapRepeats
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
@@ -429,19 +429,13 @@ def build_dataset(
             consented, this is checked first, so a misspelt name is reported
             as such), or has not consented.
     """
-    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
     from persona_clone.privacy.redaction import PrivacyReport  # noqa: PLC0415
     from persona_clone.privacy.speakers import require_persona  # noqa: PLC0415
     from persona_clone.privacy.steps import OptOut, Redact  # noqa: PLC0415
 
     alias_map = aliases if aliases is not None else AliasMap()
-    given = consent if consent is not None else Consent()
-    consent = evolve(
-        given,
-        consenting=given.consenting | frozenset(consenting),
-        excluded=given.excluded | frozenset(exclude),
-    )
+    consent = _with_people(consent, consenting=consenting, exclude=exclude)
     renderer_args = persona_renderer_args(persona, aliases=alias_map, names=names)
     try:
         consent.check_persona(renderer_args["persona"], alias_map)
@@ -454,6 +448,7 @@ def build_dataset(
     sessions = Exports(
         streams=[opt_out(Merger()(Sessionizer(gap=gap)(messages))) for messages in exports]
     )
+    redaction = Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)
     steps: list[ExampleStep] = [*example_steps]
     if max_repeats is not None:
         steps.append(CapRepeats(max_repeats=max_repeats))
@@ -468,11 +463,7 @@ def build_dataset(
         budget=budget,
         policy=policy,
         max_entries=max_entries,
-        message_steps=(
-            [Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)]
-            if redact
-            else []
-        ),
+        message_steps=[redaction] if redact else [],
         example_steps=steps,
         split=SessionSplit(validation_share=validation_share, seed=seed),
         reply_memory=reply_memory,
@@ -480,3 +471,17 @@ def build_dataset(
         prices=prices,
     )
     return builder.write(sessions, Path(directory) / "train.jsonl", privacy=privacy)
+
+
+def _with_people(
+    consent: Consent | None, *, consenting: Iterable[str], exclude: Iterable[str]
+) -> Consent:
+    """*consent* (default none given) with *consenting* and *exclude* added."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+
+    given = consent if consent is not None else Consent()
+    return evolve(
+        given,
+        consenting=given.consenting | frozenset(consenting),
+        excluded=given.excluded | frozenset(exclude),
+    )
