@@ -59,7 +59,7 @@ from .pipeline import BuildStats, write_atomically
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
-from .steps import CapRepeats
+from .steps import CapRepeats, ExampleStep
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
