@@ -11,14 +11,19 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import click
+import openai
 import pendulum
 
 from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
 from persona_clone.errors import ConfigError
 from persona_clone.message import Participant
+from persona_clone.privacy.consent import Consent
 from persona_clone.privacy.identity import AliasMap, NameBook
 from persona_clone.serving.loop_guard import LoopGuard, LoopPolicy
+from persona_clone.serving.moderation import EndpointModerator, Moderator, WordListModerator
+from persona_clone.serving.privacy import LivePrivacy
 from persona_clone.serving.responder import Responder, Send, connect
 
 
@@ -122,6 +127,27 @@ def model_options(command: F) -> F:
             help="Seconds between the lines of a multi-line reply.",
         ),
         click.option("--temperature", type=click.FloatRange(min=0, max=2), default=None),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="NAME",
+            help="Someone who opted out: their messages never reach the model, their "
+            "name is redacted. Repeatable; the --aliases file's opted_out entries apply too.",
+        ),
+        click.option(
+            "--moderate",
+            is_flag=True,
+            help="Check each reply with the endpoint's /moderations before sending it; "
+            "a flagged reply is not sent (and is logged with the reason).",
+        ),
+        click.option(
+            "--moderate-words",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            metavar="FILE",
+            help="Check each reply against this word list (one word or phrase a line), "
+            "offline; a reply that contains one is not sent.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -144,6 +170,8 @@ def build_responder(
         aliases = AliasMap.load(settings["aliases"]) if settings["aliases"] else AliasMap()
         base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
         client = connect(base_url=base_url, http_client=http_client)
+        privacy = _privacy(settings.get("aliases"), settings.get("exclude", ()), aliases)
+        moderator = _moderator(client, settings)
     except (ConfigError, OSError) as error:
         raise click.ClickException(str(error)) from error
     try:
@@ -177,4 +205,24 @@ def build_responder(
         guard=LoopGuard(policy=LoopPolicy(settings["loop_policy"])),
         line_delay=pendulum.duration(seconds=settings["line_delay"]),
         temperature=settings["temperature"],
+        privacy=privacy,
+        moderator=moderator,
     )
+
+
+def _privacy(people: Path | None, exclude: tuple[str, ...], aliases: AliasMap) -> LivePrivacy:
+    """Who opted out (the people file's entries and --exclude), as in training."""
+    consent = Consent.load(people) if people is not None else Consent()
+    if exclude:
+        consent = attrs.evolve(consent, excluded=consent.excluded | set(exclude))
+    return LivePrivacy(consent=consent, aliases=aliases)
+
+
+def _moderator(client: openai.AsyncOpenAI, settings: dict[str, Any]) -> Moderator | None:
+    """The endpoint's moderations (--moderate), or a word list (--moderate-words)."""
+    words = settings.get("moderate_words")
+    if words is not None:
+        return WordListModerator.load(words)
+    if settings.get("moderate"):
+        return EndpointModerator(client=client)
+    return None
