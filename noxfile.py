@@ -16,8 +16,11 @@ nox.options.sessions = ["lint", "mypy", "tests", "docs"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)
 OLDEST, NEWEST = PYTHONS[0], PYTHONS[-1]
-TESTED_EXTRAS = (".[testing,discord,telegram]",)
-"""The package with the extras the suite tests (the bots run end to end against fakes)."""
+TESTED_EXTRAS = (".[testing,discord,telegram,review]",)
+"""
+The package with the extras the suite tests (the bots run end to end against fakes,
+the review screen in tmux).
+"""
 
 
 @nox.session(python=PYTHONS)

@@ -13,6 +13,7 @@ The hierarchy::
       PluginError (also ImportError)        a parser plugin failed to load or clashes
       FineTuneError (also RuntimeError)     the service refused or failed a job
       ConfigError (also ValueError)         a configuration value or file is invalid
+      OutputError (also OSError)            an output folder cannot be written whole
 
 Each error is also the built-in exception that fits, so ``except ValueError`` keeps
 working for callers who do not know this library.
@@ -31,6 +32,7 @@ __all__ = [
     "FineTuneError",
     "NaiveTimestampError",
     "OutOfOrderError",
+    "OutputError",
     "ParseError",
     "PersonaCloneError",
     "PluginError",
@@ -190,3 +192,11 @@ class FineTuneError(PersonaCloneError, RuntimeError):
 
 class ConfigError(PersonaCloneError, ValueError):
     """A configuration value or file is invalid."""
+
+
+class OutputError(PersonaCloneError, OSError):
+    """
+    An output folder cannot be written whole: in use, not ours to replace, or full.
+
+    The message names the folder; whatever was there before is left as it was.
+    """

@@ -146,6 +146,9 @@ class Message:
         chat: Which conversation of a multi-chat export the message belongs to
             (a channel, thread or chat id); ``None`` for single-chat exports.
             Sessions never span two chats.
+        forwarded_from: Whose message *author* forwarded, when the export
+            says (Telegram's ``forwarded_from``): the words are theirs, and
+            consent applies to them as to their own messages.
 
     Raises:
         ValueError: a system event with an author, or another message without one.
@@ -161,6 +164,7 @@ class Message:
     edited: bool = False
     source: SourceRef | None = None
     chat: str | None = None
+    forwarded_from: Participant | None = None
 
     def __attrs_post_init__(self) -> None:
         if (self.author is None) != (self.kind is MessageKind.SYSTEM):
@@ -205,6 +209,7 @@ class MutableMessage:
         "author",
         "chat",
         "edited",
+        "forwarded_from",
         "id",
         "kind",
         "reply_to",
@@ -222,6 +227,7 @@ class MutableMessage:
     edited: bool
     source: Any  # a SourceRef (or its twin, before its class is set) or None
     chat: str | None
+    forwarded_from: Participant | None
 
 
 def _prove_twin(twin: type, frozen_class: type) -> None:
@@ -256,6 +262,7 @@ def with_text(
     new.edited = message.edited
     new.source = message.source
     new.chat = message.chat
+    new.forwarded_from = message.forwarded_from
     new.__class__ = Message
     rewritten: Message = new
     return rewritten

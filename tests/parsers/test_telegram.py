@@ -22,6 +22,7 @@ from persona_clone import (
     MessageKind,
     ParseError,
     ParserRegistry,
+    Participant,
     Sessionizer,
     Severity,
     parse,
@@ -287,6 +288,36 @@ class TestText:
         messages, _ = read(path)
 
         assert "channel77/9" == messages[0].reply_to
+
+
+class TestForwards:
+    def test_the_original_author_is_kept(self, tmp_path: Path) -> None:
+        """A forward keeps the forwarder as author and names the original author."""
+        path = write(
+            tmp_path / "result.json",
+            chat(record(1, forwarded_from="Mehmet Kaya", forwarded_from_id="user77")),
+        )
+
+        (message,), _ = read(path)
+
+        assert "Omar Haddad" == message.author.name if message.author else None
+        assert Participant(id="user77", name="Mehmet Kaya") == message.forwarded_from
+
+    def test_a_forward_without_an_id_is_known_by_name(self, tmp_path: Path) -> None:
+        """Exports without forwarded_from_id name the original author only."""
+        path = write(tmp_path / "result.json", chat(record(1, forwarded_from="Mehmet Kaya")))
+
+        (message,), _ = read(path)
+
+        assert Participant.from_name("Mehmet Kaya") == message.forwarded_from
+
+    def test_hidden_senders_and_plain_messages_have_no_origin(self, tmp_path: Path) -> None:
+        """A hidden sender (null) and a message that is not a forward have no origin."""
+        path = write(tmp_path / "result.json", chat(record(1, forwarded_from=None), record(2)))
+
+        messages, _ = read(path)
+
+        assert [None, None] == [message.forwarded_from for message in messages]
 
 
 class TestMedia:

@@ -15,7 +15,7 @@ from persona_clone import (
     RedactionKind,
     redact_messages,
 )
-from persona_clone.privacy import redaction
+from persona_clone.privacy import redaction, secrets
 from persona_clone.testing import make_message
 from persona_clone.testing.strategies import message_texts
 
@@ -226,6 +226,19 @@ _NUMBERISH = st.lists(
             "TR33 0006 1005 1978 6457 8413 26",
             "12.03.2024",
             "+٩٠ ٥٣٢ ١٢٣ ٤٥ ٦٧",
+            "０５３２　１２３　４５　６７",
+            "(+44) 7700 900123",
+            "tel:+15550109999",
+            "@905321234567",
+            "TR33-0006-1005-1978-6457-8413-26",
+            "4111.1111.1111.1111",
+            "4111 - 1111 - 1111 - 1111",
+            "sk-proj-abcdefghijklmnopqrstuvwx",
+            "Bearer abcdefghijklmnop123",
+            "şifre: ",
+            "password is ",
+            "PIN ",
+            "hunter2",
             "14:30",
             "7",
             "ab12",
@@ -237,18 +250,87 @@ _NUMBERISH = st.lists(
 ).map("".join)
 
 
+_NAMEISH = st.sampled_from(
+    [
+        "Mehmet",
+        "MEHMETKAYA",
+        "mehmet_kaya",
+        "@mehmet.kaya",
+        "Kaya",
+        "KAYA",
+        "'nın",
+        "’ya",
+        "@",
+        " Bey",
+        "Bay ",
+        "Mr. ",
+        "Çaaağrı",
+        "ÇAĞRI",
+        "kaya",
+        "ı",
+        "İ",
+        " ",
+        "92",
+    ]
+)
+
+
 class TestRedactionGates:
     """The cheap tests that skip a detector never change what is redacted."""
 
     @given(st.one_of(_NUMBERISH, message_texts(), st.text(max_size=40)))
     def test_gated_redaction_equals_running_every_detector(self, text: str) -> None:
-        """Same text and counts as running the IBAN, card and phone detectors on everything."""
+        """Same text and counts as running the secret, IBAN, card and phone detectors always."""
         expected_counts: Counter[RedactionKind] = Counter()
-        expected = text
+        expected = redaction._replace(
+            text, secrets.secret_spans(text), RedactionKind.SECRET, expected_counts
+        )
         for kind, finder, _ in redaction._NUMBERS:
             expected = redaction._replace(expected, finder(expected), kind, expected_counts)
         redactor = BuiltinRedactor(
-            kinds={RedactionKind.IBAN, RedactionKind.CARD, RedactionKind.PHONE}
+            kinds={
+                RedactionKind.SECRET,
+                RedactionKind.IBAN,
+                RedactionKind.CARD,
+                RedactionKind.PHONE,
+            }
         )
 
         assert (expected, expected_counts) == redactor.redact(text)
+
+    @given(
+        st.one_of(
+            st.lists(_NAMEISH, max_size=6).map("".join), message_texts(), st.text(max_size=40)
+        )
+    )
+    def test_gated_names_equal_running_the_name_patterns(self, text: str) -> None:
+        """The names' pre-test never skips a text the name and surname patterns match."""
+        redactor = BuiltinRedactor(
+            kinds={RedactionKind.NAME}, names=("Mehmet Kaya", "Mehmet", "Çağrı"), surnames=("Kaya",)
+        )
+        expected_counts: Counter[RedactionKind] = Counter()
+        expected = redaction._replace(
+            text,
+            redaction._name_spans(redactor._names, redactor._surnames, text),
+            RedactionKind.NAME,
+            expected_counts,
+        )
+
+        assert (expected, expected_counts) == redactor.redact(text)
+
+    @given(st.one_of(_NUMBERISH, message_texts(), st.text(max_size=40)))
+    def test_the_stream_shortcut_skips_only_unchanged_texts(self, text: str) -> None:
+        """A text the quick pass of redact_messages skips is one redact() leaves alone."""
+        redactor = BuiltinRedactor()
+        gate = redactor._clean
+
+        assert gate is not None
+        assert (
+            gate(text) is not None
+            or "://" in text
+            or (text, 0)
+            == (
+                redactor.redact(text)[0],
+                redactor.redact(text)[1].total(),
+            )
+        )

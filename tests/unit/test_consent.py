@@ -266,3 +266,78 @@ class TestMatching:
         """Without opt-outs nobody is excluded, and system events never are."""
         assert not Consent().is_excluded(ADA, aliases)
         assert not Consent(excluded=frozenset({"Ada"})).is_excluded(None, aliases)
+
+
+class TestForwards:
+    def test_a_message_forwarded_from_an_opted_out_person_is_theirs(
+        self, aliases: AliasMap
+    ) -> None:
+        """What Ada forwarded from Bob, who opted out, is replaced like Bob's own message."""
+        forward = evolve(
+            make_message(author=ADA, text="Bob's words"),
+            forwarded_from=Participant.from_name("bobby"),
+        )
+        report = PrivacyReport()
+
+        (out,) = Consent(excluded=frozenset({"bob"})).apply_to_messages([forward], aliases, report)
+
+        assert (OPTED_OUT, "<message from someone who opted out>", None) == (
+            out.author,
+            out.text,
+            out.forwarded_from,
+        )
+        assert 1 == report.messages_replaced
+
+    def test_drop_session_drops_sessions_with_their_forwards(self, aliases: AliasMap) -> None:
+        """With drop-session, a session holding a forward from them is left out."""
+        forward = evolve(make_message(author=ADA), forwarded_from=BOB)
+        consent = Consent(excluded=frozenset({"Bob Kaya"}), policy=OptOutPolicy.DROP_SESSION)
+
+        kept = list(consent.apply([Session(messages=(forward,))], aliases, PrivacyReport()))
+
+        assert [] == kept
+
+    def test_forwards_from_others_are_kept(self, aliases: AliasMap) -> None:
+        """A forward from someone who did not opt out stays as it is."""
+        forward = evolve(make_message(author=ADA, text="hello"), forwarded_from=CEM)
+
+        (out,) = Consent(excluded=frozenset({"bob"})).apply_to_messages(
+            [forward], aliases, PrivacyReport()
+        )
+
+        assert forward is out
+
+
+class TestNamesToRedact:
+    def test_nicknames_from_the_people_file(self) -> None:
+        """The aliases of someone excluded by any spelling of their name are redacted."""
+        aliases = AliasMap(
+            identities=(Identity(id="m", name="Mehmet Kaya", aliases=("Memo", "mehmet_k")),)
+        )
+
+        names = Consent(excluded=frozenset({"mehmet kaya"})).names_to_redact(aliases)
+
+        assert {"Mehmet", "Mehmet Kaya", "Memo", "mehmet_k"} <= set(names)
+
+    def test_surnames_only_in_name_context(self, aliases: AliasMap) -> None:
+        """A surname alone is redacted where it is a name, and kept as an ordinary word."""
+        redactor = Consent(excluded=frozenset({"bob"})).redactor(aliases)
+
+        assert ("<NAME>'ın evi, kaya gibi", 1) == (
+            redactor.redact("Kaya'ın evi, kaya gibi")[0],
+            redactor.redact("Kaya'ın evi, kaya gibi")[1].total(),
+        )
+        assert ("Kaya",) == Consent(excluded=frozenset({"bob"})).surnames_to_redact(aliases)
+
+    def test_names_glued_and_as_handles(self, aliases: AliasMap) -> None:
+        """The full name glued, with an underscore or as a handle is one name."""
+        redactor = Consent(excluded=frozenset({"bob"})).redactor(aliases)
+
+        texts = ["BobKaya geldi", "bob_kaya geldi", "@bob.kaya geldi", "@bobkaya92 geldi"]
+
+        assert [
+            "<NAME> geldi",
+            "<NAME> geldi",
+            "@<NAME> geldi",
+            "@<NAME> geldi",
+        ] == [redactor.redact(text)[0] for text in texts]

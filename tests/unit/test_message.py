@@ -153,6 +153,7 @@ class TestLayoutTwins:
         built.id, built.sent_at, built.author, built.text = "7", at, ada, "çay?"
         built.kind, built.reply_to, built.attachments = MessageKind.TEXT, None, ()
         built.edited, built.source, built.chat = False, ref, None
+        built.forwarded_from = None
         built.__class__ = Message
 
         assert type(built) is Message

@@ -40,7 +40,7 @@ def redacted(redactor: BuiltinRedactor, text: str) -> str:
 class TestRedactionKind:
     def test_placeholders(self) -> None:
         """Each kind has a typed placeholder named after it."""
-        assert ["<PHONE>", "<EMAIL>", "<IBAN>", "<CARD>", "<URL>", "<NAME>"] == [
+        assert ["<PHONE>", "<EMAIL>", "<IBAN>", "<CARD>", "<URL>", "<NAME>", "<SECRET>"] == [
             kind.placeholder for kind in RedactionKind
         ]
 
@@ -67,6 +67,13 @@ class TestPhones:
             "0151 12345678",
             "030/1234567",
             "+49 30 12345678",
+            "(+44) 7700 900123",
+            "(+90) 532 123 45 67",
+            "+٩٠ ٥٣٢ ١٢٣ ٤٥ ٦٧",
+            "٠٥٣٢ ١٢٣ ٤٥ ٦٧",
+            "۰۵۳۲ ۱۲۳ ۴۵ ۶۷",
+            "＋９０ ５３２ １２３ ４５ ６７",
+            "０５３２　１２３　４５　６７",
         ],
     )
     def test_formats(self, redactor: BuiltinRedactor, phone: str) -> None:
@@ -91,11 +98,32 @@ class TestPhones:
             "saat 14.30'da, 09:05",
             "sipariş 123456",
             "v1.2.3",
+            "10.0.19045.3693",
+            "build 22631.3296",
+            "Sipariş numarası: 4012345678",
+            "Order 403-1234567-1234567",
+            "IMG-20240312-WA0001.jpg",
+            "ref 20240312-7781",
+            "21:30-23:00",
+            "ISBN 978-3-16-148410-0",
         ],
     )
     def test_not_phones(self, redactor: BuiltinRedactor, text: str) -> None:
         """Dates, times, prices, years and version numbers are left alone."""
         assert text == redacted(redactor, text)
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("@905321234567 bak", "@<PHONE> bak"),
+            ("@\u2068905321234567\u2069 naber", "@\u2068<PHONE>\u2069 naber"),
+            ("cc @447700900123", "cc @<PHONE>"),
+            ("@1234 @2024", "@1234 @2024"),
+        ],
+    )
+    def test_whatsapp_mentions(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
+        """WhatsApp's @-mention of an unsaved contact is their number: <PHONE>."""
+        assert expected == redacted(redactor, text)
 
     def test_two_numbers_in_a_row(self, redactor: BuiltinRedactor) -> None:
         """Two numbers written one after the other are both redacted."""
@@ -113,6 +141,12 @@ class TestOtherKinds:
             ("DE89370400440532013000 sonra", "<IBAN> sonra"),
             ("kart 4111 1111 1111 1111!", "kart <CARD>!"),
             ("5500-0055-5555-5559", "<CARD>"),
+            ("4111.1111.1111.1111 ok", "<CARD> ok"),
+            ("4111 - 1111 - 1111 - 1111", "<CARD>"),
+            ("3782 822463 10005", "<CARD>"),
+            ("TR33-0006-1005-1978-6457-8413-26.", "<IBAN>."),
+            ("TR33.0006.1005.1978.6457.8413.26", "<IBAN>"),
+            ("iban: tr33 0006 1005 1978 6457 8413 26", "iban: <IBAN>"),
             ("see https://example.com/a?b=c), ok", "see <URL>), ok"),
             ("(https://example.com/a_(b))", "(<URL>)"),
             ("www.site.org. and instagram.com/ayse", "<URL>. and <URL>"),
@@ -128,6 +162,8 @@ class TestOtherKinds:
         [
             "TR33 0006 1005 1978 6457 8413 27",  # wrong checksum
             "4111 1111 1111 1112",  # fails Luhn
+            "7311234567890",  # a tracking number: no card network starts with 7
+            "TR33-0006-1005-1978-6457-8413-27",
             "0000 0000 0000 0000",
             "file.txt ve notlar.docx",
             "a@b",
@@ -140,6 +176,53 @@ class TestOtherKinds:
     def test_email_wins_over_url(self, redactor: BuiltinRedactor) -> None:
         """An e-mail address is one <EMAIL>, not a URL inside it."""
         assert ("<EMAIL>", Counter({EMAIL: 1})) == redactor.redact("ada@site.com")
+
+
+class TestSecrets:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("key: sk-abcdefghijklmnopqrstuvwxyz0123", "key: <SECRET>"),
+            ("sk-proj-AbCdEf0123456789_AbCdEf0123-xyz kullan", "<SECRET> kullan"),
+            ("sk-ant-api03-abcdefghijklmnopqrstuv", "<SECRET>"),
+            ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "token <SECRET>"),
+            ("AKIAIOSFODNN7EXAMPLE", "<SECRET>"),
+            ("Authorization: Bearer abc.def-123_456~789/xyz=", "Authorization: Bearer <SECRET>"),
+            ("password: hunter2", "password: <SECRET>"),
+            ("Password = 'c0rrect horse'", "Password = '<SECRET> horse'"),
+            ("the password is hunter2!", "the password is <SECRET>"),
+            ("şifre: Gizli123!", "şifre: <SECRET>"),
+            ("ŞİFRE: kedi", "ŞİFRE: <SECRET>"),
+            ("wifi şifresi ev2024ab", "wifi şifresi <SECRET>"),
+            ("şifrem de 1234abc", "şifrem de <SECRET>"),
+            ("parola=ab12cd", "parola=<SECRET>"),
+            ("kartın PIN: 4821", "kartın PIN: <SECRET>"),
+        ],
+    )
+    def test_secrets(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
+        """API keys, tokens and passwords become <SECRET>; the keyword stays."""
+        assert expected == redacted(redactor, text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "password is wrong",
+            "şifremi unuttum",
+            "şifre: yok",
+            "şifre lazım",
+            "ask-me-anything",
+            "boarding pass: gate 12",
+            "pin'le",
+            "the bearer of bad news",
+        ],
+    )
+    def test_not_secrets(self, redactor: BuiltinRedactor, text: str) -> None:
+        """Talking about passwords, and words that contain a keyword, are left alone."""
+        assert text == redacted(redactor, text)
+
+    def test_secrets_are_counted(self, redactor: BuiltinRedactor) -> None:
+        """Secrets are counted as their own kind."""
+        assert Counter({RedactionKind.SECRET: 2}) == redactor.redact("şifre: x1y2z3, pwd=abc")[1]
 
 
 class TestNames:
@@ -190,6 +273,43 @@ class TestNames:
         redactor = BuiltinRedactor(names=("Anna",))
 
         assert "<NAME> ve <NAME>" == redacted(redactor, "Anna ve Annnna")
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("AhmetYılmaz geldi", "<NAME> geldi"),
+            ("ahmet_yilmaz", "<NAME>"),
+            ("@ahmet.yılmaz'a yaz", "@<NAME>'a yaz"),
+            ("@ahmetyilmaz1990 yazdı", "@<NAME> yazdı"),
+            ("AHMET-YILMAZ", "<NAME>"),
+        ],
+    )
+    def test_names_glued_and_as_handles(
+        self, redactor: BuiltinRedactor, text: str, expected: str
+    ) -> None:
+        """A name of several words glued or as a handle is one name, never half of one."""
+        assert expected == redacted(redactor, text)
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Kaya'nın evi", "<NAME>'nın evi"),
+            ("KAYA’ya sor", "<NAME>’ya sor"),
+            ("@kaya bak", "@<NAME> bak"),
+            ("Bay Kaya geldi", "Bay <NAME> geldi"),
+            ("Mr. Kaya said", "Mr. <NAME> said"),
+            ("Kaya Bey geldi", "<NAME> Bey geldi"),
+            ("kaya hanımla konuştum", "<NAME> hanımla konuştum"),
+            ("kaya gibi sağlam", "kaya gibi sağlam"),
+            ("Kaya tırmanışı", "Kaya tırmanışı"),
+            ("kayak yaptık", "kayak yaptık"),
+        ],
+    )
+    def test_surnames_where_they_are_names(self, text: str, expected: str) -> None:
+        """A surname alone is redacted only where it is used as a name."""
+        redactor = BuiltinRedactor(surnames=("Kaya",))
+
+        assert expected == redacted(redactor, text)
 
     def test_name_inside_placeholder_is_safe(self) -> None:
         """A person called NAME does not re-redact placeholders."""
@@ -245,6 +365,7 @@ class TestPrivacyReport:
                 "card": 0,
                 "url": 0,
                 "name": 0,
+                "secret": 0,
             },
             "messages_redacted": 0,
             "messages_replaced": 0,

@@ -29,6 +29,7 @@ _COMMANDS: Final = {
     "discord": "discord:discord",
     "telegram": "telegram:telegram",
     "evaluate": "evaluate:evaluate",
+    "review": "review:review",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,10 @@ import click
 from persona_clone.dataset import (
     DatasetFormat,
     DatasetReport,
+    OutputFolder,
     WeightPolicy,
     build_dataset,
+    mask_report,
     report_json,
     report_text,
 )
@@ -24,7 +27,14 @@ from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
 from persona_clone.parsers import CollectingIssueSink
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
-from ._exports import batch_collection, one_line_errors, open_exports, registry_of
+from ._exports import (
+    OpenExports,
+    batch_collection,
+    one_line_errors,
+    open_exports,
+    registry_of,
+)
+from ._output import display_redaction, exit_on_signals, redacted_errors
 
 
 if TYPE_CHECKING:
@@ -34,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build"]
 
-_KINDS = ("phone", "email", "iban", "card", "url", "name")
+_KINDS = ("phone", "email", "iban", "card", "url", "name", "secret")
 _MAX_ISSUES_SHOWN = 3
 
 
@@ -225,12 +235,17 @@ def build(
     chats into conversations, and writes OUTPUT/train.jsonl (plus
     validation.jsonl with --validation-share, dataset_info.json for sharegpt),
     report.json and report.txt. The files are validated as the fine-tuning
-    service would.
+    service would. OUTPUT is written whole or not at all: the files are made in a
+    staging folder beside it and replace OUTPUT only when the build succeeds
+    (an interrupted or failed build leaves OUTPUT as it was); one build at a
+    time may write into OUTPUT.
 
     Privacy is on by default: the persona must have agreed (--consenting or
-    --attest-consent), people who opted out (--exclude) never appear, and phone
-    numbers, e-mail addresses, IBANs, card numbers, URLs and excluded names are
-    replaced by placeholders such as <PHONE>.
+    --attest-consent), people who opted out (--exclude) never appear (not even
+    in messages someone forwarded from them), and secrets (API keys,
+    passwords), phone numbers, e-mail addresses, IBANs, card numbers, URLs and
+    excluded names are replaced by placeholders such as <PHONE>, in the dataset,
+    the report and error messages alike.
 
     EXPORT is a chat export: a WhatsApp .txt or .zip, a Discord, Telegram or
     Messenger JSON file, a Slack export folder, or persona_clone's own JSONL.
@@ -239,25 +254,18 @@ def build(
         raise click.UsageError("give EXPORT paths or --sample (not both)")
     aliases_map, consent = _people_file(aliases, opt_out)
     people = set(consenting) | ({persona} if attest_consent else set())
+    redact = _redactor(aliases_map, consent, exclude, no_redact)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(exit_on_signals(f"nothing was written; {output} is as it was"))
+        stack.enter_context(redacted_errors(redact))
+        staging = stack.enter_context(OutputFolder(output, inputs=exports))
         stack.enter_context(batch_collection())
+        opened = _open(stack, ctx, exports, sample=sample, input_format=input_format, tz=tz)
         if sample:
-            exports = (stack.enter_context(sample_path()),)
-            input_format = input_format or "whatsapp"
-            tz = SAMPLE_TZ if tz == "UTC" else tz
             people |= _sample_people(exclude, consent)
-        opened = stack.enter_context(
-            open_exports(
-                exports,
-                input_format=input_format,
-                tz=tz,
-                registry=registry_of(ctx),
-                label="Building",
-            )
-        )
         report = build_dataset(
             opened.streams,
-            output,
+            staging,
             persona=persona,
             format=DatasetFormat(format_),
             model=model,
@@ -277,7 +285,35 @@ def build(
             end_marker=end_marker,
             reply_memory=DEFAULT_REPLY_MEMORY if opened.replies else 0,
         )
-    _finish(_with_input_problems(report, opened.issues), output, opened.progress.messages)
+        report = _with_input_problems(report, opened.issues)
+        # the report says what the dataset says: the same redaction, the final paths
+        _finish(mask_report(report, redact, paths=_moved(staging, output)), staging, output)
+    click.echo(f"Read {opened.progress.messages:,} messages; wrote {output}", err=True)
+
+
+def _open(
+    stack: contextlib.ExitStack[bool | None],
+    ctx: click.Context,
+    exports: tuple[Path, ...],
+    *,
+    sample: bool,
+    input_format: str | None,
+    tz: str,
+) -> OpenExports:
+    """Open *exports*, or the bundled sample (a WhatsApp chat in its own zone), for the build."""
+    if sample:
+        exports = (stack.enter_context(sample_path()),)
+        input_format = input_format or "whatsapp"
+        tz = SAMPLE_TZ if tz == "UTC" else tz
+    return stack.enter_context(
+        open_exports(
+            exports,
+            input_format=input_format,
+            tz=tz,
+            registry=registry_of(ctx),
+            label="Building",
+        )
+    )
 
 
 def _sample_people(exclude: tuple[str, ...], consent: Consent | None) -> set[str]:
@@ -297,21 +333,43 @@ def _with_input_problems(report: DatasetReport, issues: CollectingIssueSink) -> 
     )
 
 
-def _finish(report: DatasetReport, output: Path, messages: int) -> None:
-    """Write and print the report; fail when the dataset would be refused."""
-    (output / "report.json").write_text(
-        json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8",
-    )
+def _finish(report: DatasetReport, staging: Path, output: Path) -> None:
+    """Print the report and write it beside the dataset; fail when the dataset would be refused."""
     text = report_text(report)
-    (output / "report.txt").write_text(text, encoding="utf-8")
     click.echo(text, nl=False)
-    click.echo(f"Read {messages:,} messages; wrote {output}", err=True)
     if not report.ok:
         raise click.ClickException(
             f"{len(report.problems)} problem(s) make the dataset unacceptable; "
-            f"first: {report.problems[0]} (see {output / 'report.txt'})"
+            f"first: {report.problems[0]}; nothing was written, {output} is as it was"
         )
+    (staging / "report.json").write_text(
+        json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    (staging / "report.txt").write_text(text, encoding="utf-8")
+
+
+def _moved(staging: Path, output: Path) -> Callable[[str], str]:
+    """Name the output folder where a text names the staging folder."""
+    return lambda text: text.replace(str(staging), str(output))
+
+
+def _redactor(
+    aliases: AliasMap | None,
+    consent: Consent | None,
+    exclude: tuple[str, ...],
+    no_redact: tuple[str, ...],
+) -> Callable[[str], str]:
+    """What the build's redaction does to a text, for its report and its errors."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+    from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
+    from persona_clone.privacy.redaction import RedactionKind  # noqa: PLC0415
+
+    given = consent or Consent()
+    everyone = attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
+    kinds = set(RedactionKind) - {RedactionKind(kind) for kind in no_redact}
+    redactor = everyone.redactor(aliases or AliasMap(), kinds=kinds)
+    return display_redaction(lambda text: redactor.redact(text)[0])
 
 
 def _people_file(path: Path | None, opt_out: str | None) -> tuple[AliasMap | None, Consent | None]:

@@ -22,8 +22,9 @@ from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy
 from .exports import Exports
 from .legacy import LegacyDatasetBuilder
 from .messages import MessagesDatasetBuilder
+from .output_folder import OutputFolder
 from .pipeline import BuildStats, DatasetPipeline
-from .report import DatasetReport, PhraseCount, TokenStats, report_json, report_text
+from .report import DatasetReport, PhraseCount, TokenStats, mask_report, report_json, report_text
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import DuplicateCap, SessionSplit, near_duplicate_key, session_key
 from .steps import CapRepeats, ExampleStep, TurnsStep
@@ -47,6 +48,7 @@ __all__ = [
     "Exports",
     "LegacyDatasetBuilder",
     "MessagesDatasetBuilder",
+    "OutputFolder",
     "PhraseCount",
     "SessionSplit",
     "ShareGPTDatasetBuilder",
@@ -58,6 +60,7 @@ __all__ = [
     "WeightPolicy",
     "build_dataset",
     "make_builder",
+    "mask_report",
     "near_duplicate_key",
     "report_json",
     "report_text",

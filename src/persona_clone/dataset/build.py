@@ -59,7 +59,7 @@ from .pipeline import BuildStats, write_atomically
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
-from .steps import CapRepeats, ExampleStep
+from .steps import CapRepeats
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
@@ -251,14 +251,14 @@ def write_dataset(
 
 
 def _no_persona(persona: Participant, stats: BuildStats) -> None:
-    """Raise the error for a persona who never speaks, naming who does."""
-    speakers = ", ".join(
-        f"{name} ({count:,})" for name, count in stats.speakers.most_common(_SPEAKERS_SHOWN)
-    )
+    """Raise the error for a persona who never speaks, naming who does (phones masked)."""
+    # the speakers' list lives with the privacy modules, imported when it is needed
+    from persona_clone.privacy.speakers import speakers_text  # noqa: PLC0415
+
     raise ConfigError(
-        f"expected the persona {persona.name!r} to speak in the input, "
+        f"expected the persona {_masked(persona.name)!r} to speak in the input, "
         "found no message by them; "
-        f"speakers: {speakers or 'none'}"
+        f"speakers: {speakers_text(stats.speakers, limit=_SPEAKERS_SHOWN)}"
     )
 
 
@@ -421,28 +421,30 @@ def build_dataset(
             no export can carry reply links (`persona_clone.parsers.carries_replies`).
 
     Raises:
-        ConfigError: the persona has not consented, or never speaks.
+        ConfigError: the persona never speaks (when the persona has not
+            consented, this is checked first, so a misspelt name is reported
+            as such), or has not consented.
     """
-    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
     from persona_clone.privacy.redaction import PrivacyReport  # noqa: PLC0415
+    from persona_clone.privacy.speakers import require_persona  # noqa: PLC0415
     from persona_clone.privacy.steps import OptOut, Redact  # noqa: PLC0415
 
     alias_map = aliases if aliases is not None else AliasMap()
-    given = consent if consent is not None else Consent()
-    consent = evolve(
-        given,
-        consenting=given.consenting | frozenset(consenting),
-        excluded=given.excluded | frozenset(exclude),
-    )
+    consent = _with_people(consent, consenting=consenting, exclude=exclude)
     renderer_args = persona_renderer_args(persona, aliases=alias_map, names=names)
-    consent.check_persona(renderer_args["persona"], alias_map)
+    try:
+        consent.check_persona(renderer_args["persona"], alias_map)
+    except ConfigError:
+        # a persona not in the chat is told so first: no consent needed to learn it
+        require_persona(exports, persona, aliases=alias_map, consent=consent)
+        raise
     privacy = PrivacyReport()
     opt_out = OptOut(consent=consent, aliases=alias_map, report=privacy)
     sessions = Exports(
         streams=[opt_out(Merger()(Sessionizer(gap=gap)(messages))) for messages in exports]
     )
-    steps: list[ExampleStep] = [] if max_repeats is None else [CapRepeats(max_repeats=max_repeats)]
+    redaction = Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)
     builder = make_builder(
         format,
         **renderer_args,
@@ -454,15 +456,25 @@ def build_dataset(
         budget=budget,
         policy=policy,
         max_entries=max_entries,
-        message_steps=(
-            [Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)]
-            if redact
-            else []
-        ),
-        example_steps=steps,
+        message_steps=[redaction] if redact else [],
+        example_steps=[] if max_repeats is None else [CapRepeats(max_repeats=max_repeats)],
         split=SessionSplit(validation_share=validation_share, seed=seed),
         reply_memory=reply_memory,
         seed=seed,
         prices=prices,
     )
     return builder.write(sessions, Path(directory) / "train.jsonl", privacy=privacy)
+
+
+def _with_people(
+    consent: Consent | None, *, consenting: Iterable[str], exclude: Iterable[str]
+) -> Consent:
+    """*consent* (default none given) with *consenting* and *exclude* added."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+
+    given = consent if consent is not None else Consent()
+    return evolve(
+        given,
+        consenting=given.consenting | frozenset(consenting),
+        excluded=given.excluded | frozenset(exclude),
+    )

@@ -457,28 +457,59 @@ def repeated_phrases(
         # Only the persona's candidates are counted there: a phrase below
         # min_count or min_share is never reported, whatever the others say.
         their_phrases, their_messages, other_total = _theirs(others, levels, messages, max_phrases)
+    rate = _Rate(
+        total=total,
+        other_total=other_total if others is not None else None,
+        min_ratio=min_ratio,
+    )
+    stats = chain(
+        (rate.stat(key, count, their_messages[key], whole=True) for key, count in messages.items()),
+        (
+            rate.stat(gram, count, their_phrases[gram], whole=False)
+            for level in levels
+            for gram, count in level.items()
+        ),
+    )
+    return _most_repeated([found for found in stats if found is not None], top)
 
-    def stat(phrase: str | _Gram, count: int, theirs: int, *, whole: bool) -> PhraseStat | None:
-        # count >= least: it meets min_count and min_share.
-        share = count / total
+
+@frozen(kw_only=True)
+class _Rate:
+    """
+    Turns a phrase's counts into its `PhraseStat`, if it is over-represented.
+
+    Args:
+        total: The persona's texts.
+        other_total: The other speakers' texts (``None``: not compared).
+        min_ratio: Smallest persona-to-others share ratio.
+    """
+
+    total: int
+    other_total: int | None
+    min_ratio: float
+
+    def stat(
+        self, phrase: str | _Gram, count: int, theirs: int, *, whole: bool
+    ) -> PhraseStat | None:
+        """The statistics of *phrase* (counted *count* >= least times), if over-represented."""
+        share = count / self.total
         ratio = None
-        if others is not None:
-            ratio = share / ((theirs + 1) / (other_total + 1))
-            if ratio < min_ratio:
+        if self.other_total is not None:
+            ratio = share / ((theirs + 1) / (self.other_total + 1))
+            if ratio < self.min_ratio:
                 return None
         if not isinstance(phrase, str):
             phrase = " ".join(phrase)
         return PhraseStat(phrase=phrase, count=count, share=share, ratio=ratio, whole_message=whole)
 
-    stats = chain(
-        (stat(key, count, their_messages[key], whole=True) for key, count in messages.items()),
-        (
-            stat(gram, count, their_phrases[gram], whole=False)
-            for level in levels
-            for gram, count in level.items()
-        ),
-    )
-    candidates = [found for found in stats if found is not None]
+
+def _most_repeated(candidates: list[PhraseStat], top: int) -> list[PhraseStat]:
+    """
+    The *top* phrases, most used first, without a phrase inside a longer one of the same count.
+
+    Ordered by count, then whole messages before phrases, then longer phrases, then
+    alphabetically.
+    """
     candidates.sort(
         key=lambda item: (
             -item.count,

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from persona_clone._serialization import converter
 from persona_clone.dataset.cost import CostEstimate
 
 
-__all__ = ["DatasetReport", "PhraseCount", "TokenStats", "report_json", "report_text"]
+__all__ = [
+    "DatasetReport",
+    "PhraseCount",
+    "TokenStats",
+    "mask_report",
+    "report_json",
+    "report_text",
+]
 
 
 def _dict(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,6 +164,46 @@ class DatasetReport:
     def ok(self) -> bool:
         """Whether the files written would be accepted."""
         return not self.problems
+
+
+def mask_report(
+    report: DatasetReport,
+    redact: Callable[[str], str],
+    *,
+    paths: Callable[[str], str] = str,
+) -> DatasetReport:
+    """
+    Return *report* with every text that may quote the input passed through *redact*.
+
+    Problems, notes, over-budget locations, repeated phrases, the persona and
+    the names go through *redact* (give it the build's redactor, so the report
+    hides what the dataset hides); the file paths go through *paths* only
+    (for example to name the final folder instead of a staging folder), and
+    so does every path the other texts mention.
+
+    Example:
+        >>> report = DatasetReport(format="chat", model="m", persona="Ada",
+        ...                        notes=("call +90 532 123 45 67",))
+        >>> mask_report(report, lambda text: text.replace("+90 532 123 45 67", "<PHONE>")).notes
+        ('call <PHONE>',)
+
+    """
+
+    def text(value: str) -> str:
+        return redact(paths(value))
+
+    return evolve(
+        report,
+        persona=text(report.persona),
+        files={role: paths(path) for role, path in report.files.items()},
+        skipped_turn_locations=tuple(map(text, report.skipped_turn_locations)),
+        problems=tuple(map(text, report.problems)),
+        repeated_phrases=tuple(
+            evolve(phrase, phrase=text(phrase.phrase)) for phrase in report.repeated_phrases
+        ),
+        names={text(original): text(name) for original, name in report.names.items()},
+        notes=tuple(map(text, report.notes)),
+    )
 
 
 def report_json(report: DatasetReport) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from attrs import frozen
+from attrs import define, field, frozen
 
 from persona_clone.dataset.tokens import (
     DEFAULT_MODEL,
@@ -165,7 +165,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
             yield (number, *_decode(raw))
 
 
-def validate_file(  # noqa: C901  (one pass over the file, checks in order)
+def validate_file(
     path: str | os.PathLike[str],
     *,
     format: DatasetFormat | None = None,  # noqa: A002
@@ -200,20 +200,14 @@ def validate_file(  # noqa: C901  (one pass over the file, checks in order)
         A `ValidationResult`; its ``problems`` are empty when the file is fine.
     """
     file = Path(path)
-    name = str(path)
-    problems: list[str] = []
-
-    def problem(line: int | None, text: str) -> None:
-        if len(problems) < _MAX_PROBLEMS:
-            problems.append(f"{name}:{line}: {text}" if line is not None else f"{name}: {text}")
-
+    problems = _Problems(str(path))
     try:
         size = file.stat().st_size
     except OSError as error:
-        problem(None, f"expected a readable file ({error.strerror or error})")
+        problems.add(None, f"expected a readable file ({error.strerror or error})")
         return ValidationResult(
             examples=0,
-            problems=tuple(problems),
+            problems=tuple(problems.found),
             billed_tokens=0,
             tokens_per_example=(),
             exact_tokens=False,
@@ -221,61 +215,92 @@ def validate_file(  # noqa: C901  (one pass over the file, checks in order)
             model=model or DEFAULT_MODEL,
         )
     if size > MAX_FILE_BYTES:
-        problem(None, f"expected at most 512 MB, found {size:,} bytes")
+        problems.add(None, f"expected at most 512 MB, found {size:,} bytes")
     if file.suffix != ".jsonl":
-        problem(None, f"expected a .jsonl file name, found {file.suffix or 'no suffix'!r}")
+        problems.add(None, f"expected a .jsonl file name, found {file.suffix or 'no suffix'!r}")
+    read = _read(file, problems, format=format, model=model, counter=counter)
+    checker = read.checker
+    for text_problem in file_problems(
+        examples=read.examples, fmt=read.format, model=model, min_examples=min_examples
+    ):
+        problems.add(None, text_problem)
+    limit = checker.limit if checker else UNKNOWN_MODEL_LIMIT
+    return ValidationResult(
+        examples=read.examples,
+        problems=tuple(problems.found),
+        billed_tokens=sum(min(limit, t) for t in read.tokens),
+        tokens_per_example=tuple(read.tokens),
+        exact_tokens=bool(checker and checker.counter.exact),
+        format=read.format,
+        model=checker.model if checker else (model or DEFAULT_MODEL),
+    )
 
-    chosen = format
-    tokens: list[int] = []
+
+class _Problems:
+    """The problems of one file, as ``FILE:LINE: problem``, at most `_MAX_PROBLEMS`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found: list[str] = []
+
+    def add(self, line: int | None, text: str) -> None:
+        if len(self.found) < _MAX_PROBLEMS:
+            where = f"{self.name}:{line}" if line is not None else self.name
+            self.found.append(f"{where}: {text}")
+
+
+@define(kw_only=True)
+class _Read:
+    """What reading a file's lines found."""
+
+    examples: int = 0
+    tokens: list[int] = field(factory=list)
+    format: DatasetFormat | None = None
     checker: LineChecker | None = None
-    examples = 0
+
+
+def _read(
+    file: Path,
+    problems: _Problems,
+    *,
+    format: DatasetFormat | None,  # noqa: A002
+    model: str | None,
+    counter: TokenCounter | None,
+) -> _Read:
+    """Check every line of *file*; the format is detected from the first one if not given."""
+    read = _Read(format=format)
     for number, text, unreadable in _lines(file):
-        examples += 1
+        read.examples += 1
         if text is None:
-            problem(number, unreadable)
+            problems.add(number, unreadable)
             continue
         if not text.strip():
-            problem(number, "expected a JSON object, found a blank line")
+            problems.add(number, "expected a JSON object, found a blank line")
             continue
         try:
             value = json.loads(text)
         except json.JSONDecodeError as decode_error:
-            problem(
+            problems.add(
                 number,
                 f"expected one JSON object per line ({decode_error.msg}), "
                 f"found {excerpt(text.strip())}",
             )
             continue
-        if checker is None:
-            chosen = chosen or _detect(value) or DatasetFormat.CHAT
+        if read.checker is None:
+            read.format = read.format or _detect(value) or DatasetFormat.CHAT
             used_model = model or (
-                "davinci-002" if chosen is DatasetFormat.LEGACY else DEFAULT_MODEL
+                "davinci-002" if read.format is DatasetFormat.LEGACY else DEFAULT_MODEL
             )
-            checker = LineChecker(
-                fmt=chosen,
+            read.checker = LineChecker(
+                fmt=read.format,
                 model=used_model,
                 counter=counter if counter is not None else counter_for(used_model),
             )
-        found, count = checker.check(value)
+        found, count = read.checker.check(value)
         for text_problem in found:
-            problem(number, text_problem)
-        tokens.append(count)
-
-    used_model = checker.model if checker else (model or DEFAULT_MODEL)
-    for text_problem in file_problems(
-        examples=examples, fmt=chosen, model=model, min_examples=min_examples
-    ):
-        problem(None, text_problem)
-    limit = checker.limit if checker else UNKNOWN_MODEL_LIMIT
-    return ValidationResult(
-        examples=examples,
-        problems=tuple(problems),
-        billed_tokens=sum(min(limit, t) for t in tokens),
-        tokens_per_example=tuple(tokens),
-        exact_tokens=bool(checker and checker.counter.exact),
-        format=chosen,
-        model=used_model,
-    )
+            problems.add(number, text_problem)
+        read.tokens.append(count)
+    return read
 
 
 def file_problems(

@@ -433,6 +433,7 @@ class _Reader:
             edited=edited,
             source=source,
             chat=key,
+            forwarded_from=_forwarded_from(record),
         )
 
     def _check(self, record: Any, where: str) -> str | None:
@@ -586,3 +587,17 @@ def _attachments(record: dict[str, Any]) -> tuple[Attachment, ...]:
         )
     found.extend(Attachment(name=label) for key, label in _OTHER_MEDIA.items() if key in record)
     return tuple(found)
+
+
+def _forwarded_from(record: dict[str, Any]) -> Participant | None:
+    """
+    The original author of a forwarded message, if the export names them.
+
+    ``forwarded_from`` is their name (null for senders who hide their account);
+    newer exports add ``forwarded_from_id``.
+    """
+    name = record.get("forwarded_from")
+    if not isinstance(name, str) or not name:
+        return None
+    raw_id = record.get("forwarded_from_id")
+    return Participant(id=str(raw_id) if raw_id is not None else name, name=name)

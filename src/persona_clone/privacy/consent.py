@@ -183,37 +183,86 @@ class Consent:
             return False
         return self._matches(participant, self._keys(self.excluded, aliases), aliases)
 
-    def names_to_redact(self, aliases: AliasMap) -> tuple[str, ...]:
-        """
-        Return the names under which excluded people may be mentioned.
-
-        Their names and aliases, plus the first word of each name of several
-        words ("Ayşe" of "Ayşe Yılmaz") when it has at least three letters.
-        Ids are left out unless they are also a name (they are how exports
-        know people, not how people are mentioned), and so are phone numbers
-        (phone redaction finds them) and platform ids made of digits only.
-        """
+    def _mentioned(self, aliases: AliasMap) -> set[str]:
+        """The names and aliases of the excluded people, normalised."""
+        folded = {_fold(name) for name in self.excluded}
         mentioned: set[str] = set()
         for name in self.excluded:
             identity = aliases.identity_named(name)
             if identity is None:
+                # "--exclude mehmet" means the people-file entry "Mehmet" too
+                identity = next(
+                    (
+                        known
+                        for known in aliases.identities
+                        if any(_fold(key) in folded for key in known.keys)
+                    ),
+                    None,
+                )
+            if identity is None:
                 mentioned.add(name)
             else:
                 mentioned.update((identity.name, *identity.aliases))
+        return {
+            key
+            for key in map(normalise_name, mentioned)
+            if key and not key.isdigit() and not is_phone_number(key)
+        }
+
+    def names_to_redact(self, aliases: AliasMap) -> tuple[str, ...]:
+        """
+        Return the names under which excluded people may be mentioned.
+
+        Their names and aliases (nicknames belong in the people file's
+        ``aliases``), plus the first word of each name of several words ("Ayşe"
+        of "Ayşe Yılmaz") when it has at least three letters. A surname alone
+        is not in this list: see `surnames_to_redact`.
+        Ids are left out unless they are also a name (they are how exports
+        know people, not how people are mentioned), and so are phone numbers
+        (phone redaction finds them) and platform ids made of digits only.
+        """
         names: set[str] = set()
-        for key in map(normalise_name, mentioned):
-            if not key or key.isdigit() or is_phone_number(key):
-                continue
+        for key in self._mentioned(aliases):
             names.add(key)
             words = key.split()
             if len(words) > 1 and len(words[0]) >= _MIN_GIVEN_NAME:
                 names.add(words[0])
         return tuple(sorted(names))
 
-    def redactor(self, aliases: AliasMap) -> BuiltinRedactor:
-        """A redactor that replaces the names of excluded people with ``<NAME>``."""
+    def surnames_to_redact(self, aliases: AliasMap) -> tuple[str, ...]:
+        """
+        Return the last words of the excluded people's names of several words.
+
+        A surname is often an ordinary word too (Kaya: rock, Demir: iron, Yıldız:
+        star), so `persona_clone.BuiltinRedactor` redacts these only where they
+        are used as a name: ``Kaya'nın``, ``@kaya``, ``Bay Kaya``, ``Kaya Bey``.
+        Add a surname to the person's ``aliases`` to redact it everywhere.
+        """
+        names = set(self.names_to_redact(aliases))
+        surnames = {
+            words[-1]
+            for key in self._mentioned(aliases)
+            if len(words := key.split()) > 1 and len(words[-1]) >= _MIN_GIVEN_NAME
+        }
+        return tuple(sorted(surnames - names))
+
+    def redactor(
+        self,
+        aliases: AliasMap,
+        kinds: Iterable[RedactionKind] = (RedactionKind.NAME,),
+    ) -> BuiltinRedactor:
+        """
+        A redactor that replaces the names of excluded people with ``<NAME>``.
+
+        Args:
+            aliases: Who is who.
+            kinds: What else it redacts (by default nothing but names): pass
+                every kind for the redactor a whole build uses.
+        """
         return BuiltinRedactor(
-            kinds=frozenset({RedactionKind.NAME}), names=self.names_to_redact(aliases)
+            kinds=frozenset(kinds),
+            names=self.names_to_redact(aliases),
+            surnames=self.surnames_to_redact(aliases),
         )
 
     def apply(
@@ -222,6 +271,8 @@ class Consent:
         """
         Remove excluded people from *sessions*, lazily, counting into *report*.
 
+        Their messages include those someone else forwarded from them
+        (`persona_clone.Message.forwarded_from`): the words are theirs.
         With `OptOutPolicy.PLACEHOLDER` their messages keep their place but are
         written by `OPTED_OUT` and read *placeholder* (attachments removed); with
         `OptOutPolicy.DROP_SESSION` every session they wrote in is left out. Either
@@ -272,18 +323,27 @@ class Consent:
                 yield self._redact_names(message, names, report)
 
     def _author_test(self, aliases: AliasMap) -> Callable[[Message], bool]:
-        """Return a test for "written by someone who opted out", cached per author."""
+        """
+        Return a test for "written (or forwarded) from someone who opted out".
+
+        Answers are cached per person.
+        """
         keys = self._keys(self.excluded, aliases)
         cache: dict[Participant, bool] = {}
 
+        def excluded(person: Participant) -> bool:
+            found = cache.get(person)
+            if found is None:
+                found = cache[person] = self._matches(person, keys, aliases)
+            return found
+
         def gone(message: Message) -> bool:
+            # a message forwarded from someone who opted out holds their words
             author = message.author
             if author is None:
                 return False
-            found = cache.get(author)
-            if found is None:
-                found = cache[author] = self._matches(author, keys, aliases)
-            return found
+            origin = message.forwarded_from
+            return excluded(author) or (origin is not None and excluded(origin))
 
         return gone
 
@@ -296,6 +356,7 @@ class Consent:
             kind=MessageKind.TEXT,
             attachments=(),
             edited=False,
+            forwarded_from=None,
         )
 
     def _redact_names(

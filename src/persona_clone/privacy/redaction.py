@@ -1,11 +1,12 @@
 """
 Redaction: replace personal data in chat text with typed placeholders.
 
-`BuiltinRedactor` finds phone numbers, e-mail addresses, IBANs (checksum
-checked), card numbers (Luhn checked), URLs and the names of people who opted
-out, and replaces each with ``<PHONE>``, ``<EMAIL>``, ``<IBAN>``, ``<CARD>``,
-``<URL>`` or ``<NAME>``. Text outside the replaced spans is returned exactly as
-it came in: no normalisation, no case change, emoji and newlines kept.
+`BuiltinRedactor` finds secrets (API keys, tokens, passwords), phone numbers,
+e-mail addresses, IBANs (checksum checked), card numbers (Luhn checked), URLs
+and the names of people who opted out, and replaces each with ``<SECRET>``,
+``<PHONE>``, ``<EMAIL>``, ``<IBAN>``, ``<CARD>``, ``<URL>`` or ``<NAME>``.
+Text outside the replaced spans is returned exactly as it came in: no
+normalisation, no case change, emoji and newlines kept.
 
 Any object with a ``redact(text) -> (text, counts)`` method is a `Redactor`, so
 stronger detectors (Presidio, a local NER model) plug in the same way.
@@ -24,6 +25,7 @@ from attrs import define, evolve, field, frozen
 
 from ..errors import ConfigError, excerpt
 from ..message import Message, with_text
+from .secrets import SECRET_GATE, secret_spans
 
 
 __all__ = [
@@ -44,6 +46,7 @@ class RedactionKind(enum.Enum):
     CARD = "card"
     URL = "url"
     NAME = "name"
+    SECRET = "secret"  # noqa: S105 - the kind's name, not a password
 
     @property
     def placeholder(self) -> str:
@@ -89,15 +92,24 @@ _GATES = re.compile(r"[@.\d]")
 which is tested on its own: one character class is searched much faster)."""
 _new_counter = Counter.__new__
 """Makes an empty `Counter` without running its ``__init__`` (a Python function)."""
-_SEP = "[ \u00a0\u202f]"
+_SEP = "[ \u00a0\u202f\u3000]"
+_PLUS = "[+\uff0b]"
 _PHONE = re.compile(
-    rf"(?<![\w+./,:-])"  # not glued to a word, another number or a time
-    rf"(?:\+{_SEP}?)?"
+    rf"(?:(?<=[tT][eE][lL]:)|(?<![\w+\uff0b./,:-]))"  # not glued to a word, a number, a time
+    rf"(?:\({_PLUS}\d{{1,4}}\){_SEP}?|{_PLUS}{_SEP}?)?"  # "+90 ", "(+44) "
     rf"(?:\(\d{{1,5}}\){_SEP}?)?"
-    rf"\d(?:\d|[ \u00a0\u202f./-](?=[\d(])|{_SEP}?\(\d{{1,5}}\){_SEP}?(?=\d))*\d"
+    rf"\d(?:\d|[ \u00a0\u202f\u3000./-](?=[\d(])|{_SEP}?\(\d{{1,5}}\){_SEP}?(?=\d))*\d"
     rf"(?![\w]|[.,/:-]\d)"  # not followed by more of a number, a decimal or a time
 )
-_PHONE_GROUP = re.compile(r"\+?\(?\d+\)?")
+_PHONE_GROUP = re.compile(r"\(?[+\uff0b]?\(?\d+\)?")
+_MENTION_DIGITS = (8, 15)
+"""An @-mention of an unsaved WhatsApp contact: the number without "+"."""
+_ASCII_DIGITS = {
+    code: str(value)
+    for code in range(0x660, 0x1FBFA)
+    if (value := unicodedata.decimal(chr(code), None)) is not None
+} | {0xFF0B: "+"}
+"""Every Unicode decimal digit (Arabic-Indic, full-width, ...) as its ASCII digit."""
 _DATE_START = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?!\d)")
 _DATE = re.compile(
     r"(?<!\d)(?:\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})|\d{4}([./-])\d{1,2}\2\d{1,2})(?!\d)"
@@ -108,12 +120,15 @@ _DAYS = 31
 _US_PHONE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
 _TR_MOBILE = re.compile(r"5\d{2}[ .-]?\d{3}[ .-]?\d{2}[ .-]?\d{2}")
 
-_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ \u00a0]?[A-Za-z0-9]){11,30}(?!\w)")
+_IBAN_SEPARATORS = " \u00a0.-"
+_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ \u00a0.-]?[A-Za-z0-9]){11,30}(?!\w)")
+_IBAN_SPLIT = re.compile(r"[ \u00a0.-]")
 _CARD = re.compile(
     r"(?<![\w+.,-])"
-    r"(?:[1-9]\d{12,18}"  # written without spaces
-    r"|[1-9]\d{3}([ -])\d{4}\1\d{4}\1\d{1,7}"  # 4-4-4-4 (and 13 to 19 digits)
-    r"|3\d{3}([ -])\d{6}\2\d{4,5})"  # American Express and Diners 4-6-5
+    r"(?=[2-6]|9792)"  # the networks' first digits (Troy: 9792); order numbers differ
+    r"(?:\d{13,19}"  # written without spaces
+    r"|\d{4}( - | |-|\.)\d{4}\1\d{4}\1\d{1,7}"  # 4-4-4-4 (and 13 to 19 digits)
+    r"|3\d{3}( - | |-|\.)\d{6}\2\d{4,5})"  # American Express and Diners 4-6-5
     r"(?![\w]|[.,]\d)"
 )
 
@@ -138,9 +153,13 @@ def _digits(text: str) -> str:
 
 def _is_phone(text: str) -> bool:
     """Return whether a candidate span is a phone number, not a date, price or year."""
+    if not text.isascii():
+        text = text.translate(_ASCII_DIGITS)
     digits = _digits(text)
     if len(set(digits)) < _MIN_DISTINCT_DIGITS:
         return False
+    if text.startswith("(+"):  # "(+44) 7700 900123"
+        text = text[1:]
     if text.startswith("+"):
         limit = _INTERNATIONAL[1] + 1 if "(0)" in text else _INTERNATIONAL[1]
         return _INTERNATIONAL[0] <= len(digits) <= limit
@@ -168,6 +187,9 @@ def _dates(text: str) -> list[tuple[int, int]]:
 def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
     dates: list[tuple[int, int]] | None = None
     for match in _PHONE.finditer(text):
+        if _is_mention(text, match):
+            yield match.span()
+            continue
         groups = [
             (group.start() + match.start(), group.end() + match.start())
             for group in _PHONE_GROUP.finditer(match.group())
@@ -178,6 +200,10 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
         # longest valid run of groups from each position.
         first = 0
         while first < len(groups):
+            begin = groups[first][0]
+            if first and not text[begin - 1].isspace() and text[begin] not in "+\uff0b(":
+                first += 1  # "10.0.19045": a number starts after a space, not inside one
+                continue
             for last in range(len(groups), first, -1):
                 start, end = groups[first][0], groups[last - 1][1]
                 if _is_phone(text[start:end]) and not any(
@@ -190,11 +216,21 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
                 first += 1
 
 
+def _is_mention(text: str, match: re.Match[str]) -> bool:
+    """Whether *match* is the number of an @-mention (``@905321234567``)."""
+    start = match.start()
+    before = text[max(start - 2, 0) : start]
+    if not (before.endswith("@") or before == "@\u2068"):  # WhatsApp may isolate the mention
+        return False
+    number = match.group()
+    return number.isdigit() and _MENTION_DIGITS[0] <= len(number) <= _MENTION_DIGITS[1]
+
+
 def _iban_valid(candidate: str) -> bool:
-    groups = candidate.split()
+    groups = _IBAN_SPLIT.split(candidate)
     if len(groups) > 1 and any(len(group) != _IBAN_GROUP for group in groups[:-1]):
         return False  # written in groups of four: only the last may be shorter
-    compact = candidate.replace(" ", "").replace("\u00a0", "").upper()
+    compact = "".join(groups).upper()
     if not 15 <= len(compact) <= 34 or not compact.isascii():  # noqa: PLR2004
         return False
     rotated = compact[4:] + compact[:4]
@@ -209,7 +245,9 @@ def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
         # The greedy match may run into the next word or IBAN; try shorter ends
         # at spaces, and go on after the IBAN found, not after the match.
         ends = [len(candidate)] + [
-            index for index in range(len(candidate) - 1, 14, -1) if candidate[index] in " \u00a0"
+            index
+            for index in range(len(candidate) - 1, 14, -1)
+            if candidate[index] in _IBAN_SEPARATORS
         ]
         position = match.start() + 1
         for end in ends:
@@ -276,21 +314,65 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     )
     alternatives = []
     for name in cleaned:
-        # each letter may be drawn out ("Çağrııı", "Deeeniz"): people type names so;
-        # lazily, so a suffix made of the last letter stays a suffix ("Ayşe" + "e")
-        body = r"[\s\u00a0]+".join(
-            "".join(
-                _letter_class(char) + ("+?" if char.isalpha() else "")
-                for char in unicodedata.normalize("NFC", word)
-            )
-            for word in name.split()
-        )
+        # words may be glued or joined as in handles ("MehmetKaya", "mehmet_kaya",
+        # "@mehmet.kaya92"): the digits a handle ends with go with the name
+        body = _WORD_JOINER.join(map(_word_pattern, name.split()))
+        if len(name.split()) > 1:
+            body += r"\d*"
         if len(name) >= _MIN_NAME_WITH_SUFFIX:
             body += rf"(?=(?:{suffixes})?(?!\w))"
         else:
             body += r"(?!\w)"
         alternatives.append(body)
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")")
+
+
+_WORD_JOINER = r"[\s\u00a0._-]*"
+_TITLES_BEFORE = ("mr", "mrs", "ms", "miss", "dr", "prof", "bay", "bayan", "sayın")
+_TITLES_AFTER = (
+    *("bey", "beyi", "beyin", "beye", "beyle", "hanım", "hanımı", "hanımın", "hanıma"),
+    *("hanımla", "hoca", "hocam", "hocanın", "abi", "abim", "abla", "ablam", "ailesi"),
+    "family",
+)
+
+
+def _word_pattern(word: str) -> str:
+    """One word of a name: each letter in any case, and drawn out."""
+    # each letter may be drawn out ("Çağrııı", "Deeeniz"): people type names so;
+    # lazily, so a suffix made of the last letter stays a suffix ("Ayşe" + "e")
+    return "".join(
+        _letter_class(char) + ("+?" if char.isalpha() else "")
+        for char in unicodedata.normalize("NFC", word)
+    )
+
+
+def _any_case(words: Iterable[str]) -> str:
+    return "|".join(
+        "".join(_letter_class(char) for char in word)
+        for word in sorted(words, key=len, reverse=True)
+    )
+
+
+def _surname_pattern(surnames: Iterable[str]) -> re.Pattern[str] | None:
+    """
+    Surnames where they are used as names; the group that matched is the span.
+
+    Before an apostrophe, as a handle, after a title or before one.
+    """
+    cleaned = sorted(
+        {" ".join(name.split()) for name in surnames if len(name.strip()) >= _MIN_NAME},
+        key=lambda name: (-len(name), name),
+    )
+    if not cleaned:
+        return None
+    body = "(?:" + "|".join(_WORD_JOINER.join(map(_word_pattern, n.split())) for n in cleaned) + ")"
+    space = r"[\s\u00a0]+"
+    return re.compile(
+        rf"(?<!\w)({body})(?=['’][^\W\d_])"  # Kaya'nın
+        rf"|(?<=@)({body}\d*)(?!\w)"  # @kaya
+        rf"|(?<!\w)(?:{_any_case(_TITLES_BEFORE)})\.?{space}({body})(?!\w)"  # Bay Kaya
+        rf"|(?<!\w)({body})(?={space}(?:{_any_case(_TITLES_AFTER)})(?!\w))"  # Kaya Bey
+    )
 
 
 _I_LETTERS = re.compile("[iIıİ\u0307]+")
@@ -323,9 +405,19 @@ def _mentions(stems: tuple[str, ...], text: str) -> bool:
     return any(stem in squeezed for stem in stems)
 
 
-def _name_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
-    for match in pattern.finditer(text):
-        yield match.span()
+def _name_spans(
+    names: re.Pattern[str] | None, surnames: re.Pattern[str] | None, text: str
+) -> Iterator[tuple[int, int]]:
+    spans = [match.span() for match in names.finditer(text)] if names is not None else []
+    if surnames is not None:
+        spans.extend(match.span(match.lastindex or 0) for match in surnames.finditer(text))
+        spans.sort()
+    yield from spans
+
+
+def _might_hold_secret(text: str) -> object:
+    """The `_GATES` search, and the secrets' gate where it finds nothing."""
+    return _GATES.search(text) or SECRET_GATE.search(text)
 
 
 _IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
@@ -382,14 +474,24 @@ class BuiltinRedactor:
     The built-in `Redactor` for Turkish and English chat text.
 
     Finds, in this order (each kind sees the placeholders written before it,
-    so a span is never claimed twice): e-mail addresses, URLs
+    so a span is never claimed twice): secrets (API keys such as ``sk-...``,
+    bearer tokens, the word after "password:" or "şifre:", see
+    `persona_clone.privacy.secrets`), e-mail addresses, URLs
     (``https://...``, ``www....`` and bare ``site.com/path``), IBANs (mod-97
     checksum), card numbers (13-19 digits, Luhn checksum), phone numbers
     (international ``+90 532 123 45 67``, ``0044 ...``, national ``0532 123 45 67``,
-    ``(0212) 123 45 67``, ``07700 900123``, ``030/1234567``, US ``(555) 123-4567``),
+    ``(0212) 123 45 67``, ``07700 900123``, ``030/1234567``, US ``(555) 123-4567``,
+    ``(+44) 7700 900123``, ``tel:+15550109999``, WhatsApp's @-mentions of unsaved
+    contacts ``@905321234567``, in any script's digits: ``٠٥٣٢ ...``, ``０５３２ ...``),
     and the *names* of excluded people, also with Turkish suffixes
-    (``Ayşe'nin`` → ``<NAME>'nin``, ``Ahmet'e`` → ``<NAME>'e``) and in any letter
-    case (``i``/``İ``/``ı``/``I`` all match each other).
+    (``Ayşe'nin`` → ``<NAME>'nin``, ``Ahmet'e`` → ``<NAME>'e``), in any letter
+    case (``i``/``İ``/``ı``/``I`` all match each other), drawn out
+    (``Ayşeee``) and, for names of several words, glued or as a handle
+    (``MehmetKaya``, ``mehmet_kaya``, ``@mehmet.kaya92``).
+    *surnames* are redacted only where they are clearly a name: before an
+    apostrophe (``Kaya'nın``), as a handle (``@kaya``), after a title
+    (``Bay Kaya``, ``Mr Kaya``) or before one (``Kaya Bey``, ``Kaya Hanım``);
+    elsewhere they may be ordinary words ("kaya gibi": like a rock).
     Dates (``12.03.2024``), times (``14:30``), prices (``1.250.000 TL``) and years
     are left alone. Existing placeholders are never touched again, so redacting
     twice changes nothing.
@@ -398,6 +500,8 @@ class BuiltinRedactor:
         kinds: The kinds to redact (default: all), as `RedactionKind` values or
             their names (``"url"``). Leave out `RedactionKind.URL` to keep links.
         names: Names of excluded people to redact as ``<NAME>``.
+        surnames: Words redacted as ``<NAME>`` only where they are used as a
+            name (see above).
 
     Example:
         >>> redactor = BuiltinRedactor(names=("Ayşe",))
@@ -411,7 +515,10 @@ class BuiltinRedactor:
 
     kinds: frozenset[RedactionKind] = field(default=ALL_KINDS, converter=_kind_set)
     names: tuple[str, ...] = field(default=(), converter=_name_tuple)
+    surnames: tuple[str, ...] = field(default=(), converter=_name_tuple)
     _names: re.Pattern[str] | None = field(init=False, repr=False, eq=False)
+    _surnames: re.Pattern[str] | None = field(init=False, repr=False, eq=False)
+    _secret: bool = field(init=False, repr=False, eq=False)
     _stems: tuple[str, ...] = field(init=False, repr=False, eq=False)
     _email: bool = field(init=False, repr=False, eq=False)
     _url: bool = field(init=False, repr=False, eq=False)
@@ -423,17 +530,25 @@ class BuiltinRedactor:
 
     def __attrs_post_init__(self) -> None:
         # The kinds asked for, decided once: a RedactionKind hashes in Python code.
+        object.__setattr__(self, "_secret", RedactionKind.SECRET in self.kinds)
         object.__setattr__(self, "_email", RedactionKind.EMAIL in self.kinds)
         object.__setattr__(self, "_url", RedactionKind.URL in self.kinds)
         numbers = tuple(number for number in _NUMBERS if number[0] in self.kinds)
         object.__setattr__(self, "_numbers", numbers)
-        pattern = _name_pattern(self.names) if RedactionKind.NAME in self.kinds else None
+        named = RedactionKind.NAME in self.kinds
+        pattern = _name_pattern(self.names) if named else None
         object.__setattr__(self, "_names", pattern)
-        stems = {_stem(name) for name in self.names if name.split()}
+        surnames = _surname_pattern(self.surnames) if named else None
+        object.__setattr__(self, "_surnames", surnames)
+        stems = {_stem(name) for name in (*self.names, *self.surnames) if name.split()}
         object.__setattr__(self, "_stems", tuple(sorted(stems)))
         # Without names, redact() changes nothing in a text this finds nothing in
-        # (each kind's gate needs an "@", a ".", "://" or a digit): one C search.
-        object.__setattr__(self, "_clean", _GATES.search if pattern is None else None)
+        # (each kind's gate needs an "@", a ".", "://", a digit or, for secrets,
+        # one of their literal starts): one or two C searches.
+        clean = None
+        if pattern is None and surnames is None:
+            clean = _might_hold_secret if self._secret else _GATES.search
+        object.__setattr__(self, "_clean", clean)
 
     def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
         """Return *text* with personal data replaced by placeholders, and counts."""
@@ -445,6 +560,8 @@ class BuiltinRedactor:
         # Each kind is gated by a test in C that its regexes cannot match without
         # (an "@", a "." or "://", a digit, a name's stem): most chat lines pass
         # none of them and cost a few substring searches.
+        if self._secret and SECRET_GATE.search(text):
+            text = _replace(text, secret_spans(text), RedactionKind.SECRET, counts)
         if self._email and "@" in text:
             text = _replace(text, _email_spans(text), RedactionKind.EMAIL, counts)
         if self._url and ("://" in text or ("." in text and _URL_HINT.search(text))):
@@ -454,8 +571,10 @@ class BuiltinRedactor:
             for kind, finder, gate in self._numbers:
                 if gate(original):
                     text = _replace(text, finder(text), kind, counts)
-        if self._names is not None and _mentions(self._stems, text):
-            text = _replace(text, _name_spans(self._names, text), RedactionKind.NAME, counts)
+        if (self._names is not None or self._surnames is not None) and _mentions(self._stems, text):
+            text = _replace(
+                text, _name_spans(self._names, self._surnames, text), RedactionKind.NAME, counts
+            )
         return text, counts
 
 

@@ -129,15 +129,15 @@ class Redact:
         Redact every kind of personal data but *keep*, and the names of who opted out.
 
         Args:
-            consent: Whose names to redact (`Consent.names_to_redact`).
+            consent: Whose names to redact (`Consent.names_to_redact`, and
+                `Consent.surnames_to_redact` where they are used as names).
             aliases: Their aliases are redacted too.
             keep: Kinds of personal data to leave (`RedactionKind` or its value).
             report: Counts the redactions.
         """
         kept = {k if isinstance(k, RedactionKind) else RedactionKind(str(k).lower()) for k in keep}
-        redactor = BuiltinRedactor(
-            kinds=frozenset(set(RedactionKind) - kept),
-            names=consent.names_to_redact(aliases if aliases is not None else AliasMap()),
+        redactor = consent.redactor(
+            aliases if aliases is not None else AliasMap(), kinds=set(RedactionKind) - kept
         )
         return cls(redactor=redactor, report=report if report is not None else PrivacyReport())
 

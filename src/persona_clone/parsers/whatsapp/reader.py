@@ -385,6 +385,7 @@ class EntryReader:
                             message.edited = False
                             message.source = ref
                             message.chat = None
+                            message.forwarded_from = None
                             message.__class__ = Message  # type: ignore[assignment]
                             yield message  # type: ignore[misc]
                     elif line:
@@ -504,6 +505,7 @@ class EntryReader:
         message.edited = edited
         message.source = ref
         message.chat = None
+        message.forwarded_from = None
         message.__class__ = Message  # type: ignore[assignment]
         return message  # type: ignore[return-value]
 
