@@ -203,6 +203,14 @@ class TestChatCommand:
         assert "ada@example.org" not in sent
         assert "Cem: mail me: <EMAIL>\n" == result.stdout
 
+    def test_secrets_are_redacted_before_the_model(self) -> None:
+        """An API key pasted into the chat is replaced by <SECRET> before it is sent."""
+        _, endpoint = invoke(["oops"], "Ada: key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z\n")
+
+        sent = json.dumps(endpoint.requests)
+        assert "Ab3dEf6h" not in sent
+        assert "key <SECRET>" in sent
+
     def test_word_list_moderation_holds_a_reply_back(self, tmp_path: Path) -> None:
         """--moderate-words: a reply with a listed word is not printed; the next one is."""
         words = tmp_path / "words.txt"
