@@ -8,14 +8,17 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from persona_clone.cli._serving import build_responder, model_options
 from persona_clone.clock import SystemClock
 from persona_clone.message import Message, Participant, SourceRef
-from persona_clone.serving.responder import Responder
+
+
+if TYPE_CHECKING:
+    from persona_clone.serving.responder import Responder
 
 
 __all__ = ["chat"]

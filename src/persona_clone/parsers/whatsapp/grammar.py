@@ -82,6 +82,8 @@ SNIFF_HEADER: Final = re.compile(
 """A line that starts with a WhatsApp header of any shape (for sniffing)."""
 
 _CENTURY: Final = 2000
+_LINE_START: Final = 4096
+"""How much of a line the survey keeps: far more than any header."""
 _MAX_DAY: Final = 31
 _MAX_MONTH: Final = 12
 
@@ -164,13 +166,13 @@ class FileGrammar:
         Return *hour* on the 24 h clock given the day-period *mark*.
 
         Raises:
-            ValueError: the marker is unknown or the hour is not 1-12.
+            ValueError: the marker is unknown or the hour is over 12.
         """
         after_noon = self.meaning(mark)
         if after_noon is None:
             raise ValueError(f"a known day-period marker (AM/PM), found {mark!r}")
-        if not 1 <= hour <= 12:  # noqa: PLR2004
-            raise ValueError(f"an hour from 1 to 12 before {mark!r}, found {hour}")
+        if hour > 12:  # noqa: PLR2004 - 00 is written for the hour after midnight
+            raise ValueError(f"an hour from 0 to 12 before {mark!r}, found {hour}")
         return hour % 12 + (12 if after_noon else 0)
 
 
@@ -219,13 +221,18 @@ class HeaderSurvey:
         return self._shape is not None
 
     def feed(self, text: str) -> None:
-        """Take the next chunk of the file's text (any length, any cut)."""
-        text = self._carry + text
+        """
+        Take the next chunk of the file's text (any length, any cut).
+
+        Only the start of a line can be a header, so of a line longer than a
+        few kilobytes only the start is kept: work and memory stay linear.
+        """
         cut = text.rfind("\n")
-        if cut <= 0:
-            self._carry = text
+        if cut < 0:
+            if len(self._carry) < _LINE_START:
+                self._carry += text[:_LINE_START]
             return
-        self._scan(text[:cut])
+        self._scan(self._carry + text[:cut])
         self._carry = text[cut:]
 
     def _scan(self, text: str) -> None:
@@ -464,8 +471,8 @@ def _field_reader(
             after_noon = meaning(mark)
             if after_noon is None:
                 raise ValueError(f"a known day-period marker (AM/PM), found {mark!r}")
-            if not 1 <= hour <= 12:  # noqa: PLR2004
-                raise ValueError(f"an hour from 1 to 12 before {mark!r}, found {hour}")
+            if hour > 12:  # noqa: PLR2004 - 00 is written for the hour after midnight
+                raise ValueError(f"an hour from 0 to 12 before {mark!r}, found {hour}")
             hour = hour % 12 + (12 if after_noon else 0)
         return (
             year,
