@@ -108,6 +108,19 @@ class TestDatasetPipeline:
         assert sorted(starts) == starts
         assert 4 == run.stats.sessions
 
+    def test_a_reply_is_looked_up_in_its_own_export(self) -> None:
+        """With Exports, a reply never brings in a message of another export."""
+        question = chat(("Mert", "podcast neydi?"), source="a.json")
+        answer = chat(("Deniz", "Kulak Misafiri"), start=START.add(hours=3), source="b.json")
+        late = [evolve(answer[0], id="late", reply_to=question[0].id)]
+        run = pipeline()
+
+        alone = list(run.examples(sessions_of([question[0], *late])))
+        (example,) = run.examples(Exports(streams=[sessions_of(question), sessions_of(late)]))
+
+        assert ["podcast neydi?", "Kulak Misafiri"] == [t.text for t in alone[0].turns]
+        assert ["Kulak Misafiri"] == [t.text for t in example.turns]
+
     def test_write_splits_by_session(self, tmp_path: Path) -> None:
         """Train and validation files never share a session."""
         run = pipeline(split=SessionSplit(validation_share=0.3, seed=5))

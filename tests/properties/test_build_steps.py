@@ -1,0 +1,48 @@
+"""Laws of the build's steps over sessions of turns."""
+
+from __future__ import annotations
+
+import pendulum
+from hypothesis import given
+from hypothesis import strategies as st
+
+from persona_clone import (
+    AliasMap,
+    Consent,
+    Merger,
+    Message,
+    OptOut,
+    OptOutPolicy,
+    Participant,
+    PrivacyReport,
+    Sessionizer,
+)
+from persona_clone._serialization import converter
+from persona_clone.testing.strategies import chats, gaps
+
+
+CAST = [Participant.from_name(name) for name in ("Ada", "Bora", "Cem", "Deniz")]
+
+
+@given(
+    chats(authors=st.sampled_from(CAST), max_size=40),
+    gaps(),
+    st.sets(st.sampled_from(CAST), min_size=1, max_size=2),
+    st.sampled_from(list(OptOutPolicy)),
+)
+def test_opt_out_on_turns_equals_consent_before_merging(
+    chat: list[Message],
+    gap: pendulum.Duration,
+    gone: set[Participant],
+    policy: OptOutPolicy,
+) -> None:
+    """OptOut after the Merger gives the turns and counts of consent applied before it."""
+    consent = Consent(excluded=frozenset(p.name for p in gone), policy=policy)
+    before, after = PrivacyReport(), PrivacyReport()
+    sessions = Sessionizer(gap=gap)
+
+    expected = list(Merger()(consent.apply(sessions(chat), AliasMap(), before)))
+    actual = list(OptOut(consent=consent, report=after)(Merger()(sessions(chat))))
+
+    assert expected == [tuple(turns) for turns in actual]
+    assert converter.unstructure(before) == converter.unstructure(after)
