@@ -30,12 +30,10 @@ from persona_clone import (
     MessageKind,
     Participant,
     Sessionizer,
-    read_jsonl,
-    write_jsonl,
 )
 from persona_clone.errors import ConfigError
 from persona_clone.message import SourceRef
-from persona_clone.parsers import ParseContext, Sample, Source
+from persona_clone.parsers import ParseContext, Sample, Source, read_jsonl, write_jsonl
 from persona_clone.session import Session, Turn
 from persona_clone.testing import make_participant
 

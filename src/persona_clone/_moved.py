@@ -11,7 +11,6 @@ move). Importing ``persona_clone`` installs `MovedModuleFinder`, so
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 import warnings
@@ -47,7 +46,9 @@ MOVED: Final[Mapping[str, str]] = {
 """Old module path -> where the module lives now."""
 
 
-class _MovedLoader(importlib.abc.Loader):
+class _MovedLoader:
+    # a loader by protocol: subclassing importlib.abc.Loader would import
+    # importlib.resources into every ``import persona_clone``
     def __init__(self, new: str) -> None:
         self._new = new
 
@@ -65,9 +66,14 @@ class _MovedLoader(importlib.abc.Loader):
         # the import system returns what sys.modules holds under the name after exec_module
         sys.modules[old] = importlib.import_module(self._new)
 
+    def load_module(self, fullname: str) -> ModuleType:
+        """The legacy loader method (the import system calls `exec_module`)."""
+        self.exec_module(ModuleType(fullname))
+        return sys.modules[fullname]
 
-class MovedModuleFinder(importlib.abc.MetaPathFinder):
-    """Finds the old paths in `MOVED`, and only those."""
+
+class MovedModuleFinder:
+    """Finds the old paths in `MOVED`, and only those (a meta path finder by protocol)."""
 
     def find_spec(
         self,

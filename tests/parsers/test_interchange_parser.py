@@ -18,14 +18,13 @@ from persona_clone import (
     Message,
     ParseError,
     ParserRegistry,
-    Record,
     Session,
     Sessionizer,
     Source,
     SourceRef,
     parse,
-    write_jsonl,
 )
+from persona_clone.parsers import Record, write_jsonl
 from persona_clone.testing import make_message
 from persona_clone.testing.strategies import chats
 

@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_clone import RepeatCap, repeat_key, repeated_phrases
+from persona_clone.dataset import RepeatCap, repeat_key, repeated_phrases
 from persona_clone.testing.strategies import message_texts
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_clone import PhraseStat, repeated_phrases
+from persona_clone.dataset import PhraseStat, repeated_phrases
 from persona_clone.dataset.repetition import _among, _Corpus, _Wanted, tokens, turkish_lower
 from persona_clone.testing.strategies import message_texts
 

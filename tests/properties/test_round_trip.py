@@ -6,7 +6,8 @@ import io
 
 from hypothesis import given
 
-from persona_clone import Merger, Message, Session, Turn, read_jsonl, write_jsonl
+from persona_clone import Merger, Message, Session, Turn
+from persona_clone.parsers import read_jsonl, write_jsonl
 from persona_clone.testing.strategies import chats, sessions
 
 

@@ -6,35 +6,46 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pendulum
 from hypothesis import given
 
+import persona_clone as pc
 from persona_clone import (
     ChatDatasetBuilder,
+    ChatRenderer,
     CollectingIssueSink,
     Consent,
+    ConversationBuffer,
     DatasetBuilder,
     DatasetReport,
     Example,
+    FineTuner,
     LegacyDatasetBuilder,
+    LegacyRenderer,
+    LoraFineTuner,
     Merger,
     Message,
+    NameRenderer,
+    OpenAIFineTuner,
     OptOut,
     ParseContext,
     ParserRegistry,
+    Participant,
+    ParticipantResolver,
     PrivacyReport,
     Redact,
     Sample,
     Session,
     Sessionizer,
     Source,
+    TuningResult,
     Turn,
     parse,
-    read_jsonl,
-    write_jsonl,
 )
 from persona_clone.dataset import CapRepeats, Exports
+from persona_clone.parsers import read_jsonl, write_jsonl
 from persona_clone.testing import FakeClock, make_message
 from persona_clone.testing.strategies import chats, gaps
 
@@ -92,3 +103,50 @@ sessions: list[Session] = list(read_jsonl("out.jsonl", Session))
 @given(chats(), gaps())
 def test_user_property(chat: list[Message], gap: pendulum.Duration) -> None:
     assert chat == [m for s in Sessionizer(gap=gap)(chat) for m in s.messages]
+
+
+class Initials:
+    """A user's own `NameRenderer`: speakers appear by their initials."""
+
+    def openai_name(self, participant: Participant) -> str:
+        return "".join(word[0] for word in participant.name.split()) or "X"
+
+    def display_name(self, participant: Participant) -> str:
+        return self.openai_name(participant)
+
+
+class Nobody:
+    """A user's own `ParticipantResolver` that leaves every speaker as they are."""
+
+    def resolve(self, participant: Participant) -> Participant:
+        return participant
+
+
+def builders(persona: Participant) -> list[DatasetBuilder]:
+    names: NameRenderer = Initials()
+    aliases: ParticipantResolver = Nobody()
+    chat = ChatRenderer(persona=persona, names=names, aliases=aliases, system_prompt="You.")
+    legacy = LegacyRenderer(persona=persona, names=names, aliases=aliases)
+    return [ChatDatasetBuilder(renderer=chat), LegacyDatasetBuilder(renderer=legacy)]
+
+
+def tune(tuner: FineTuner, dataset: Path) -> str | None:
+    plan = tuner.prepare(dataset)
+    result: TuningResult = tuner.follow(tuner.start(plan))
+    return result.model if result.succeeded else None
+
+
+def backends(dataset: Path) -> list[str | None]:
+    local = LoraFineTuner(model="tiny", output_dir=Path("adapters"))
+    tuners: list[FineTuner] = [OpenAIFineTuner.from_env(), local]
+    return [tune(tuner, dataset) for tuner in tuners]
+
+
+def serve(messages: Iterator[Message], now: dt.datetime) -> list[Turn]:
+    buffer = ConversationBuffer("Ada", max_entries=10, quiet=dt.timedelta(seconds=20))
+    for message in messages:
+        buffer.add(message)
+    return list(buffer.entries) if buffer.ready_to_reply(now) else []
+
+
+via_module: pc.Sessionizer = pc.Sessionizer()

@@ -14,9 +14,8 @@ from persona_clone import (
     ParseError,
     Session,
     SourceRef,
-    read_jsonl,
-    write_jsonl,
 )
+from persona_clone.parsers import read_jsonl, write_jsonl
 from persona_clone.testing import make_message
 
 

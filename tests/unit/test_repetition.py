@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from persona_clone import (
+from persona_clone.dataset import (
     PhraseStat,
     RepeatCap,
     cap_repeats,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import zipfile
 from pathlib import Path
 
@@ -56,6 +57,18 @@ class TestPlainFile:
         """Opening a file that is not there raises ParseError naming it."""
         with pytest.raises(ParseError, match=r"gone\.txt"):
             Source(path=tmp_path / "gone.txt").open_binary()
+
+    @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+    def test_fifo_is_refused_without_blocking(self, tmp_path: Path) -> None:
+        """A named pipe is refused by sample() and open_binary() before anything is opened."""
+        path = tmp_path / "chat.txt"
+        os.mkfifo(path)
+        source = Source(path=path)
+
+        with pytest.raises(ParseError, match=r"expected a regular file.*FIFO \(named pipe\)"):
+            source.sample()
+        with pytest.raises(ParseError, match="FIFO"):
+            source.open_binary()
 
     def test_not_a_zip_despite_its_name(self, tmp_path: Path) -> None:
         """A file called .zip that is not an archive is read as a plain file."""

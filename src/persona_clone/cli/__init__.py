@@ -16,20 +16,34 @@ import click
 
 __all__ = ["main"]
 
-# name -> "module:attribute". Commands are imported when they run or when the
-# help lists them, so ``persona-clone build`` does not load the OpenAI SDK.
+# name -> ("module:attribute", the command's one-line summary). Commands are
+# imported when they run, so ``persona-clone build`` does not load the OpenAI SDK,
+# and ``persona-clone --help`` lists them from this table without importing any
+# (a test checks that each summary is the command's own short help).
 _COMMANDS: Final = {
-    "inspect": "inspect_export:inspect_export",
-    "build": "build:build",
-    "validate": "validate:validate",
-    "finetune": "finetune:finetune",
-    "finetune-local": "finetune_local:finetune_local",
-    "jobs": "jobs:jobs",
-    "chat": "chat:chat",
-    "discord": "discord:discord",
-    "telegram": "telegram:telegram",
-    "evaluate": "evaluate:evaluate",
-    "review": "review:review",
+    "inspect": ("inspect_export:inspect_export", "Show what is in each EXPORT."),
+    "build": ("build:build", "Build a fine-tuning dataset that clones one person."),
+    "validate": (
+        "validate:validate",
+        "Check FILE as the fine-tuning service would, before uploading it.",
+    ),
+    "finetune": (
+        "finetune:finetune",
+        "Fine-tune MODEL on DATASET through the OpenAI API (or a compatible one).",
+    ),
+    "finetune-local": (
+        "finetune_local:finetune_local",
+        "Train a LoRA adapter for MODEL on DATASET (a messages JSONL file) on this machine.",
+    ),
+    "jobs": (
+        "jobs:jobs",
+        "List and manage fine-tuning jobs (JOB defaults to the one in the state file).",
+    ),
+    "chat": ("chat:chat", "Talk to the clone as if in a group chat."),
+    "discord": ("discord:discord", "Run the clone as a Discord bot in the given channels."),
+    "telegram": ("telegram:telegram", "Run the clone as a Telegram bot in group chats."),
+    "evaluate": ("evaluate:evaluate", "Measure how well a fine-tuned clone texts like the person."),
+    "review": ("review:review", "Hand-pick the examples a clone is trained on."),
 }
 
 
@@ -40,15 +54,29 @@ class _LazyGroup(click.Group):
         return [*_COMMANDS, *(n for n in super().list_commands(ctx) if n not in _COMMANDS)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = _COMMANDS.get(cmd_name)
-        if target is None:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is None:
             return super().get_command(ctx, cmd_name)
-        module, attribute = target.split(":")
+        module, attribute = entry[0].split(":")
         command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
         if not isinstance(command, click.Command):  # pragma: no cover - a wiring mistake
-            msg = f"{target} is not a click command"
+            msg = f"{entry[0]} is not a click command"
             raise TypeError(msg)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their summaries, importing none of them."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        # a stand-in command shortens a summary exactly as click shortens a help text
+        rows = [
+            (name, click.Command(name, help=_COMMANDS[name][1]).get_short_help_str(limit))
+            if name in _COMMANDS
+            else (name, self.commands[name].get_short_help_str(limit))
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(

@@ -9,17 +9,23 @@ import os
 import signal
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import click
 import pendulum
 
 from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
-from persona_clone.errors import ConfigError
+from persona_clone.errors import ConfigError, PersonaCloneError
 from persona_clone.message import Participant
 from persona_clone.privacy.identity import AliasMap, NameBook
 from persona_clone.serving.loop_guard import LoopGuard, LoopPolicy
-from persona_clone.serving.responder import Responder, Send, connect
+
+
+if TYPE_CHECKING:
+    from persona_clone.serving.moderation import Moderator
+    from persona_clone.serving.privacy import LivePrivacy
+    from persona_clone.serving.responder import Responder, Send
 
 
 __all__ = ["build_responder", "model_options", "run_until_stopped"]
@@ -60,6 +66,20 @@ def model_options(command: F) -> F:
     options = [
         click.option("--model", required=True, help="Model name, e.g. ft:gpt-4.1-mini:...:ada."),
         click.option("--persona", required=True, help="Who the clone is (display name)."),
+        click.option(
+            "--backend",
+            type=click.Choice(["api", "local"]),
+            default="api",
+            show_default=True,
+            help="api: an OpenAI-compatible endpoint; local: generate on this machine "
+            "with transformers (--model is an adapter or merged model folder; lora extra).",
+        ),
+        click.option(
+            "--device",
+            default="auto",
+            show_default=True,
+            help="--backend local: auto, cpu, cuda or mps.",
+        ),
         click.option(
             "--base-url",
             default=None,
@@ -122,6 +142,27 @@ def model_options(command: F) -> F:
             help="Seconds between the lines of a multi-line reply.",
         ),
         click.option("--temperature", type=click.FloatRange(min=0, max=2), default=None),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="NAME",
+            help="Someone who opted out: their messages never reach the model, their "
+            "name is redacted. Repeatable; the --aliases file's opted_out entries apply too.",
+        ),
+        click.option(
+            "--moderate",
+            is_flag=True,
+            help="Check each reply with the endpoint's /moderations before sending it; "
+            "a flagged reply is not sent (and is logged with the reason).",
+        ),
+        click.option(
+            "--moderate-words",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            metavar="FILE",
+            help="Check each reply against this word list (one word or phrase a line), "
+            "offline; a reply that contains one is not sent.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -140,11 +181,25 @@ def build_responder(
     Raises:
         click.ClickException: The alias map or the endpoint settings are invalid.
     """
+    # the openai SDK loads here, when a command serves, not when the CLI starts
+    from persona_clone.serving.responder import Responder, connect  # noqa: PLC0415
+
     try:
         aliases = AliasMap.load(settings["aliases"]) if settings["aliases"] else AliasMap()
-        base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
-        client = connect(base_url=base_url, http_client=http_client)
-    except (ConfigError, OSError) as error:
+        if settings.get("backend") == "local":
+            if settings.get("moderate"):
+                msg = (
+                    "--moderate needs an endpoint's /moderations; "
+                    "with --backend local use --moderate-words"
+                )
+                raise click.UsageError(msg)
+            client = _local_client(settings["model"], device=settings.get("device", "auto"))
+        else:
+            base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
+            client = connect(base_url=base_url, http_client=http_client)
+        privacy = _privacy(settings.get("aliases"), settings.get("exclude", ()), aliases)
+        moderator = _moderator(client, settings)
+    except (PersonaCloneError, OSError) as error:
         raise click.ClickException(str(error)) from error
     try:
         names = (
@@ -177,4 +232,42 @@ def build_responder(
         guard=LoopGuard(policy=LoopPolicy(settings["loop_policy"])),
         line_delay=pendulum.duration(seconds=settings["line_delay"]),
         temperature=settings["temperature"],
+        privacy=privacy,
+        moderator=moderator,
     )
+
+
+def _privacy(people: Path | None, exclude: tuple[str, ...], aliases: AliasMap) -> LivePrivacy:
+    """Who opted out (the people file's entries and --exclude), as in training."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+    from persona_clone.serving.privacy import LivePrivacy  # noqa: PLC0415
+
+    consent = Consent.load(people) if people is not None else Consent()
+    if exclude:
+        consent = attrs.evolve(consent, excluded=consent.excluded | set(exclude))
+    return LivePrivacy(consent=consent, aliases=aliases)
+
+
+def _moderator(client: Any, settings: dict[str, Any]) -> Moderator | None:
+    """The endpoint's moderations (--moderate), or a word list (--moderate-words)."""
+    from persona_clone.serving.moderation import (  # noqa: PLC0415
+        EndpointModerator,
+        WordListModerator,
+    )
+
+    words = settings.get("moderate_words")
+    if words is not None:
+        return WordListModerator.load(words)
+    if settings.get("moderate"):
+        return EndpointModerator(client=client)
+    return None
+
+
+def _local_client(model: str, *, device: str) -> Any:
+    """An ``openai.AsyncOpenAI`` client answered in-process by the model in folder *model*."""
+    from persona_clone.serving.local_backend import (  # noqa: PLC0415 -- loads torch
+        LocalChatModel,
+        local_client,
+    )
+
+    return local_client(LocalChatModel.load(model, device=device))

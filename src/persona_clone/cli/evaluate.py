@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from persona_clone.cli._common import DATASET_FILE, click_errors
 from persona_clone.dataset.tokens import counter_for
 from persona_clone.errors import ConfigError, ParseError
-from persona_clone.evaluation.clone import CloneModel
 from persona_clone.evaluation.conversations import read_conversations
 from persona_clone.evaluation.evaluator import Evaluator
 from persona_clone.evaluation.html import render_page
 from persona_clone.evaluation.report import CLONE, OTHER, PERSON, Evaluation, write_outputs
-from persona_clone.serving.responder import connect
+
+
+if TYPE_CHECKING:
+    from persona_clone.evaluation.clone import CloneModel
 
 
 __all__ = ["evaluate"]
@@ -106,6 +108,10 @@ def evaluate(ctx: click.Context, /, **settings: Any) -> None:
             f"{settings['dataset']}: expected conversations in which the persona answers "
             "someone, found none"
         )
+    # the openai SDK loads here, when the evaluation runs, not when the CLI starts
+    from persona_clone.evaluation.clone import CloneModel  # noqa: PLC0415
+    from persona_clone.serving.responder import connect  # noqa: PLC0415
+
     obj: dict[str, Any] = ctx.obj if isinstance(ctx.obj, dict) else {}
     with click_errors(ConfigError):
         base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -12,10 +12,13 @@ from click.core import ParameterSource
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError, PersonaCloneError
 from persona_clone.finetune.base import Progress, TuningPlan, TuningResult
 from persona_clone.finetune.job_records import Hyperparameters
-from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import DEFAULT_STATE_PATH
 
 from ._common import DATASET_FILE, click_errors, dataset_argument, show_warnings
+
+
+if TYPE_CHECKING:
+    from persona_clone.finetune.openai_backend import OpenAIFineTuner
 
 
 __all__ = ["finetune", "make_tuner"]
@@ -30,6 +33,8 @@ def make_tuner(ctx: click.Context, **options: Any) -> OpenAIFineTuner:
     ``ctx.obj["finetune"]``, when present, holds extra `OpenAIFineTuner` arguments
     (a program embedding the CLI can pass its own validator, clock or sleep).
     """
+    from persona_clone.finetune.openai_backend import OpenAIFineTuner  # noqa: PLC0415 (SDK)
+
     extra = dict((ctx.obj or {}).get("finetune", {})) if isinstance(ctx.obj, dict) else {}
     with click_errors(ConfigError):
         return OpenAIFineTuner.from_env(**{**options, **extra})

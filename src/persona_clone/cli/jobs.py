@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from persona_clone.errors import ConfigError, FineTuneError
 from persona_clone.finetune.job_records import JobInfo
-from persona_clone.finetune.openai_backend import OpenAIFineTuner
 from persona_clone.finetune.state import DEFAULT_STATE_PATH, StateFile
 
 from ._common import click_errors
 from .finetune import make_tuner
+
+
+if TYPE_CHECKING:
+    from persona_clone.finetune.openai_backend import OpenAIFineTuner
 
 
 __all__ = ["jobs"]

@@ -6,3 +6,54 @@ Conversations: a chronological message stream cut into sessions of turns.
 - ``conversation.streams``: steps over message streams, and merging several
   chronological streams into one.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from .._lazy import LazyNames
+
+
+if TYPE_CHECKING:
+    from .merger import Merger
+    from .sessionizer import (
+        DEFAULT_GAP,
+        Sessionizer,
+    )
+    from .streams import (
+        MessageStep,
+        apply,
+        merge_chronological,
+    )
+
+
+__all__ = [
+    "DEFAULT_GAP",
+    "Merger",
+    "MessageStep",
+    "Sessionizer",
+    "apply",
+    "merge_chronological",
+]
+
+_NAMES: Final = {
+    "DEFAULT_GAP": ".sessionizer",
+    "Merger": ".merger",
+    "MessageStep": ".streams",
+    "Sessionizer": ".sessionizer",
+    "apply": ".streams",
+    "merge_chronological": ".streams",
+}
+"""Each public name -> the module that defines it (imported on first use)."""
+
+_LAZY: Final = LazyNames(__name__, _NAMES)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above; unknown names stay errors
+
+    def __getattr__(name: str) -> Any:
+        return _LAZY.getattr(name, globals())
+
+
+def __dir__() -> list[str]:
+    return _LAZY.dir(globals())

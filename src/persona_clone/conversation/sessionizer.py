@@ -56,7 +56,7 @@ class Sessionizer:
     so; equal times are fine). A message earlier than the one before it raises
     `persona_clone.errors.OutOfOrderError` naming it, instead of being silently
     placed: sorting would need the whole chat in memory. To combine several
-    chronological streams, use `persona_clone.merge_chronological`.
+    chronological streams, use `persona_clone.conversation.merge_chronological`.
 
     Args:
         gap: The longest pause inside a session (default five minutes).

@@ -11,9 +11,26 @@ Curation: choosing which examples a clone is trained on.
 
 from __future__ import annotations
 
-from .decisions import Decision, ReviewState, example_key, kept, read_examples, review_path
-from .flags import Flag, flag_examples, flag_texts
-from .review_app import Review
+from typing import TYPE_CHECKING, Any, Final
+
+from .._lazy import LazyNames
+
+
+if TYPE_CHECKING:
+    from .decisions import (
+        Decision,
+        ReviewState,
+        example_key,
+        kept,
+        read_examples,
+        review_path,
+    )
+    from .flags import (
+        Flag,
+        flag_examples,
+        flag_texts,
+    )
+    from .review_app import Review
 
 
 __all__ = [
@@ -28,3 +45,29 @@ __all__ = [
     "read_examples",
     "review_path",
 ]
+
+_NAMES: Final = {
+    "Decision": ".decisions",
+    "Flag": ".flags",
+    "Review": ".review_app",
+    "ReviewState": ".decisions",
+    "example_key": ".decisions",
+    "flag_examples": ".flags",
+    "flag_texts": ".flags",
+    "kept": ".decisions",
+    "read_examples": ".decisions",
+    "review_path": ".decisions",
+}
+"""Each public name -> the module that defines it (imported on first use)."""
+
+_LAZY: Final = LazyNames(__name__, _NAMES)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above; unknown names stay errors
+
+    def __getattr__(name: str) -> Any:
+        return _LAZY.getattr(name, globals())
+
+
+def __dir__() -> list[str]:
+    return _LAZY.dir(globals())

@@ -146,7 +146,7 @@ class BuildOptions:
         model: The target model: its training limit is the default *budget*,
             its price the report's cost estimate, its limits the validation
             (default ``gpt-4o-mini-2024-07-18``, ``davinci-002`` for legacy).
-        counter: Counts tokens (default `persona_clone.counter_for` (*model*)).
+        counter: Counts tokens (default `persona_clone.dataset.counter_for` (*model*)).
         budget: Most tokens in one example (default the model's training limit).
         max_entries: Most turns in one example.
         overlap: Turns of the previous example a new one may repeat as context.

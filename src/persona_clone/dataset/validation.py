@@ -32,6 +32,9 @@ from .base import DatasetFormat
 
 
 __all__ = [
+    "CHAT_MESSAGE_KEYS",
+    "CHAT_ROLES",
+    "LEGACY_MODELS",
     "MAX_FILE_BYTES",
     "MIN_TRAINING_EXAMPLES",
     "DatasetFormat",
@@ -48,12 +51,12 @@ MIN_TRAINING_EXAMPLES: Final = 10
 """The fewest examples a training file may hold."""
 
 LEGACY_MODELS: Final = ("babbage-002", "davinci-002")
-"""Base models that take prompt/completion files."""
+"""Base models that take prompt/completion files (the one list the package keeps)."""
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SPECIAL_TOKEN = re.compile(r"<\|[A-Za-z0-9_]{1,40}\|>")
 _CHAT_TOP_KEYS: Final = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
-_CHAT_MESSAGE_KEYS: Final = frozenset(
+CHAT_MESSAGE_KEYS: Final = frozenset(
     {
         "role",
         "content",
@@ -65,7 +68,9 @@ _CHAT_MESSAGE_KEYS: Final = frozenset(
         "refusal",
     }
 )
-_CHAT_ROLES: Final = frozenset({"system", "user", "assistant", "tool", "function"})
+"""The keys a chat message may carry."""
+CHAT_ROLES: Final = frozenset({"system", "user", "assistant", "tool", "function"})
+"""The roles a chat message may have."""
 _MAX_PROBLEMS: Final = 10_000
 
 
@@ -405,11 +410,11 @@ class LineChecker:
             found.extend(
                 f"{where}: message_unrecognized_key {key!r}"
                 for key in message
-                if key not in _CHAT_MESSAGE_KEYS
+                if key not in CHAT_MESSAGE_KEYS
             )
             if "role" not in message:
                 found.append(f"{where}: message_missing_key 'role'")
-            elif role not in _CHAT_ROLES:
+            elif role not in CHAT_ROLES:
                 found.append(f"{where}: unrecognized_role {excerpt(str(role))}")
             calls = "tool_calls" in message or "function_call" in message
             if "content" not in message:

@@ -13,18 +13,53 @@ Evaluation: does the clone text like the person, and does it keep making sense?
 
 from __future__ import annotations
 
-from .clone import CloneModel
-from .conversations import Entry, HeldOutConversation, read_conversations
-from .distances import ks_distance, total_variation, weighted_jaccard_distance
-from .evaluator import Evaluator
-from .fidelity import ReplyPair
-from .fixation import FixationSummary, Replay, Round, distinct_n
-from .html import render_page
-from .language import Language, language_of
-from .metrics import ReplyFeatures, measure
-from .plan import RequestPlan, plan_requests
-from .report import Evaluation, write_outputs
-from .style import SignaturePhrases, StyleComparison, compare_styles
+from typing import TYPE_CHECKING, Any, Final
+
+from .._lazy import LazyNames
+
+
+if TYPE_CHECKING:
+    from .clone import CloneModel
+    from .conversations import (
+        Entry,
+        HeldOutConversation,
+        read_conversations,
+    )
+    from .distances import (
+        ks_distance,
+        total_variation,
+        weighted_jaccard_distance,
+    )
+    from .evaluator import Evaluator
+    from .fidelity import ReplyPair
+    from .fixation import (
+        FixationSummary,
+        Replay,
+        Round,
+        distinct_n,
+    )
+    from .html import render_page
+    from .language import (
+        Language,
+        language_of,
+    )
+    from .metrics import (
+        ReplyFeatures,
+        measure,
+    )
+    from .plan import (
+        RequestPlan,
+        plan_requests,
+    )
+    from .report import (
+        Evaluation,
+        write_outputs,
+    )
+    from .style import (
+        SignaturePhrases,
+        StyleComparison,
+        compare_styles,
+    )
 
 
 __all__ = [
@@ -54,3 +89,44 @@ __all__ = [
     "weighted_jaccard_distance",
     "write_outputs",
 ]
+
+_NAMES: Final = {
+    "CloneModel": ".clone",
+    "Entry": ".conversations",
+    "Evaluation": ".report",
+    "Evaluator": ".evaluator",
+    "FixationSummary": ".fixation",
+    "HeldOutConversation": ".conversations",
+    "Language": ".language",
+    "Replay": ".fixation",
+    "ReplyFeatures": ".metrics",
+    "ReplyPair": ".fidelity",
+    "RequestPlan": ".plan",
+    "Round": ".fixation",
+    "SignaturePhrases": ".style",
+    "StyleComparison": ".style",
+    "compare_styles": ".style",
+    "distinct_n": ".fixation",
+    "ks_distance": ".distances",
+    "language_of": ".language",
+    "measure": ".metrics",
+    "plan_requests": ".plan",
+    "read_conversations": ".conversations",
+    "render_page": ".html",
+    "total_variation": ".distances",
+    "weighted_jaccard_distance": ".distances",
+    "write_outputs": ".report",
+}
+"""Each public name -> the module that defines it (imported on first use)."""
+
+_LAZY: Final = LazyNames(__name__, _NAMES)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above; unknown names stay errors
+
+    def __getattr__(name: str) -> Any:
+        return _LAZY.getattr(name, globals())
+
+
+def __dir__() -> list[str]:
+    return _LAZY.dir(globals())

@@ -10,11 +10,11 @@ person's real replies (`persona_clone.evaluation.style`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from attrs import evolve, field, frozen
 
 from ..dataset.tokens import EstimatingCounter, TokenCounter, chat_tokens
-from .clone import CloneModel
 from .conversations import HeldOutConversation
 from .fidelity import ReplyPair, Target, fidelity_replies, targets
 from .fixation import FixationSummary, person_replays, replay, starts, summarize
@@ -22,6 +22,10 @@ from .metrics import measure
 from .plan import RequestPlan, plan_requests
 from .report import CLONE, OTHER, PERSON, Evaluation
 from .style import SignaturePhrases, compare_styles, style_figures
+
+
+if TYPE_CHECKING:  # the clone's module loads the openai SDK; a run is handed one
+    from .clone import CloneModel
 
 
 __all__ = ["Evaluator", "Progress"]

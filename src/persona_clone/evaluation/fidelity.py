@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from .clone import CloneModel
 from .conversations import Entry, HeldOutConversation
+
+
+if TYPE_CHECKING:  # the clone's module loads the openai SDK; a run is handed one
+    from .clone import CloneModel
 
 
 __all__ = ["ReplyPair", "Target", "fidelity_replies", "targets"]

@@ -20,13 +20,17 @@ check, as the baseline.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
 from ..dataset.repetition import PhraseStat, repeated_phrases, tokens
 from ..serving.loop_guard import LoopGuard, RepetitionKind
-from .clone import CloneModel
 from .conversations import Entry, HeldOutConversation
+
+
+if TYPE_CHECKING:  # the clone's module loads the openai SDK; a run is handed one
+    from .clone import CloneModel
 
 
 __all__ = [

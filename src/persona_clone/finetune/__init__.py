@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any, Final
 
-from .base import (
-    FineTuner,
-    JobStatus,
-    Progress,
-    ProgressCallback,
-    TuningPlan,
-    TuningResult,
-)
-from .job_records import Checkpoint, Hyperparameters, JobEvent, JobInfo
-from .lora import LoraFineTuner
-from .lora_data import NameStyle
-from .lora_settings import LoraSettings, Precision
-from .retirements import retirement_warnings
-from .state import RunState, StateFile
+from .._lazy import LazyNames
 
 
 if TYPE_CHECKING:
+    from .base import (
+        FineTuner,
+        JobStatus,
+        Progress,
+        ProgressCallback,
+        TuningPlan,
+        TuningResult,
+    )
+    from .job_records import (
+        Checkpoint,
+        Hyperparameters,
+        JobEvent,
+        JobInfo,
+    )
+    from .lora import LoraFineTuner
+    from .lora_data import NameStyle
+    from .lora_settings import (
+        LoraSettings,
+        Precision,
+    )
     from .openai_backend import OpenAIFineTuner
-
-# The OpenAI backend loads on first use, so importing this package imports no openai SDK.
-_LAZY: Final = {
-    "OpenAIFineTuner": ".openai_backend",
-}
+    from .retirements import retirement_warnings
+    from .state import (
+        RunState,
+        StateFile,
+    )
 
 
 __all__ = [
@@ -51,13 +57,36 @@ __all__ = [
     "retirement_warnings",
 ]
 
+_NAMES: Final = {
+    "Checkpoint": ".job_records",
+    "FineTuner": ".base",
+    "Hyperparameters": ".job_records",
+    "JobEvent": ".job_records",
+    "JobInfo": ".job_records",
+    "JobStatus": ".base",
+    "LoraFineTuner": ".lora",
+    "LoraSettings": ".lora_settings",
+    "NameStyle": ".lora_data",
+    "OpenAIFineTuner": ".openai_backend",
+    "Precision": ".lora_settings",
+    "Progress": ".base",
+    "ProgressCallback": ".base",
+    "RunState": ".state",
+    "StateFile": ".state",
+    "TuningPlan": ".base",
+    "TuningResult": ".base",
+    "retirement_warnings": ".retirements",
+}
+"""Each public name -> the module that defines it (imported on first use)."""
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
+_LAZY: Final = LazyNames(__name__, _NAMES)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above; unknown names stay errors
+
+    def __getattr__(name: str) -> Any:
+        return _LAZY.getattr(name, globals())
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return _LAZY.dir(globals())

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import json
 import logging
 import os
@@ -33,6 +32,8 @@ from openai.types.fine_tuning import (
 
 from persona_clone.api_key import check_api_key
 from persona_clone.clock import Clock, SystemClock, system_sleep
+from persona_clone.dataset.cost import estimate_cost
+from persona_clone.dataset.validation import LEGACY_MODELS, validate_file
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError
 
 from ._digest import content_hash
@@ -56,17 +57,23 @@ _NO_KEY = "no-key-given"
 class _Validation(Protocol):
     """What `prepare` reads from ``persona_clone.dataset.validate_file``'s result."""
 
-    examples: int
-    problems: tuple[str, ...]
-    billed_tokens: int
-    exact_tokens: bool
+    @property
+    def examples(self) -> int: ...
+    @property
+    def problems(self) -> tuple[str, ...]: ...
+    @property
+    def billed_tokens(self) -> int: ...
+    @property
+    def exact_tokens(self) -> bool: ...
 
 
 class _Estimate(Protocol):
     """What `prepare` reads from ``persona_clone.dataset.cost.estimate_cost``'s result."""
 
-    epochs: int
-    usd: float | None
+    @property
+    def epochs(self) -> int: ...
+    @property
+    def usd(self) -> float | None: ...
 
 
 Validate = Callable[..., _Validation]
@@ -109,13 +116,10 @@ def _status(word: str) -> JobStatus:
         return JobStatus.RUNNING
 
 
-_LEGACY_MODELS = frozenset({"babbage-002", "davinci-002"})
-
-
 def _is_legacy(model: str) -> bool:
     """Whether *model* (or the base of an ``ft:`` model) trains on prompt/completion."""
     base = model.split(":")[1] if model.startswith("ft:") else model
-    return base in _LEGACY_MODELS
+    return base in LEGACY_MODELS
 
 
 @define(kw_only=True)
@@ -317,12 +321,8 @@ class OpenAIFineTuner(RetryingCalls):
     # --- prepare ---------------------------------------------------------------------
 
     def _defaults(self) -> tuple[Validate, Estimate]:
-        validate = self.validate
-        estimate = self.estimate
-        if validate is None:
-            validate = importlib.import_module("persona_clone.dataset.validation").validate_file
-        if estimate is None:
-            estimate = importlib.import_module("persona_clone.dataset.cost").estimate_cost
+        validate: Validate = validate_file if self.validate is None else self.validate
+        estimate: Estimate = estimate_cost if self.estimate is None else self.estimate
         return validate, estimate
 
     def prepare(self, training_file: Path, *, validation_file: Path | None = None) -> TuningPlan:

@@ -1,5 +1,5 @@
 """
-The library's own JSON Lines files, as written by `persona_clone.write_jsonl`.
+The library's own JSON Lines files, as written by `persona_clone.parsers.write_jsonl`.
 
 Reading them through the parser registry lets every tool that takes an export
 also take messages saved earlier (for example after redaction).
@@ -40,7 +40,7 @@ _TYPES: Final[dict[str, type[Message | Session | Turn]]] = {
 @define(kw_only=True)
 class InterchangeParser:
     """
-    Read a file written by `persona_clone.write_jsonl` back as messages.
+    Read a file written by `persona_clone.parsers.write_jsonl` back as messages.
 
     The header line says what the file holds: messages are yielded as they are;
     sessions and turns are yielded as the messages they hold. Records keep the

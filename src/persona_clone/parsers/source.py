@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import stat
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
@@ -27,6 +28,12 @@ SAMPLE_SIZE: Final = 64 * 1024
 _MAX_SAMPLED_MEMBERS: Final = 64
 _MIN_UTF16_PROBE: Final = 4
 _SAMPLED_SUFFIXES: Final = (".txt", ".json", ".csv", ".jsonl")
+_KINDS: Final = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
 def detect_encoding(head: bytes) -> str:
@@ -145,6 +152,7 @@ class Source:
         """
         try:
             if not member:
+                self.check_regular()
                 return self.path.open("rb")
             if self.is_dir:
                 return (self.path / PurePosixPath(member)).open("rb")
@@ -153,6 +161,28 @@ class Source:
             return _ClosingWith(handle, archive)
         except (OSError, KeyError, zipfile.BadZipFile) as error:
             raise ParseError(self.display(member), "a readable file", str(error)) from error
+
+    def check_regular(self) -> None:
+        """
+        Refuse an input that is neither a regular file nor a folder.
+
+        Reading a FIFO (named pipe) would wait for a writer, and a device may
+        never end: both are refused instead.
+
+        Raises:
+            ParseError: the input is a FIFO, socket or device (or does not exist).
+        """
+        try:
+            mode = self.path.stat().st_mode
+        except OSError as error:
+            raise ParseError(self.display(), "a readable file", str(error)) from error
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+            return
+        raise ParseError(
+            self.display(),
+            "a regular file, a zip archive or a folder",
+            _KINDS.get(stat.S_IFMT(mode), "a special file"),
+        )
 
     def open_text(self, member: str = "") -> IO[str]:
         r"""
@@ -171,6 +201,7 @@ class Source:
 
     def sample(self) -> Sample:
         """Read the `Sample` that sniffers look at."""
+        self.check_regular()
         members = self.members()
         heads: dict[str, bytes] = {}
         if not members and not self.is_dir:

@@ -21,7 +21,7 @@ caller (``parse(path, tz="Europe/Istanbul")``) and defaults to UTC.
 from __future__ import annotations
 
 import codecs
-import io
+import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO, ClassVar, Final
@@ -44,12 +44,19 @@ from persona_clone.parsers.whatsapp.grammar import (
 from persona_clone.parsers.whatsapp.locale import (
     CHAT_FILE_PREFIXES,
 )
-from persona_clone.parsers.whatsapp.reader import EntryReader, decode_error
+from persona_clone.parsers.whatsapp.reader import (
+    MAX_MESSAGE,
+    REORDER_WINDOW,
+    EntryReader,
+    decode_error,
+)
 
 
 __all__ = ["DateOrder", "WhatsAppParser"]
 
 _SNIFF_LINES: Final = 12
+_SIGNAL: Final = re.compile(r"\[\d{4}-\d\d-\d\d,? \d")
+"""Signal's text export: bracketed year-first dates with dashes, no seconds."""
 _HEAD: Final = 4096
 _NOT_TEXT: Final = 9
 _HEADER_EXAMPLE: Final = (
@@ -80,7 +87,9 @@ def _looks_like_chat(text: str) -> tuple[int, bool]:
     first = False
     for index, line in enumerate(lines):
         found = SNIFF_HEADER.match(line)
-        if found is not None and (found["bracket"] is None or found["seconds"] is not None):
+        if found is not None and (
+            found["bracket"] is None or found["seconds"] is not None or not _SIGNAL.match(line)
+        ):
             headers += 1
             first = first or index == 0
     return headers, first
@@ -110,6 +119,13 @@ class WhatsAppParser:
         pm_markers: Extra spellings of after-noon markers.
         member: The chat file inside a zip or folder, when it holds several.
         chunk_size: Bytes read at a time by each pass.
+        reorder_window: How many messages are held back so that one written
+            up to that many places too late is put in its place (each moved
+            message is a warning); a message later than that keeps its place
+            and is read at the time of the latest message before it (a warning).
+        max_message: The most characters one message keeps; the rest of a
+            longer one is left out and reported as an error. WhatsApp sends at
+            most 65,536.
 
     .. versionadded:: 0.1.0
     """
@@ -124,6 +140,8 @@ class WhatsAppParser:
     pm_markers: tuple[str, ...] = field(default=(), converter=tuple)
     member: str | None = None
     chunk_size: int = 1 << 15
+    reorder_window: int = REORDER_WINDOW
+    max_message: int = MAX_MESSAGE
 
     def sniff(self, sample: Sample) -> float:
         """Score *sample*: high when its first lines are WhatsApp headers."""
@@ -145,7 +163,7 @@ class WhatsAppParser:
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
         """
-        Yield the export's messages in file order.
+        Yield the export's messages oldest first (see *reorder_window*).
 
         Raises:
             ParseError: the input is not a readable WhatsApp chat (empty, binary,
@@ -165,6 +183,8 @@ class WhatsAppParser:
                 display=display,
                 media=media,
                 chunk_size=self.chunk_size,
+                max_message=self.max_message,
+                window=self.reorder_window,
             ).messages(text)
 
     def _chat_member(self, source: Source) -> str:
@@ -241,9 +261,10 @@ class WhatsAppParser:
                 pm_markers=self.pm_markers,
             )
         except NoHeaderError:
-            with _open_text(source, member, display) as text:
-                first = next((line for line in text if line.strip()), "")
-            raise ParseError(f"{display}:1", _HEADER_EXAMPLE, excerpt(first.rstrip("\n"))) from None
+            with _open_blocks(source, member, display) as text:
+                head = text.read(_HEAD)  # a bounded read: the first line may be huge
+            first = next((line for line in head.split("\n") if line.strip()), "")
+            raise ParseError(f"{display}:1", _HEADER_EXAMPLE, excerpt(first)) from None
 
 
 def _listing(members: list[str] | tuple[str, ...]) -> str:
@@ -253,27 +274,22 @@ def _listing(members: list[str] | tuple[str, ...]) -> str:
 
 
 def _undecodable_line(source: Source, member: str) -> int:
-    """The number of the first line of a UTF-8 file that does not decode."""
+    """The number of the first line of a UTF-8 file that does not decode (read in blocks)."""
+    decode = codecs.getincrementaldecoder("utf-8")().decode
+    line = 1
     with source.open_binary(member) as handle:
-        for number, raw in enumerate(handle, 1):
+        while raw := handle.read(_HEAD):
             try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:  # noqa: PERF203 - an error path, run once
-                return number
-    return 1
+                line += decode(raw).count("\n")
+            except UnicodeDecodeError as error:  # noqa: PERF203 - an error path, run once
+                return line + error.object[: error.start].count(b"\n")
+    return line
 
 
 def _head(source: Source, member: str) -> str:
     with source.open_binary(member) as handle:
         raw = handle.read(_HEAD)
     return raw.decode(detect_encoding(raw), errors="replace")
-
-
-def _open_text(source: Source, member: str, display: str) -> IO[str]:
-    """Open the chat as text, with clear errors for empty, binary and odd files."""
-    encoding = _encoding(source, member, display)
-    binary = source.open_binary(member)
-    return io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline=None)
 
 
 def _encoding(source: Source, member: str, display: str) -> str:

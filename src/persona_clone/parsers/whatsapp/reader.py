@@ -30,6 +30,7 @@ from persona_clone.message import (
     SourceRef,
     nfc,
 )
+from persona_clone.parsers._ordering import ReorderWindow, late_reporter
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.whatsapp.grammar import FileGrammar
 from persona_clone.parsers.whatsapp.locale import (
@@ -46,9 +47,25 @@ from persona_clone.parsers.whatsapp.locale import (
 )
 
 
-__all__ = ["EntryReader", "LocalTimes", "TextBlocks", "decode_error"]
+__all__ = [
+    "MAX_MESSAGE",
+    "REORDER_WINDOW",
+    "EntryReader",
+    "LocalTimes",
+    "TextBlocks",
+    "decode_error",
+]
+
+MAX_MESSAGE: Final = 1 << 18
+"""The most characters one message keeps by default (WhatsApp sends at most 65,536)."""
+REORDER_WINDOW: Final = 100
+"""How many messages are held back by default to put late ones in place."""
 
 _SHORT_BODY: Final = 64
+_PLAIN: Final = 0
+_SUSPICIOUS: Final = 1
+_CHAT: Final = 2
+_BATCH: Final = 32
 _EVENT_LENGTH: Final = 400  # system events are short; longer text is cut before matching
 _MAX_AUTHOR: Final = 80
 _CACHE_LIMIT: Final = 4096
@@ -203,7 +220,7 @@ class LocalTimes:
             mark = groups[at + ki]
             if mark:
                 offset = noon.get(mark)
-                if offset is None or not 1 <= hour <= 12:  # noqa: PLR2004
+                if offset is None or hour > 12:  # noqa: PLR2004
                     hour = afternoon(mark, hour)  # raises for what is not a time
                     noon[mark] = 12 if grammar.meaning(mark) else 0
                 else:
@@ -252,8 +269,25 @@ class TextBlocks(Protocol):
         ...
 
 
+class _Push(Protocol):
+    def __call__(self, batch: list[Message], *, ordered: bool, chars: int) -> list[Message]: ...
+
+
 class EntryReader:
-    """The second pass: lines to messages for one file, with its learned grammar."""
+    """
+    The second pass: lines to messages for one file, with its learned grammar.
+
+    Args:
+        grammar: What the first pass learned about the file.
+        context: Where issues go, and the zone of the wall times.
+        display: The file's name in reports.
+        media: The files beside the chat, by name.
+        chunk_size: Bytes read at a time.
+        max_message: The most characters one message keeps; the rest of a
+            longer one is left out and reported.
+        window: How many messages are held back to put late ones in place
+            (see `persona_clone.parsers._ordering.ReorderWindow`).
+    """
 
     def __init__(
         self,
@@ -263,14 +297,23 @@ class EntryReader:
         display: str,
         media: dict[str, str],
         chunk_size: int = 1 << 16,
+        max_message: int = MAX_MESSAGE,
+        window: int = REORDER_WINDOW,
     ) -> None:
         self.chunk_size = chunk_size
+        self.max_message = max_message
+        self.window = window
         self.grammar = grammar
         self.context = context
         self.display = display
         self.media = media
         self.ios = grammar.shape.ios
-        self.authors: dict[str, tuple[Participant | None, bool]] = {}
+        # name -> (participant, how its messages are built): 0 the common way,
+        # _SUSPICIOUS maybe an event, _CHAT the chat's own name (see _chat_event)
+        self.authors: dict[str, tuple[Participant | None, int]] = {}
+        self.chat_name: str | None = None
+        self._chat_speaks = False
+        self._first = True
         self._known_author = self.authors.get
         self.times = LocalTimes(context.tz, self._warn_time)
 
@@ -288,24 +331,78 @@ class EntryReader:
         first = entry.split("\n", 1)[0]
         self.context.report(f"{self.display}:{start}", expected, first, lines=entry.count("\n") + 1)
 
-    def messages(self, stream: TextBlocks) -> Iterator[Message]:  # noqa: C901, PLR0912, PLR0915
-        """
-        Yield the messages of *stream*; report every line that is not part of one.
+    def _cut(self, start: int, body: str, newlines: int) -> str:
+        """Return *body* cut to `max_message` characters, reporting the cut."""
+        kept = body[: self.max_message]
+        self.context.report(
+            f"{self.display}:{start}",
+            f"a message of at most {self.max_message:,} characters (the rest is left out)",
+            f"{len(body):,}+ characters",
+            lines=newlines - kept.count("\n"),
+        )
+        return kept
 
-        The text is read in blocks, and each block (up to its last newline) is
-        split at the file's headers in one regex call: the pieces are a header,
-        its fields, and everything up to the next header (continuation lines and
-        their line breaks included), so no Python work is done per continuation
-        line. Memory holds one block plus the entry being read.
+    def messages(self, stream: TextBlocks) -> Iterator[Message]:
+        """
+        Yield the messages of *stream* oldest first; report every line not part of one.
+
+        Messages come out of a `ReorderWindow`: one stored up to `window` places
+        late is put in its place, a later one is read at the time of the latest
+        message before it; each is reported as a warning.
+        """
+        mender = ReorderWindow(late=late_reporter(self.context, "messages"), window=self.window)
+        yield from self._read(stream, mender.push)
+        yield from mender.finish()
+
+    def _windows(self, stream: TextBlocks) -> Iterator[str]:
+        r"""
+        Yield the text of *stream* in windows of whole lines, each after a ``\n``.
+
+        Work and memory are linear in the text: an unfinished line is kept in
+        pieces and joined once. A line longer than `max_message` keeps its first
+        `max_message` characters or so; the message holding it is cut and reported.
+        """
+        read = stream.read
+        size = self.chunk_size
+        cap = self.max_message
+        pieces = ["\n"]  # the unfinished last line, after the newline ending the one before
+        held = 1
+        while block := read(size):
+            limit = block.rfind("\n")
+            if limit < 0:
+                if held <= cap:
+                    pieces.append(block)
+                    held += len(block)
+                continue
+            if held > cap:  # the rest of an over-long line is left out
+                pieces.append(block[block.find("\n") : limit])
+            else:
+                pieces.append(block[:limit])
+            yield "".join(pieces)
+            pieces = [block[limit:]]
+            held = len(block) - limit
+        if held > 1:
+            yield "".join(pieces)
+
+    def _read(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat
+        self, stream: TextBlocks, push: _Push
+    ) -> Iterator[Message]:
+        """
+        Yield the messages of *stream* that *push* releases, handing it a few at a time.
+
+        Each window is split at the file's headers in one regex call: the pieces
+        are a header, its fields, and everything up to the next header
+        (continuation lines and their line breaks included), so no Python work
+        is done per continuation line. Memory holds one window plus the entry
+        being read.
         """
         split = re.compile("\n(" + self.grammar.header.pattern + ")").split
         at = self.times.reader(self.grammar)
         build = self._build
         author_of = self._known_author
         display = self.display
-        read = stream.read
-        size = self.chunk_size
-        tail = "\n"  # the unfinished last line, after the newline ending the one before
+        cap = self.max_message
+        windows = self._windows(stream)
         # The pending entry: header line number, header text, instant or problem,
         # body pieces and how many line breaks they hold. Before the first header it
         # is the text before any header (reported if there is some).
@@ -314,29 +411,38 @@ class EntryReader:
         sent_at: dt.datetime | None = None
         problem: str | None = _BEFORE_HEADER
         body = ""  # the pending entry's text (its first piece while *more* is set)
-        more: list[str] | None = None  # its pieces when it runs over blocks
+        more: list[str] | None = None  # its pieces when it runs over windows
+        held = 0  # the characters in *more*
         newline = -1  # where the body's first line break is
         newlines = 0
         last_key = "\n"  # never a header's text
+        high: dt.datetime | None = None  # the latest time so far
+        late = False  # whether the pending entry is earlier than *high*
+        ordered = True  # whether the messages in *out* are
+        out: list[Message] = []
+        append = out.append
+        room = _BATCH  # messages until *out* is handed on (few: held messages cost)
+        charge = 0  # the characters read since *out* was last handed on
         finished = False
+        big = False  # whether the pending entry's body is longer than *cap*
         try:
             while not finished:
-                block = read(size)
-                if block:
-                    window = tail + block
-                    limit = window.rfind("\n")
-                    if limit <= 0:
-                        tail = window
-                        continue
-                    items = split(window[:limit])
-                    tail = window[limit:]
+                window = next(windows, "")
+                if window:
+                    items = split(window)
+                    long = len(window) > cap
+                    charge += len(window)
                 else:
                     finished = True
-                    items = split(tail) if tail != "\n" else [""]
+                    items = [""]
+                    long = False
                 if items[0]:
                     if more is None:
                         more = [body]
-                    more.append(items[0])
+                        held = len(body)
+                    if held <= cap:
+                        more.append(items[0])
+                        held += len(items[0])
                     newlines += items[0].count("\n")
                 count = len(items)
                 index = 1
@@ -346,8 +452,13 @@ class EntryReader:
                     # The pending entry is complete: a header follows, or the text ends.
                     if more is not None:
                         body = "".join(more)
-                        newline = body.find("\n")
                         more = None
+                        if held > cap:
+                            body = self._cut(line, body, newlines)
+                        newline = body.find("\n")
+                    elif big:
+                        body = self._cut(line, body, newlines)
+                        newline = body.find("\n")
                     if problem is None:
                         colon = body.find(": ", 0, newline) if newline >= 0 else body.find(": ")
                         known = author_of(body[:colon]) if colon > 0 else None
@@ -363,7 +474,7 @@ class EntryReader:
                                 else body.endswith(")", 0, newline)
                             )
                         ):
-                            yield build(line, sent_at, body)  # type: ignore[arg-type]
+                            append(build(line, sent_at, body))  # type: ignore[arg-type]
                         else:
                             # The common message (a known author, plain text) is
                             # built here; anything else goes through _build.
@@ -387,7 +498,15 @@ class EntryReader:
                             message.chat = None
                             message.forwarded_from = None
                             message.__class__ = Message  # type: ignore[assignment]
-                            yield message  # type: ignore[misc]
+                            append(message)  # type: ignore[arg-type]
+                        room -= 1
+                        if not room:
+                            yield from push(out, ordered=ordered, chars=charge)
+                            out = []
+                            append = out.append
+                            ordered = not late
+                            room = _BATCH
+                            charge = 0
                     elif line:
                         self._drop(line, problem, header + body)
                     elif body:
@@ -400,6 +519,7 @@ class EntryReader:
                     body = items[index + 8]
                     newline = body.find("\n")
                     newlines = body.count("\n") if newline >= 0 else 0
+                    big = long and len(body) > cap
                     if header != last_key:
                         try:
                             sent_at, cacheable = at(items, index + 1, sent_at, line)
@@ -409,12 +529,20 @@ class EntryReader:
                         else:
                             problem = None
                             last_key = header if cacheable else "\n"
+                            if high is None or not sent_at < high:
+                                high = sent_at
+                                late = False
+                            else:
+                                late = True
+                                ordered = False
                     index += 9
+            if out:
+                yield from push(out, ordered=ordered, chars=charge)
         except UnicodeDecodeError as error:
             raise decode_error(f"{display}:{line + newlines + 1}", error) from None
 
-    def _author(self, name: str) -> tuple[Participant | None, bool]:
-        """Return the participant a header names, and whether it may be an event."""
+    def _author(self, name: str) -> tuple[Participant | None, int]:
+        """Return the participant a header names, and how its messages are built."""
         known = self.authors.get(name)
         if known is None:
             if len(self.authors) >= _CACHE_LIMIT:  # odd files: keep memory bounded
@@ -424,7 +552,7 @@ class EntryReader:
             participant = Participant(id=clean, name=clean) if clean else None
             known = self.authors[name] = (
                 participant,
-                suspicious or participant is None,
+                _SUSPICIOUS if suspicious or participant is None else _PLAIN,
             )
         return known
 
@@ -443,13 +571,19 @@ class EntryReader:
         else:
             name = body[:colon]
             known = self._known_author(name)
-            author, suspicious = known if known is not None else self._author(name)
+            author, how = known if known is not None else self._author(name)
+            suspicious = how == _SUSPICIOUS
             text = body[colon + 2 :]
             if text.startswith(_MARK_PREFIXES):
                 marked = True
                 text = text.lstrip(BIDI_MARKS)
-                if self.ios and _is_event(text if newline < 0 else text.split("\n", 1)[0]):
+                if self.ios and self._chat_event(
+                    name, text if newline < 0 else text.split("\n", 1)[0]
+                ):
                     kind = _SYSTEM
+            elif how == _CHAT:  # the chat's name writes plain text: a person (1:1 chat)
+                self._chat_speaks = True
+                self.authors[name] = (author, _PLAIN)
             if (
                 suspicious
                 and kind is _TEXT
@@ -507,7 +641,36 @@ class EntryReader:
         message.chat = None
         message.forwarded_from = None
         message.__class__ = Message  # type: ignore[assignment]
+        self._first = False
         return message  # type: ignore[return-value]
+
+    def _chat_event(self, name: str, line: str) -> bool:
+        """
+        Whether an iOS body after a U+200E mark (*line*, mark removed) by *name* is an event.
+
+        iOS writes events as the chat's own lines: ``[time] <chat name>: \u200e<text>``.
+        A known phrase decides, and teaches the chat's name; a mark on the
+        file's first entry teaches it too (exports start with an event). After
+        that, any marked body by the chat's name that is not media, a deleted
+        notice or an attachment is an event, in any language, unless that name
+        has written plain text (a one-to-one chat, named after the contact).
+        """
+        if _is_event(line):
+            if self.chat_name is None:
+                self._learn_chat(name)
+            return True
+        if line.endswith(">") or line in _BODY_KINDS or _placeholder_kind(line) is not None:
+            return False
+        if self.chat_name is None and self._first:
+            self._learn_chat(name)
+            return True
+        return name == self.chat_name and not self._chat_speaks
+
+    def _learn_chat(self, name: str) -> None:
+        """Take *name* as the chat's; its plain messages now go through `_build`."""
+        self.chat_name = name
+        participant, _ = self._author(name)
+        self.authors[name] = (participant, _CHAT)
 
     def _attached(self, first: str) -> Attachment | None:
         """Return the file a body names as attached (``<attached: …>``, ``(…)``)."""

@@ -16,6 +16,7 @@ from typing import Any
 from attrs import define, field, frozen
 
 from persona_clone.clock import Clock, SystemClock
+from persona_clone.dataset.validation import LEGACY_MODELS
 
 from .errors import ApiError
 from .params import (
@@ -27,7 +28,7 @@ from .params import (
     page,
     read_limit,
 )
-from .training_files import LEGACY_MODELS, check_training_file
+from .training_files import check_training_file
 
 
 __all__ = ["BASE_MODELS", "FakeService", "JobFailure", "StoredFile"]

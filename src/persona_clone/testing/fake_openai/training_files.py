@@ -1,9 +1,11 @@
 """
 How the fake service checks an uploaded training file (contract section 4).
 
-The fake has its own checks and its own rough token counter on purpose: it must
-not share code with `persona_clone.dataset`, or tests of the library against the
-fake would prove nothing.
+The fake has its own checks and its own rough token counter on purpose: tests of
+the library against the fake would prove nothing if both ran the same code. What
+they share is the contract's data, kept in one place
+(`persona_clone.dataset.validation`): the minimum number of examples, the legacy
+models, and the roles and keys a chat message may have.
 """
 
 from __future__ import annotations
@@ -14,28 +16,16 @@ from typing import Any
 
 from attrs import frozen
 
+from persona_clone.dataset.validation import (
+    CHAT_MESSAGE_KEYS,
+    CHAT_ROLES,
+    LEGACY_MODELS,
+    MIN_TRAINING_EXAMPLES,
+)
+
 
 __all__ = ["FileCheck", "FileProblem", "check_training_file", "count_tokens"]
 
-MIN_TRAINING_EXAMPLES = 10
-"""The service's minimum number of training examples."""
-
-LEGACY_MODELS = frozenset({"babbage-002", "davinci-002"})
-"""Base models trained on prompt/completion pairs instead of chat messages."""
-
-_CHAT_ROLES = frozenset({"system", "user", "assistant", "tool", "function"})
-_MESSAGE_KEYS = frozenset(
-    {
-        "role",
-        "content",
-        "name",
-        "weight",
-        "function_call",
-        "tool_calls",
-        "tool_call_id",
-        "refusal",
-    }
-)
 _SPECIAL_TOKENS = (
     "<|endoftext|>",
     "<|fim_prefix|>",
@@ -106,10 +96,10 @@ def _message_problem(number: int, index: int, message: Any) -> str | None:
     if "role" not in message:
         return f"{where} Discriminator 'role' is missing in value"
     role = message["role"]
-    extra = next((key for key in message if key not in _MESSAGE_KEYS), None)
+    extra = next((key for key in message if key not in CHAT_MESSAGE_KEYS), None)
     weight = message.get("weight", 1)
     problems = (
-        (role not in _CHAT_ROLES, f"{where} has an unrecognized role {role!r}."),
+        (role not in CHAT_ROLES, f"{where} has an unrecognized role {role!r}."),
         (extra is not None, f'{where} contains an extra "{extra}".'),
         (
             "weight" in message and (role != "assistant" or weight not in (0, 1)),
