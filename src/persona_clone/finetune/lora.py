@@ -486,6 +486,7 @@ class LoraFineTuner:
             memory_kind=kind,
             device=device.type,
             processes=int(trainer.args.world_size),
+            distributed=str(trainer.accelerator.distributed_type.value),
             resumed_from=Path(resumed).name if resumed else None,
         )
 
