@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import openai
 import pendulum
 from hypothesis import given
 
@@ -44,7 +45,19 @@ from persona_clone import (
     Turn,
     parse,
 )
+from persona_clone.curation import Decision, ReviewState, example_key, review_path
+from persona_clone.curation.rules import ApplyReview, CapPhrases, DropLaughterOnly
 from persona_clone.dataset import CapRepeats, Exports
+from persona_clone.dataset.steps import ExampleStep
+from persona_clone.evaluation import (
+    CloneModel,
+    Evaluation,
+    Evaluator,
+    RequestPlan,
+    read_conversations,
+    render_page,
+    write_outputs,
+)
 from persona_clone.parsers import read_jsonl, write_jsonl
 from persona_clone.testing import FakeClock, make_message
 from persona_clone.testing.strategies import chats, gaps
@@ -147,6 +160,20 @@ def serve(messages: Iterator[Message], now: dt.datetime) -> list[Turn]:
     for message in messages:
         buffer.add(message)
     return list(buffer.entries) if buffer.ready_to_reply(now) else []
+
+
+async def evaluate(dataset: Path, client: openai.AsyncOpenAI) -> tuple[float, float]:
+    evaluator = Evaluator(conversations=read_conversations(dataset), replays=3, rounds=5)
+    plan: RequestPlan = evaluator.plan(max_reply_tokens=128)
+    result: Evaluation = await evaluator.run(CloneModel(client=client, model="ft:x"), plan=plan)
+    write_outputs(result, Path("eval"), page=render_page(result))
+    return result.style_distance, result.loop_rate
+
+
+def curate(dataset: Path) -> list[ExampleStep]:
+    state = ReviewState.load(review_path(dataset))
+    state.decide(example_key({"messages": []}), Decision.DROP)
+    return [ApplyReview(dropped=state.dropped()), DropLaughterOnly(), CapPhrases(caps={"lol": 3})]
 
 
 via_module: pc.Sessionizer = pc.Sessionizer()
