@@ -11,6 +11,7 @@ from pathlib import Path
 import openai
 import pendulum
 from hypothesis import given
+from hypothesis import strategies as st
 
 import persona_clone as pc
 from persona_clone import (
@@ -59,7 +60,7 @@ from persona_clone.evaluation import (
     write_outputs,
 )
 from persona_clone.parsers import read_jsonl, write_jsonl
-from persona_clone.testing import FakeClock, make_message
+from persona_clone.testing import FakeClock, check_parser, make_message, make_participant
 from persona_clone.testing.strategies import chats, gaps
 
 
@@ -116,6 +117,21 @@ sessions: list[Session] = list(read_jsonl("out.jsonl", Session))
 @given(chats(), gaps())
 def test_user_property(chat: list[Message], gap: pendulum.Duration) -> None:
     assert chat == [m for s in Sessionizer(gap=gap)(chat) for m in s.messages]
+
+
+@given(
+    chats(texts=st.text("abc ", min_size=1), authors=make_participant("Ada"), max_size=10),
+    gaps(min_gap=pendulum.duration(minutes=1), max_gap=dt.timedelta(hours=1)),
+)
+def test_user_renderer(chat: list[Message], gap: pendulum.Duration) -> None:
+    assert all(m.text.strip(" abc") == "" for m in chat)
+
+
+def plugin_time(context: ParseContext, found: str | int) -> pendulum.DateTime:
+    return context.time(found, location="chat.txt:3", unit="milliseconds")
+
+
+checked: list[Message] = check_parser(LineParser(), "chat.txt", preamble=0, tz="Europe/Istanbul")
 
 
 class Initials:
