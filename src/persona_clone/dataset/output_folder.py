@@ -47,6 +47,8 @@ DATASET_FILES: Final = frozenset(
         "names.json",
         "report.json",
         "report.txt",
+        "train.review.json",
+        "validation.review.json",
     }
 )
 """The names a dataset build writes: a folder holding only these may be replaced."""
