@@ -199,3 +199,19 @@ class TestLockFile:
             assert folder.lock_path.exists()
 
         assert not folder.lock_path.exists()
+
+
+class TestPaths:
+    def test_the_current_folder_is_replaced_as_a_named_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Output "." works on the folder's real name, its lock and staging folder beside it."""
+        out = tmp_path / "out"
+        out.mkdir()
+        monkeypatch.chdir(out)
+
+        with OutputFolder(".") as staging:
+            (staging / "train.jsonl").write_text("{}\n", encoding="utf-8")
+
+        assert {"train.jsonl": "{}\n"} == contents(out)
+        assert [] == siblings(out)
