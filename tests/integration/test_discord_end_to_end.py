@@ -7,28 +7,23 @@ gateway) and the fake OpenAI server.
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
+from bot_support import MODEL, BotProcess, scripted_replies, settle
 
 
 pytest.importorskip("discord", reason="the Discord bot needs the discord extra (discord.py)")
 
 from persona_clone.cli import main
-from persona_clone.clock import system_sleep
 from persona_clone.testing.fake_discord import FakeDiscord, FakeDiscordUser
 from persona_clone.testing.fake_openai import FakeOpenAI
 
 
-MODEL = "ft:gpt-4.1-mini-2025-04-14:persona-clone::deniz"
 # one channel per test, so the tests can share one bot process; 19 is not the bot's
 BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS = 13, 14, 15, 16, 17, 18
 UNLISTED = 19
@@ -36,7 +31,6 @@ LISTED = (BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS)
 ADA = FakeDiscordUser(id=101, name="Ada")
 BOB = FakeDiscordUser(id=102, name="Bob")
 OTHER_BOT = FakeDiscordUser(id=103, name="Dyno", bot=True)
-QUIET = 0.5
 REPLIES = {
     "Deniz sen?": "haha evet\nbence de",
     "selam": "selam!",
@@ -49,80 +43,29 @@ REPLIES = {
 }
 
 
-def reply_to(body: Mapping[str, Any]) -> str:
-    """The scripted reply to the last thing said (the model's answer in these tests)."""
-    last = str(body["messages"][-1]["content"])
-    return next((reply for cue, reply in REPLIES.items() if last.endswith(cue)), "tamam")
-
-
-class Bot:
-    """The CLI's Discord bot in a subprocess, with both fakes it talks to."""
+class Bot(BotProcess):
+    """``persona-clone discord`` in a subprocess, with the fake Discord and OpenAI."""
 
     def __init__(self, folder: Path, *extra: str) -> None:
-        self.openai = FakeOpenAI(replies=reply_to)
+        super().__init__(folder, FakeOpenAI(replies=scripted_replies(REPLIES, "tamam")))
         self.discord = FakeDiscord(
             bot=FakeDiscordUser(id=900, name="Deniz", bot=True), channels=(*LISTED, UNLISTED)
         )
-        self.memory = folder / "memory.json"
-        self.stderr_path = folder / "stderr.txt"
         self.extra = extra
-        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Bot:  # noqa: PYI034 - not meant to be subclassed
         self.openai.start()
         self.discord.start()
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": self.discord.token,
-            "OPENAI_API_KEY": "test",
-            "PYTHONUNBUFFERED": "1",
-        }
         channels = [option for channel in LISTED for option in ("--channel", str(channel))]
-        command = [
-            sys.executable,
-            "-m",
-            "persona_clone",
-            "discord",
-            "--model",
-            MODEL,
-            "--persona",
-            "Deniz",
-            *channels,
-            "--api-base",
-            self.discord.api_base,
-            "--base-url",
-            self.openai.base_url,
-            "--quiet",
-            str(QUIET),
-            "--line-delay",
-            "0",
-            "--memory",
-            str(self.memory),
-            *self.extra,
-        ]
-        with self.stderr_path.open("wb") as stderr:
-            self.process = subprocess.Popen(command, env=env, stderr=stderr)
+        arguments = [*channels, "--api-base", self.discord.api_base, *self.extra]
+        self.start("discord", arguments, {"DISCORD_TOKEN": self.discord.token})
         assert self.discord.wait_for(lambda fake: fake.connections[0] == 1), self.stderr()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        self.kill()
         self.discord.stop()
         self.openai.stop()
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
-
-    def model_requests(self, *, about: str) -> list[dict[str, Any]]:
-        """The model requests whose conversation contains *about*."""
-        found = [
-            json.loads(request.body)
-            for request in self.openai.requests
-            if request.path.endswith("/chat/completions")
-        ]
-        return [body for body in found if any(about in m["content"] for m in body["messages"])]
 
     def said(self, channel: int) -> list[str]:
         return [message.content for message in self.discord.sent if message.channel_id == channel]
@@ -133,21 +76,11 @@ class Bot:
         settle()
         return self.said(channel)
 
-    def stop(self, signum: int = signal.SIGINT) -> int:
-        assert self.process is not None
-        self.process.send_signal(signum)
-        return self.process.wait(20)
-
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     with Bot(tmp_path_factory.mktemp("discord-bot")) as running:
         yield running
-
-
-def settle(seconds: float = 3 * QUIET) -> None:
-    """Wait long enough for a reply that should not come to have come."""
-    system_sleep(seconds)
 
 
 @pytest.mark.slow
@@ -214,8 +147,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_memory(tmp_path: Path) -> None:
         assert 0 == bot.stop(signal.SIGINT)
 
         assert "Traceback" not in bot.stderr()
-        saved = json.loads(bot.memory.read_text(encoding="utf-8"))
-        assert [str(STOP)] == list(saved)
+        assert [str(STOP)] == bot.saved_chats()
 
 
 @pytest.mark.slow

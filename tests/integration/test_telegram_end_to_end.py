@@ -7,28 +7,23 @@ the fake OpenAI server.
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
+from bot_support import MODEL, BotProcess, scripted_replies, settle
 
 
 pytest.importorskip("telegram", reason="the Telegram bot needs the telegram extra")
 
 from persona_clone.cli import main
-from persona_clone.clock import system_sleep
 from persona_clone.testing.fake_openai import FakeOpenAI
 from persona_clone.testing.fake_telegram import FakeTelegram, FakeTelegramChat, FakeTelegramUser
 
 
-MODEL = "ft:gpt-4.1-mini-2025-04-14:persona-clone::deniz"
 # one group per test, so the tests can share one bot process
 BURST = FakeTelegramChat(id=-1001, title="Kahve")
 IGNORED = FakeTelegramChat(id=-1002, title="İş")
@@ -40,7 +35,6 @@ NOT_GIVEN = FakeTelegramChat(id=-1007, title="Başka")
 ADA = FakeTelegramUser(id=11, first_name="Ada", last_name="Yılmaz")
 BOB = FakeTelegramUser(id=12, first_name="Bob")
 OTHER_BOT = FakeTelegramUser(id=13, first_name="Combot", username="combot", is_bot=True)
-QUIET = 0.5
 REPLIES = {
     "Deniz sen?": "haha evet\nbence de",
     "selam": "selam!",
@@ -52,78 +46,26 @@ REPLIES = {
 }
 
 
-def reply_to(body: Mapping[str, Any]) -> str:
-    """The scripted reply to the last thing said (the model's answer in these tests)."""
-    last = str(body["messages"][-1]["content"])
-    return next((reply for cue, reply in REPLIES.items() if last.endswith(cue)), "hmm")
-
-
-class Bot:
-    """The CLI's Telegram bot in a subprocess, with both fakes it talks to."""
+class Bot(BotProcess):
+    """``persona-clone telegram`` in a subprocess, with the fake Bot API and OpenAI."""
 
     def __init__(self, folder: Path, *extra: str) -> None:
-        self.openai = FakeOpenAI(replies=reply_to)
+        super().__init__(folder, FakeOpenAI(replies=scripted_replies(REPLIES, "hmm")))
         self.telegram = FakeTelegram()
-        self.memory = folder / "memory.json"
-        self.stderr_path = folder / "stderr.txt"
         self.extra = extra
-        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Bot:  # noqa: PYI034 - not meant to be subclassed
         self.openai.start()
         self.telegram.start()
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": self.telegram.token,
-            "OPENAI_API_KEY": "test",
-            "PYTHONUNBUFFERED": "1",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "persona_clone",
-            "telegram",
-            "--model",
-            MODEL,
-            "--persona",
-            "Deniz",
-            "--api-base",
-            self.telegram.api_base,
-            "--base-url",
-            self.openai.base_url,
-            "--quiet",
-            str(QUIET),
-            "--line-delay",
-            "0",
-            "--poll-timeout",
-            "1",
-            "--memory",
-            str(self.memory),
-            *self.extra,
-        ]
-        with self.stderr_path.open("wb") as stderr:
-            self.process = subprocess.Popen(command, env=env, stderr=stderr)
+        arguments = ["--api-base", self.telegram.api_base, "--poll-timeout", "1", *self.extra]
+        self.start("telegram", arguments, {"TELEGRAM_BOT_TOKEN": self.telegram.token})
         assert self.telegram.wait_for(lambda fake: fake.polls >= 1), self.stderr()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        self.kill()
         self.telegram.stop()
         self.openai.stop()
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
-
-    def model_requests(self, *, about: str) -> list[dict[str, Any]]:
-        """The model requests whose conversation contains *about*."""
-        found = [
-            json.loads(request.body)
-            for request in self.openai.requests
-            if request.path.endswith("/chat/completions")
-        ]
-        return [body for body in found if any(about in m["content"] for m in body["messages"])]
 
     def said(self, chat: FakeTelegramChat) -> list[str]:
         return [sent.text for sent in self.telegram.sent if sent.chat_id == chat.id]
@@ -134,21 +76,11 @@ class Bot:
         settle()
         return self.said(chat)
 
-    def stop(self, signum: int = signal.SIGINT) -> int:
-        assert self.process is not None
-        self.process.send_signal(signum)
-        return self.process.wait(20)
-
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     with Bot(tmp_path_factory.mktemp("telegram-bot")) as running:
         yield running
-
-
-def settle(seconds: float = 3 * QUIET) -> None:
-    """Wait long enough for a reply that should not come to have come."""
-    system_sleep(seconds)
 
 
 @pytest.mark.slow
@@ -213,8 +145,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_memory(tmp_path: Path) -> None:
         assert 0 == bot.stop(signal.SIGINT)
 
         assert "Traceback" not in bot.stderr()
-        saved = json.loads(bot.memory.read_text(encoding="utf-8"))
-        assert [str(STOP.id)] == list(saved)
+        assert [str(STOP.id)] == bot.saved_chats()
 
 
 @pytest.mark.slow

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import importlib.util
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +11,10 @@ import pytest
 from attrs import frozen
 from click.testing import CliRunner
 
-from openai_mock import ScriptedEndpoint
-from persona_clone import ConfigError, LoopGuard, MessageKind, Responder
+from bot_support import Outbox, run, scripted_responder
+from persona_clone import ConfigError, MessageKind
 from persona_clone.cli import main
-from persona_clone.dataset.rendering import ChatRenderer
-from persona_clone.privacy.identity import NameBook
 from persona_clone.serving.discord import DiscordAdapter, load_memory, save_memory
-from persona_clone.testing import FakeClock, make_participant
 
 
 BOT_ID = 999
@@ -71,33 +66,13 @@ CEM = User(2, "Cem")
 BOT = User(BOT_ID, "Ada (clone)", bot=True)
 
 
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    async def __call__(self, chat: str, text: str) -> None:
-        self.sent.append((chat, text))
-
-
-def run(coroutine: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(coroutine)
-
-
 def make_adapter(script: list[Any] | None = None, **options: Any) -> tuple[DiscordAdapter, Outbox]:
     """An adapter over a responder with a fake clock and a scripted model."""
-    clock = FakeClock()
     outbox = Outbox()
-    responder = Responder(
-        client=ScriptedEndpoint(script or ["hey"]).client(),
-        model="ft:ada",
-        renderer=ChatRenderer(persona=make_participant("Ada"), names=NameBook()),
-        send=outbox,
-        clock=clock,
-        sleep=clock.async_sleep,
-        guard=LoopGuard(),
-    )
     options.setdefault("channels", frozenset({GENERAL}))
-    return DiscordAdapter(responder=responder, bot_id=BOT_ID, **options), outbox
+    return DiscordAdapter(
+        responder=scripted_responder(script, outbox), bot_id=BOT_ID, **options
+    ), outbox
 
 
 class TestEvents:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
 from attrs import frozen
 
-from openai_mock import ScriptedEndpoint
-from persona_clone import LoopGuard, Responder
-from persona_clone.dataset.rendering import ChatRenderer
-from persona_clone.privacy.identity import NameBook
+from bot_support import Outbox, run, scripted_responder
 from persona_clone.serving.memory import load_memory, save_memory
 from persona_clone.serving.telegram import TelegramAdapter
-from persona_clone.testing import FakeClock, make_participant
 
 
 BOT_ID = 7000
@@ -57,36 +51,15 @@ BOT = User(BOT_ID, "Ada", is_bot=True, username="ada_clone_bot")
 GROUP = Chat(-100)
 
 
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    async def __call__(self, chat: str, text: str) -> None:
-        self.sent.append((chat, text))
-
-
-def run(coroutine: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(coroutine)
-
-
 def make_adapter(script: list[Any] | None = None, **options: Any) -> tuple[TelegramAdapter, Outbox]:
-    clock = FakeClock()
     outbox = Outbox()
-    responder = Responder(
-        client=ScriptedEndpoint(script or ["hey"]).client(),
-        model="ft:ada",
-        renderer=ChatRenderer(persona=make_participant("Ada"), names=NameBook()),
-        send=outbox,
-        clock=clock,
-        sleep=clock.async_sleep,
-        guard=LoopGuard(),
+    adapter = TelegramAdapter(
+        responder=scripted_responder(script, outbox),
+        bot_id=BOT_ID,
+        bot_username="ada_clone_bot",
+        **options,
     )
-    return (
-        TelegramAdapter(
-            responder=responder, bot_id=BOT_ID, bot_username="ada_clone_bot", **options
-        ),
-        outbox,
-    )
+    return adapter, outbox
 
 
 class TestEvents:

@@ -32,6 +32,7 @@ from aiohttp import web
 from attrs import define, field, frozen
 
 from ..clock import Clock, SystemClock
+from ._waiting import wait_until
 
 
 __all__ = ["FakeDiscord", "FakeDiscordUser", "SentMessage"]
@@ -234,14 +235,7 @@ class FakeDiscord:
 
     def wait_for(self, condition: Callable[[FakeDiscord], bool], timeout: float = 60.0) -> bool:
         """Wait until *condition* holds of the fake (re-checked on every change)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition(self):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._changed.wait(min(left, 0.2))
-        return True
+        return wait_until(self._changed, lambda: condition(self), timeout)
 
     # --- server ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from typing import Any, Final
 from attrs import define, field, frozen
 
 from ..clock import Clock, SystemClock
+from ._waiting import wait_until
 
 
 __all__ = ["FakeTelegram", "FakeTelegramChat", "FakeTelegramUser", "TelegramSent"]
@@ -221,14 +222,7 @@ class FakeTelegram:
 
     def wait_for(self, condition: Callable[[FakeTelegram], bool], timeout: float = 60.0) -> bool:
         """Wait until *condition* holds of the fake (re-checked on every change)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition(self):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._changed.wait(min(left, 0.2))
-        return True
+        return wait_until(self._changed, lambda: condition(self), timeout)
 
     # --- server ---------------------------------------------------------------------
 
