@@ -332,3 +332,16 @@ class TestForwards:
         assert "gizli planı" not in written
         assert "Mehmet" not in written
         assert 1 == json.loads((out / "report.json").read_text())["privacy"]["messages_replaced"]
+
+
+class TestInspect:
+    def test_inspect_masks_phone_numbers_and_redacts_quoted_lines(self, tmp_path: Path) -> None:
+        """Participants known by a number are masked; a quoted broken line is redacted."""
+        export = whatsapp(tmp_path / "chat.txt", 30, extra=("stray +90 532 123 45 67 line",))
+
+        result = CliRunner().invoke(main, ["inspect", str(export), "--input-format", "whatsapp"])
+
+        assert 0 == result.exit_code, result.output
+        assert "+90 5** *** ** 21" in result.output
+        assert "765 43" not in result.output
+        assert "123 45 67" not in result.output

@@ -15,7 +15,7 @@ import click
 import pendulum
 
 from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
-from persona_clone.errors import ConfigError
+from persona_clone.errors import ConfigError, PersonaCloneError
 from persona_clone.message import Participant
 from persona_clone.privacy.identity import AliasMap, NameBook
 from persona_clone.serving.loop_guard import LoopGuard, LoopPolicy
@@ -63,6 +63,20 @@ def model_options(command: F) -> F:
     options = [
         click.option("--model", required=True, help="Model name, e.g. ft:gpt-4.1-mini:...:ada."),
         click.option("--persona", required=True, help="Who the clone is (display name)."),
+        click.option(
+            "--backend",
+            type=click.Choice(["api", "local"]),
+            default="api",
+            show_default=True,
+            help="api: an OpenAI-compatible endpoint; local: generate on this machine "
+            "with transformers (--model is an adapter or merged model folder; lora extra).",
+        ),
+        click.option(
+            "--device",
+            default="auto",
+            show_default=True,
+            help="--backend local: auto, cpu, cuda or mps.",
+        ),
         click.option(
             "--base-url",
             default=None,
@@ -148,9 +162,12 @@ def build_responder(
 
     try:
         aliases = AliasMap.load(settings["aliases"]) if settings["aliases"] else AliasMap()
-        base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
-        client = connect(base_url=base_url, http_client=http_client)
-    except (ConfigError, OSError) as error:
+        if settings.get("backend") == "local":
+            client = _local_client(settings["model"], device=settings.get("device", "auto"))
+        else:
+            base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
+            client = connect(base_url=base_url, http_client=http_client)
+    except (PersonaCloneError, OSError) as error:
         raise click.ClickException(str(error)) from error
     try:
         names = (
@@ -184,3 +201,13 @@ def build_responder(
         line_delay=pendulum.duration(seconds=settings["line_delay"]),
         temperature=settings["temperature"],
     )
+
+
+def _local_client(model: str, *, device: str) -> Any:
+    """An ``openai.AsyncOpenAI`` client answered in-process by the model in folder *model*."""
+    from persona_clone.serving.local_backend import (  # noqa: PLC0415 -- loads torch
+        LocalChatModel,
+        local_client,
+    )
+
+    return local_client(LocalChatModel.load(model, device=device))

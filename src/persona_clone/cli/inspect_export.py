@@ -17,6 +17,7 @@ from persona_clone.parsers import ParserRegistry, Source
 from persona_clone.samples import SAMPLE_TZ, sample_path
 
 from ._exports import one_line_errors, open_exports, registry_of
+from ._output import display_redaction
 
 
 __all__ = ["inspect_export"]
@@ -114,6 +115,8 @@ def inspect_export(
     Show what is in each EXPORT.
 
     Prints its format, participants with message counts, date range and sessions.
+    Names that are phone numbers are shown with their middle digits masked, and
+    input lines quoted in problems are redacted.
 
     Use it to find the exact name to pass to `build --persona`, and the names of
     people to --exclude.
@@ -121,6 +124,11 @@ def inspect_export(
     if sample == bool(exports):
         raise click.UsageError("give EXPORT paths or --sample (not both)")
     registry = registry_of(ctx)
+    # nothing private is printed: phone numbers masked, quoted input lines redacted
+    from persona_clone.privacy.redaction import BuiltinRedactor  # noqa: PLC0415
+    from persona_clone.privacy.speakers import mask_phone  # noqa: PLC0415
+
+    redact = display_redaction(lambda text: BuiltinRedactor().redact(text)[0])
     results = []
     with contextlib.ExitStack() as stack:
         if sample:
@@ -142,7 +150,10 @@ def inspect_export(
                 "export": "sample" if sample else str(path),
                 "format": name,
                 **summary,
-                "problems": [str(i) for i in issues.issues],
+                "problems": [redact(str(i)) for i in issues.issues],
+            }
+            summary["participants"] = {
+                mask_phone(person): count for person, count in summary["participants"].items()
             }
             results.append(summary)
     if as_json:

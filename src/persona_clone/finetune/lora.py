@@ -7,8 +7,9 @@ hub id or a local folder.
 It reads the same ``messages`` JSONL datasets as the OpenAI backend and learns only
 from the persona's trained assistant turns.
 
-`LoraFineTuner.start` only records the run; `LoraFineTuner.follow` trains, calling
-back with each step's loss, and returns when the adapter is saved.
+`LoraFineTuner.start` only records the run; `LoraFineTuner.follow` trains with
+TRL's ``SFTTrainer`` (see `persona_clone.finetune.lora_sft`), calling back with
+each step's loss, and returns when the adapter is saved.
 Needs the ``lora`` extra and PyTorch (installed first, for the user's hardware);
 importing this module imports neither.
 """
@@ -26,6 +27,7 @@ from attrs import define, field, frozen
 
 from persona_clone.clock import Clock, SystemClock
 from persona_clone.errors import ConfigError, DatasetError, FineTuneError, excerpt
+from persona_clone.finetune import lora_sft as sft
 from persona_clone.finetune import lora_training as training
 from persona_clone.finetune._digest import content_hash
 from persona_clone.finetune.base import (
@@ -42,14 +44,13 @@ from persona_clone.finetune.lora_data import (
     load_examples,
     render_example,
 )
+from persona_clone.finetune.lora_merge import MERGED, merge_adapter
 from persona_clone.finetune.lora_settings import LoraSettings, Precision
+from persona_clone.finetune.lora_summary import METADATA_FILE, TrainingSummary, peak_memory
 
 
 __all__ = ["METADATA_FILE", "LoraFineTuner", "LoraSettings", "Precision"]
 
-
-METADATA_FILE: Final = "persona-clone-lora.json"
-"""The file beside the adapter that records the base model and the training settings."""
 
 _METADATA_FORMAT: Final = 1
 
@@ -72,6 +73,10 @@ class LoraFineTuner:
         output_dir: Where the adapter, its tokenizer, chat template and metadata go.
         settings: The adapter's shape and the training settings.
         overwrite: Replace an adapter already in *output_dir*.
+        resume: Go on from the last checkpoint in *output_dir*/checkpoints
+            (same dataset and settings).
+        merge: Also write the base model with the adapter merged into it, to
+            *output_dir*/merged (see `persona_clone.finetune.merge_adapter`).
         clock: Timestamps the run id and the metadata.
 
     A run: `prepare` reads the dataset and counts its tokens with the model's
@@ -79,13 +84,19 @@ class LoraFineTuner:
     its id, and `follow` trains, reporting each optimizer step through
     *on_progress*, and returns a `TuningResult` whose *adapter_path* is
     *output_dir*.
-    Runs live in this object only; there is nothing to resume after a crash.
+    The trainer saves a checkpoint after every epoch (or every ``save_steps``) in
+    *output_dir*/checkpoints; a run that stopped goes on from the last one with
+    *resume*.
+    Beside the adapter, ``training.json`` (a `TrainingSummary`) records the
+    losses, the time, the tokens per second and the peak memory.
     """
 
     model: str
     output_dir: Path = field(converter=Path)
     settings: LoraSettings = field(factory=LoraSettings)
     overwrite: bool = False
+    resume: bool = False
+    merge: bool = False
     clock: Clock = field(factory=SystemClock)
     _runs: dict[str, _Run] = field(init=False, factory=dict)
     _results: dict[str, TuningResult] = field(init=False, factory=dict)
@@ -118,11 +129,18 @@ class LoraFineTuner:
                 "the chat template ignores speakers' names: use names=content "
                 "to keep who said what in group chats"
             )
-        if training.resolve_device(self.settings.device).type == "cpu":
+        device = training.resolve_device(self.settings.device)
+        sft.quantization_config(self.settings, device)  # refuses 4 bits without CUDA
+        if ":" in self.settings.device:
+            warnings.append(
+                f"device {self.settings.device}: the trainer uses the first GPU it sees; "
+                "choose one with CUDA_VISIBLE_DEVICES"
+            )
+        if device.type == "cpu":
             warnings.append(
                 "no GPU found: training runs on the CPU, practical only for small models"
             )
-        if (self.output_dir / "adapter_config.json").exists() and not self.overwrite:
+        if self._refuses_folder():
             warnings.append(
                 f"{self.output_dir} already holds an adapter: start refuses to replace it"
             )
@@ -153,10 +171,10 @@ class LoraFineTuner:
             raise ConfigError(
                 f"plan: expected a plan for {self.model!r}, found one for {plan.model!r}"
             )
-        if (self.output_dir / "adapter_config.json").exists() and not self.overwrite:
+        if self._refuses_folder():
             raise ConfigError(
                 f"{self.output_dir}: expected a folder without an adapter, found one "
-                "(choose another folder or pass overwrite)"
+                "(choose another folder, pass overwrite, or resume)"
             )
         self.output_dir.mkdir(parents=True, exist_ok=True)
         now = self.clock.now()
@@ -215,7 +233,7 @@ class LoraFineTuner:
         closer the adapter comes to the persona's turns.
         """
         training.require_packages()
-        import torch  # noqa: PLC0415 -- optional dependency
+        import tempfile  # noqa: PLC0415
 
         source = str(adapter) if adapter is not None else self.model
         tokenizer, _ = training.load_tokenizer(
@@ -223,17 +241,31 @@ class LoraFineTuner:
         )
         encoded, _ = self._encode(Path(dataset), tokenizer)
         device = training.resolve_device(self.settings.device)
-        model = self._base_model(device)
-        if adapter is not None:
-            model = training.load_adapter(model, adapter)
-        with torch.inference_mode():
-            return training.mean_loss(
-                model,
-                encoded,
-                size=self.settings.batch_size,
-                pad_id=_pad_id(tokenizer),
+        with _own_random_state(device), tempfile.TemporaryDirectory() as scratch:
+            dtype, _, _ = sft.mixed_precision(self.settings.precision, device)
+            model = training.load_model(
+                self.model,
                 device=device,
+                dtype=dtype,
+                trust_remote_code=self.settings.trust_remote_code,
             )
+            if adapter is not None:
+                model = training.load_adapter(model, adapter)
+            trainer = self._trainer(
+                tokenizer,
+                encoded,
+                encoded,
+                device=device,
+                callbacks=[],
+                model=model,
+                checkpoints=Path(scratch),
+            )
+            return float(trainer.evaluate()["eval_loss"])
+
+    def _refuses_folder(self) -> bool:
+        """Whether *output_dir* holds an adapter that this run may not replace."""
+        exists = (self.output_dir / "adapter_config.json").exists()
+        return exists and not (self.overwrite or self.resume)
 
     def _encode(self, dataset: Path, tokenizer: Any) -> tuple[list[EncodedExample], list[str]]:
         """Read, render and tokenize *dataset*; return usable examples and warnings."""
@@ -290,19 +322,7 @@ class LoraFineTuner:
             )
         return encoded, warnings
 
-    def _base_model(self, device: Any) -> Any:
-        dtype = training.resolve_dtype(self.settings.precision.value, device)
-        return training.load_model(
-            self.model,
-            device=device,
-            dtype=dtype,
-            trust_remote_code=self.settings.trust_remote_code,
-        )
-
     def _train(self, job_id: str, run: _Run, report: _Reporter) -> TuningResult:
-        import peft  # noqa: PLC0415 -- optional dependency
-        import torch  # noqa: PLC0415 -- optional dependency
-
         settings = self.settings
         plan = run.plan
         report(JobStatus.VALIDATING_FILES, "reading the dataset")
@@ -314,97 +334,160 @@ class LoraFineTuner:
             self._encode(plan.validation_file, tokenizer)[0] if plan.validation_file else []
         )
         device = training.resolve_device(settings.device)
-        pad_id = _pad_id(tokenizer)
-        report(JobStatus.QUEUED, f"loading {self.model} on {device}")
-        schedule = training.Schedule(
-            epochs=settings.epochs,
-            batch_size=settings.batch_size,
-            accumulation=settings.gradient_accumulation,
-            learning_rate=settings.learning_rate,
-            warmup_ratio=settings.warmup_ratio,
-            weight_decay=settings.weight_decay,
-            seed=settings.seed,
-        )
-        total = schedule.total_steps(len(examples))
-        losses: dict[str, float] = {}
+        resume_from = self._last_checkpoint() if self.resume else None
+        report(JobStatus.QUEUED, f"loading {self.model} on {device.type}")
 
-        def measure(epoch: int) -> None:
-            if validation:
-                value = training.mean_loss(
-                    model,
-                    validation,
-                    size=settings.batch_size,
-                    pad_id=pad_id,
-                    device=device,
-                )
-                losses["valid_loss"] = value
-                report(
-                    JobStatus.RUNNING,
-                    f"epoch {epoch}: valid loss {value:.4f}",
-                    metrics={"valid_loss": value, "epoch": float(epoch)},
-                    total=total,
-                )
-
-        def step(done: training.StepReport) -> None:
-            losses["train_loss"] = done.loss
+        def forward(event: sft.StepEvent) -> None:
+            if "valid_loss" in event.metrics:
+                message = f"epoch {event.epoch:g}: valid loss {event.metrics['valid_loss']:.4f}"
+                report(JobStatus.RUNNING, message, metrics=event.metrics, total=event.total_steps)
+                return
             report(
                 JobStatus.RUNNING,
-                f"step {done.step}/{done.total_steps}: loss {done.loss:.4f}",
-                step=done.step,
-                total=done.total_steps,
-                metrics={
-                    "train_loss": done.loss,
-                    "learning_rate": done.learning_rate,
-                    "epoch": done.epoch,
-                },
+                f"step {event.step}/{event.total_steps}: loss {event.metrics['train_loss']:.4f}",
+                step=event.step,
+                total=event.total_steps,
+                metrics=event.metrics,
             )
 
+        follower = sft.TrainerFollower(on_event=forward)
         with _own_random_state(device):
-            torch.manual_seed(settings.seed)
-            model = self._base_model(device)
-            if settings.gradient_checkpointing:
-                training.enable_checkpointing(model)
-            config = peft.LoraConfig(
-                r=settings.rank,
-                lora_alpha=settings.alpha,
-                lora_dropout=settings.dropout,
-                target_modules=list(settings.target_modules)
-                if settings.target_modules
-                else "all-linear",
-                task_type="CAUSAL_LM",
+            if device.type == "cuda":
+                _reset_peak_memory(device)
+            trainer = self._trainer(
+                tokenizer, examples, validation, device=device, callbacks=[follower.callback()]
             )
-            model = training.wrap_with_lora(model, config)
-            measure(0)
-            training.train(
-                model,
-                examples,
-                schedule,
-                pad_id=pad_id,
-                device=device,
-                on_step=step,
-                on_epoch=measure,
+            if validation and resume_from is None:
+                trainer.evaluate()  # the base model's loss, to compare the epochs with
+            trainer.train(resume_from_checkpoint=resume_from)
+        if follower.diverged_at is not None:
+            raise FineTuneError(
+                f"the loss became infinite or NaN at step {follower.diverged_at}: "
+                "lower the learning rate",
+                code="diverged",
             )
-        report(
-            JobStatus.RUNNING,
-            f"saving the adapter to {self.output_dir}",
-            step=total,
-            total=total,
-        )
-        model.save_pretrained(str(self.output_dir))
+        report(JobStatus.RUNNING, f"saving the adapter to {self.output_dir}")
+        trainer.save_model(str(self.output_dir))
+        if not training.is_main_process():
+            return TuningResult(
+                job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir
+            )
         tokenizer.save_pretrained(str(self.output_dir))
         training.save_chat_template(tokenizer, self.output_dir)
         targets = sorted(
-            {name.rsplit(".", 1)[-1] for name in model.peft_config["default"].target_modules}
+            {
+                name.rsplit(".", 1)[-1]
+                for name in trainer.model.peft_config["default"].target_modules
+            }
         )
+        summary = self._summary(
+            trainer, follower, device, examples=len(examples), resumed=resume_from
+        )
+        summary.write(self.output_dir)
+        losses: dict[str, float] = {}
+        if summary.final_loss is not None:
+            losses["train_loss"] = summary.final_loss
+        if summary.validation:
+            losses["valid_loss"] = summary.validation[-1].loss
         self._write_metadata(
             run,
             own_template=own_template,
             examples=len(examples),
-            steps=total,
+            steps=summary.steps,
             targets=targets,
             losses=losses,
         )
+        if self.merge:
+            del trainer
+            report(JobStatus.RUNNING, f"merging the adapter into {self.output_dir / MERGED}")
+            merge_adapter(self.output_dir, self.output_dir / MERGED)
         return TuningResult(job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir)
+
+    def _trainer(
+        self,
+        tokenizer: Any,
+        examples: list[EncodedExample],
+        validation: list[EncodedExample],
+        *,
+        device: Any,
+        callbacks: list[Any],
+        model: Any = None,
+        checkpoints: Path | None = None,
+    ) -> Any:
+        """Build TRL's ``SFTTrainer`` for the base model (or *model*) with LoRA."""
+        from trl import SFTTrainer  # noqa: PLC0415 -- optional dependency
+
+        settings = self.settings
+        config = sft.sft_config(
+            settings,
+            checkpoints=checkpoints or self.output_dir / sft.CHECKPOINTS,
+            device=device,
+            evaluate=bool(validation),
+        )
+        quantized = sft.quantization_config(settings, device)
+        try:
+            with training.quiet_peft():
+                trainer = SFTTrainer(
+                    model=self.model if model is None else model,
+                    args=config,
+                    train_dataset=sft.training_dataset(examples),
+                    eval_dataset=sft.training_dataset(validation) if validation else None,
+                    processing_class=tokenizer,
+                    peft_config=sft.lora_config(settings) if model is None else None,
+                    quantization_config=quantized,
+                    callbacks=callbacks,
+                )
+        except (OSError, ValueError) as error:
+            raise ConfigError(
+                f"model: expected a causal language model (hub id or folder), "
+                f"found {self.model!r} ({excerpt(str(error), 200)})"
+            ) from error
+        # progress goes through the callbacks; the trainer's own would print the logs
+        from transformers import PrinterCallback, ProgressCallback  # noqa: PLC0415
+
+        trainer.remove_callback(PrinterCallback)
+        trainer.remove_callback(ProgressCallback)
+        return trainer
+
+    def _last_checkpoint(self) -> str:
+        from transformers.trainer_utils import get_last_checkpoint  # noqa: PLC0415
+
+        folder = self.output_dir / sft.CHECKPOINTS
+        found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+        if found is None:
+            raise ConfigError(
+                f"resume: expected a checkpoint in {folder}, found none (train without resume)"
+            )
+        return str(found)
+
+    def _summary(
+        self,
+        trainer: Any,
+        follower: sft.TrainerFollower,
+        device: Any,
+        *,
+        examples: int,
+        resumed: str | None,
+    ) -> TrainingSummary:
+        seconds = follower.final.get("train_runtime", 0.0)
+        tokens = int(trainer.state.num_input_tokens_seen)
+        memory, kind = peak_memory(device)
+        return TrainingSummary(
+            base_model=self.model,
+            steps=int(trainer.state.global_step),
+            epochs=self.settings.epochs,
+            examples=examples,
+            losses=follower.losses,
+            validation=follower.validation,
+            seconds=seconds,
+            tokens=tokens,
+            tokens_per_second=tokens / seconds if seconds > 0 else 0.0,
+            peak_memory_bytes=memory,
+            memory_kind=kind,
+            device=device.type,
+            processes=int(trainer.args.world_size),
+            resumed_from=Path(resumed).name if resumed else None,
+        )
 
     def _write_metadata(
         self,
@@ -489,13 +572,6 @@ def _own_random_state(device: Any) -> Any:
     return torch.random.fork_rng(devices=[])
 
 
-def _pad_id(tokenizer: Any) -> int:
-    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id):
-        if isinstance(candidate, int):
-            return candidate
-    return 0
-
-
 def _out_of_memory(job_id: str, error: BaseException) -> TuningResult:
     return TuningResult(
         job_id=job_id,
@@ -507,6 +583,12 @@ def _out_of_memory(job_id: str, error: BaseException) -> TuningResult:
             "raise gradient_accumulation, or turn on gradient_checkpointing"
         ),
     )
+
+
+def _reset_peak_memory(device: Any) -> None:
+    import torch  # noqa: PLC0415 -- optional dependency
+
+    torch.cuda.reset_peak_memory_stats(device)
 
 
 def _version() -> str:

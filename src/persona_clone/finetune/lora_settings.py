@@ -50,6 +50,15 @@ def _device(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
         )
 
 
+def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and not value > 0:
+        raise ConfigError(f"{attribute.name}: expected a positive number or None, found {value!r}")
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _modules(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -80,6 +89,13 @@ class LoraSettings:
             or ``mps``.
         precision: The base model's dtype.
         gradient_checkpointing: Trade compute for memory (long examples, big models).
+        load_in_4bit: QLoRA: load the base model quantized to 4 bits with
+            bitsandbytes (needs a CUDA GPU and the ``qlora`` extra).
+        save_steps: Save a checkpoint every this many optimizer steps; ``None``
+            saves one after every epoch.
+        save_total_limit: Most checkpoints kept (the oldest go); ``None`` keeps all.
+        report_to: Where the trainer also logs (``tensorboard``, ``wandb``, ...
+            as ``transformers`` knows them); empty: nowhere else.
         names: How speakers' names reach the model (see `NameStyle`).
         trust_remote_code: Let transformers run code that ships with the model.
     """
@@ -99,6 +115,10 @@ class LoraSettings:
     device: str = field(default="auto", validator=_device)
     precision: Precision = Precision.AUTO
     gradient_checkpointing: bool = False
+    load_in_4bit: bool = False
+    save_steps: int | None = field(default=None, validator=_optional_positive)
+    save_total_limit: int | None = field(default=2, validator=_optional_positive)
+    report_to: tuple[str, ...] = field(default=(), converter=_names)
     names: NameStyle = NameStyle.TEMPLATE
     trust_remote_code: bool = False
 
@@ -108,4 +128,5 @@ class LoraSettings:
         values["precision"] = self.precision.value
         values["names"] = self.names.value
         values["target_modules"] = list(self.target_modules) if self.target_modules else None
+        values["report_to"] = list(self.report_to)
         return values

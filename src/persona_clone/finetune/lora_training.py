@@ -1,5 +1,7 @@
 """
-The torch side of local LoRA training: loading, batching, the masked loss, the loop.
+The torch side of local LoRA training: checking the packages, loading, rendering.
+
+The training itself is TRL's ``SFTTrainer`` (see `persona_clone.finetune.lora_sft`).
 
 Everything here imports torch, transformers and peft inside the functions, so
 that importing this module (or persona_clone) stays cheap and works without them.
@@ -10,41 +12,32 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import math
-import random
+import os
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from attrs import frozen
-
 from persona_clone.errors import ConfigError, FineTuneError
-from persona_clone.finetune.lora_data import (
-    CHATML_TEMPLATE,
-    IGNORE_INDEX,
-    EncodedExample,
-    Render,
-    Span,
-    TextEncoder,
-)
+from persona_clone.finetune.lora_data import CHATML_TEMPLATE, Render, Span, TextEncoder
 
 
 __all__ = [
     "LORA_PACKAGES",
-    "Batch",
-    "StepReport",
-    "batches",
+    "is_main_process",
+    "load_adapter",
     "load_model",
     "load_tokenizer",
-    "masked_loss",
+    "quiet_peft",
+    "render_function",
     "require_packages",
     "resolve_device",
+    "resolve_dtype",
+    "save_chat_template",
     "text_encoder",
-    "train",
 ]
 
-LORA_PACKAGES: Final = ("torch", "transformers", "peft")
+LORA_PACKAGES: Final = ("torch", "transformers", "peft", "trl", "accelerate", "datasets")
 """What local training imports; missing ones are named in the error."""
 
 _INSTALL_HINT: Final = (
@@ -55,7 +48,7 @@ _INSTALL_HINT: Final = (
 
 def require_packages() -> None:
     """
-    Check that torch, transformers and peft can be imported.
+    Check that torch, transformers, peft, trl, accelerate and datasets can be imported.
 
     Raises:
         FineTuneError: naming the missing packages and how to install them.
@@ -66,6 +59,16 @@ def require_packages() -> None:
             f"local LoRA training needs {', '.join(missing)}: {_INSTALL_HINT}",
             code="missing_dependency",
         )
+
+
+def is_main_process() -> bool:
+    """
+    Whether this is the first (or only) process of a run.
+
+    Under ``accelerate launch`` or ``torchrun`` every process trains; only the
+    first writes the summary, merges and prints.
+    """
+    return os.environ.get("RANK", "0") == "0"
 
 
 def resolve_device(device: str) -> Any:
@@ -180,33 +183,16 @@ def load_model(model: str, *, device: Any, dtype: Any, trust_remote_code: bool =
     return loaded.to(device)
 
 
-def enable_checkpointing(model: Any) -> None:
-    """Recompute activations in the backward pass instead of keeping them."""
-    enable = getattr(model, "activation_checkpointing_enable", None)  # transformers 5
-    if enable is None:
-        enable = model.gradient_checkpointing_enable
-    enable()
-    model.enable_input_require_grads()
-
-
-def wrap_with_lora(model: Any, config: Any) -> Any:
-    """Add LoRA layers described by the peft *config* to *model*."""
-    import peft  # noqa: PLC0415 -- optional dependency
-
-    with _quiet_peft():
-        return peft.get_peft_model(model, config)
-
-
 def load_adapter(model: Any, adapter: Path) -> Any:
     """Put the adapter saved in *adapter* on *model* (for inference)."""
     import peft  # noqa: PLC0415 -- optional dependency
 
-    with _quiet_peft():
+    with quiet_peft():
         return peft.PeftModel.from_pretrained(model, str(adapter))
 
 
 @contextlib.contextmanager
-def _quiet_peft() -> Iterator[None]:
+def quiet_peft() -> Iterator[None]:
     """Hide peft's warnings about what it handles itself (nothing to act on)."""
     with warnings.catch_warnings():
         # peft asks transformers 5 a question under its deprecated name
@@ -216,225 +202,6 @@ def _quiet_peft() -> Iterator[None]:
         # GPT-2 style Conv1D layers: peft transposes the adapter itself
         warnings.filterwarnings("ignore", "fan_in_fan_out is set to False", UserWarning)
         yield
-
-
-@frozen(kw_only=True)
-class Batch:
-    """Padded tensors of a few examples: token ids, attention mask and labels."""
-
-    input_ids: Any
-    attention_mask: Any
-    labels: Any
-
-    @property
-    def trained_tokens(self) -> int:
-        """How many tokens the loss counts in this batch."""
-        return int((self.labels[:, 1:] != IGNORE_INDEX).sum().item())
-
-
-def batches(
-    examples: Sequence[EncodedExample], *, size: int, pad_id: int, device: Any
-) -> Iterator[Batch]:
-    """Yield *examples* in order, *size* at a time, right-padded, on *device*."""
-    import torch  # noqa: PLC0415 -- optional dependency
-
-    for first in range(0, len(examples), size):
-        chunk = examples[first : first + size]
-        width = max(len(example.input_ids) for example in chunk)
-        ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        labels = torch.full((len(chunk), width), IGNORE_INDEX, dtype=torch.long)
-        for row, example in enumerate(chunk):
-            length = len(example.input_ids)
-            ids[row, :length] = torch.tensor(example.input_ids)
-            mask[row, :length] = 1
-            labels[row, :length] = torch.tensor(example.labels)
-        yield Batch(
-            input_ids=ids.to(device),
-            attention_mask=mask.to(device),
-            labels=labels.to(device),
-        )
-
-
-def masked_loss(model: Any, batch: Batch) -> Any:
-    """Return the summed cross-entropy over *batch*'s trained tokens (a 0-d tensor)."""
-    import torch  # noqa: PLC0415 -- optional dependency
-
-    logits = model(
-        input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False
-    ).logits
-    predicted = logits[:, :-1, :].float()
-    return torch.nn.functional.cross_entropy(
-        predicted.reshape(-1, predicted.shape[-1]),
-        batch.labels[:, 1:].reshape(-1),
-        ignore_index=IGNORE_INDEX,
-        reduction="sum",
-    )
-
-
-def mean_loss(
-    model: Any,
-    examples: Sequence[EncodedExample],
-    *,
-    size: int,
-    pad_id: int,
-    device: Any,
-) -> float:
-    """Return *model*'s mean loss per trained token on *examples* (in eval mode)."""
-    import torch  # noqa: PLC0415 -- optional dependency
-
-    was_training = model.training
-    model.eval()
-    total, tokens = 0.0, 0
-    with torch.no_grad():
-        for batch in batches(examples, size=size, pad_id=pad_id, device=device):
-            total += float(masked_loss(model, batch).item())
-            tokens += batch.trained_tokens
-    model.train(was_training)
-    return total / tokens if tokens else math.nan
-
-
-@frozen(kw_only=True)
-class StepReport:
-    """
-    What one optimizer step did.
-
-    Args:
-        step: The step just done, from 1.
-        total_steps: Steps in the whole run.
-        epoch: The fractional epoch reached.
-        loss: Mean loss per trained token over the step's examples.
-        learning_rate: The rate the step used.
-    """
-
-    step: int
-    total_steps: int
-    epoch: float
-    loss: float
-    learning_rate: float
-
-
-@frozen(kw_only=True)
-class Schedule:
-    """
-    How the loop walks the data.
-
-    Args:
-        epochs: Passes over the data.
-        batch_size: Examples per forward pass.
-        accumulation: Forward passes per optimizer step.
-        learning_rate: Peak learning rate.
-        warmup_ratio: Share of the steps spent warming up linearly; then the rate
-            decays linearly to 0.
-        weight_decay: AdamW's weight decay.
-        max_grad_norm: Gradients are clipped to this norm.
-        seed: Seeds the data order (the caller seeds torch).
-    """
-
-    epochs: int
-    batch_size: int
-    accumulation: int
-    learning_rate: float
-    warmup_ratio: float
-    weight_decay: float
-    max_grad_norm: float = 1.0
-    seed: int = 0
-
-    def total_steps(self, examples: int) -> int:
-        """Optimizer steps for *examples* examples over all epochs."""
-        passes = math.ceil(examples / self.batch_size)
-        return self.epochs * math.ceil(passes / self.accumulation)
-
-
-def train(
-    model: Any,
-    examples: Sequence[EncodedExample],
-    schedule: Schedule,
-    *,
-    pad_id: int,
-    device: Any,
-    on_step: Callable[[StepReport], None],
-    on_epoch: Callable[[int], None] = lambda _: None,
-) -> None:
-    """
-    Train *model*'s trainable parameters on *examples* with AdamW.
-
-    The data is shuffled each epoch with a `random.Random` seeded from the schedule;
-    the loss of a step is summed over its examples' trained tokens and divided by
-    their count, so gradient accumulation gives the same step as a larger batch.
-
-    Raises:
-        FineTuneError: the loss became NaN or infinite (code ``diverged``).
-    """
-    import torch  # noqa: PLC0415 -- optional dependency
-
-    parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
-    optimizer = torch.optim.AdamW(
-        parameters, lr=schedule.learning_rate, weight_decay=schedule.weight_decay
-    )
-    total = schedule.total_steps(len(examples))
-    warmup = math.ceil(total * schedule.warmup_ratio)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear(warmup, total))
-    shuffler = random.Random(schedule.seed)  # noqa: S311 -- data order, not security
-    order = list(range(len(examples)))
-    step = 0
-    model.train()
-    for epoch in range(schedule.epochs):
-        shuffler.shuffle(order)
-        shuffled = [examples[index] for index in order]
-        stream = batches(shuffled, size=schedule.batch_size, pad_id=pad_id, device=device)
-        per_epoch = total // schedule.epochs
-        for done, group in enumerate(_groups(stream, schedule.accumulation), start=1):
-            tokens = sum(batch.trained_tokens for batch in group)
-            total_loss = 0.0
-            for batch in group:
-                loss = masked_loss(model, batch) / max(tokens, 1)
-                loss.backward()
-                total_loss += float(loss.item())
-            if not math.isfinite(total_loss):
-                raise FineTuneError(
-                    f"the loss became {total_loss} at step {step + 1}: lower the learning rate",
-                    code="diverged",
-                )
-            torch.nn.utils.clip_grad_norm_(parameters, schedule.max_grad_norm)
-            rate = float(scheduler.get_last_lr()[0])
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            on_step(
-                StepReport(
-                    step=step,
-                    total_steps=total,
-                    epoch=epoch + done / per_epoch,
-                    loss=total_loss,
-                    learning_rate=rate,
-                )
-            )
-        on_epoch(epoch + 1)
-
-
-def _groups(items: Iterator[Batch], size: int) -> Iterator[list[Batch]]:
-    """Yield *size* batches at a time (fewer at the end), making them as needed."""
-    group: list[Batch] = []
-    for item in items:
-        group.append(item)
-        if len(group) == size:
-            yield group
-            group = []
-    if group:
-        yield group
-
-
-def _linear(warmup: int, total: int) -> Callable[[int], float]:
-    """Linear warm-up over *warmup* steps, then linear decay to zero at *total*."""
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / (warmup + 1)
-        return max(0.0, (total - step) / max(1, total - warmup))
-
-    return factor
 
 
 def save_chat_template(tokenizer: Any, folder: Path) -> Path:

@@ -25,7 +25,7 @@ from attrs import define, evolve, field, frozen
 
 from ..errors import ConfigError, excerpt
 from ..message import Message, with_text
-from .secrets import SECRET_GATE, secret_spans
+from .secrets import may_hold_secret, secret_spans
 
 
 __all__ = [
@@ -87,9 +87,10 @@ _URL_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"’”)]}>*"
 
 _DIGIT = re.compile(r"\d")
-_GATES = re.compile(r"[@.\d]")
-"""What any kind but names needs to be found: an "@", a "." or a digit (or "://",
-which is tested on its own: one character class is searched much faster)."""
+_GATES = re.compile(r"[@.:=\d]")
+"""What any kind but names needs to be found: an "@", a ".", a ":", a "=" or a
+digit (secrets need a digit, ".", ":" or "="; "://" holds a ":"): one character
+class, which is searched much faster than an alternation."""
 _new_counter = Counter.__new__
 """Makes an empty `Counter` without running its ``__init__`` (a Python function)."""
 _SEP = "[ \u00a0\u202f\u3000]"
@@ -121,7 +122,7 @@ _US_PHONE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4
 _TR_MOBILE = re.compile(r"5\d{2}[ .-]?\d{3}[ .-]?\d{2}[ .-]?\d{2}")
 
 _IBAN_SEPARATORS = " \u00a0.-"
-_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ \u00a0.-]?[A-Za-z0-9]){11,30}(?!\w)")
+_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}[ \u00a0]?\d{2}(?:[ \u00a0.-]?[A-Za-z0-9]){11,30}(?!\w)")
 _IBAN_SPLIT = re.compile(r"[ \u00a0.-]")
 _CARD = re.compile(
     r"(?<![\w+.,-])"
@@ -228,6 +229,8 @@ def _is_mention(text: str, match: re.Match[str]) -> bool:
 
 def _iban_valid(candidate: str) -> bool:
     groups = _IBAN_SPLIT.split(candidate)
+    if len(groups) > 1 and len(groups[0]) == 2 and groups[0].isalpha():  # noqa: PLR2004
+        groups[:2] = [groups[0] + groups[1]]  # "TR 33 0006 ...": the country code apart
     if len(groups) > 1 and any(len(group) != _IBAN_GROUP for group in groups[:-1]):
         return False  # written in groups of four: only the last may be shorter
     compact = "".join(groups).upper()
@@ -369,7 +372,7 @@ def _surname_pattern(surnames: Iterable[str]) -> re.Pattern[str] | None:
     space = r"[\s\u00a0]+"
     return re.compile(
         rf"(?<!\w)({body})(?=['’][^\W\d_])"  # Kaya'nın
-        rf"|(?<=@)({body}\d*)(?!\w)"  # @kaya
+        rf"|(?<=@)((?:[^\W\d_][._]?)?{body}\d*)(?!\w)"  # @kaya, @m.kaya
         rf"|(?<!\w)(?:{_any_case(_TITLES_BEFORE)})\.?{space}({body})(?!\w)"  # Bay Kaya
         rf"|(?<!\w)({body})(?={space}(?:{_any_case(_TITLES_AFTER)})(?!\w))"  # Kaya Bey
     )
@@ -415,12 +418,7 @@ def _name_spans(
     yield from spans
 
 
-def _might_hold_secret(text: str) -> object:
-    """The `_GATES` search, and the secrets' gate where it finds nothing."""
-    return _GATES.search(text) or SECRET_GATE.search(text)
-
-
-_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
+_IBAN_START = re.compile(r"[A-Za-z]{2}[ \u00a0]?\d{2}")
 """What every IBAN starts with: a country code and two check digits."""
 _PHONE_DIGITS = 8
 
@@ -543,11 +541,8 @@ class BuiltinRedactor:
         stems = {_stem(name) for name in (*self.names, *self.surnames) if name.split()}
         object.__setattr__(self, "_stems", tuple(sorted(stems)))
         # Without names, redact() changes nothing in a text this finds nothing in
-        # (each kind's gate needs an "@", a ".", "://", a digit or, for secrets,
-        # one of their literal starts): one or two C searches.
-        clean = None
-        if pattern is None and surnames is None:
-            clean = _might_hold_secret if self._secret else _GATES.search
+        # (each kind's gate needs an "@", a ".", a ":", a "=" or a digit): one C search.
+        clean = _GATES.search if pattern is None and surnames is None else None
         object.__setattr__(self, "_clean", clean)
 
     def redact(self, text: str) -> tuple[str, Counter[RedactionKind]]:
@@ -560,7 +555,7 @@ class BuiltinRedactor:
         # Each kind is gated by a test in C that its regexes cannot match without
         # (an "@", a "." or "://", a digit, a name's stem): most chat lines pass
         # none of them and cost a few substring searches.
-        if self._secret and SECRET_GATE.search(text):
+        if self._secret and may_hold_secret(text):
             text = _replace(text, secret_spans(text), RedactionKind.SECRET, counts)
         if self._email and "@" in text:
             text = _replace(text, _email_spans(text), RedactionKind.EMAIL, counts)
@@ -663,12 +658,7 @@ def redact_messages(
     """
     gates = redactor._clean if isinstance(redactor, BuiltinRedactor) else None  # noqa: SLF001
     for message in messages:
-        if (
-            gates is not None
-            and not message.attachments
-            and gates(message.text) is None
-            and "://" not in message.text
-        ):
+        if gates is not None and not message.attachments and gates(message.text) is None:
             yield message  # nothing to redact, known without building counts
             continue
         text, counts = redactor.redact(message.text)
