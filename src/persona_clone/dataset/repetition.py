@@ -35,6 +35,7 @@ from ._words import (
     _Cores,
     _Kept,
     _key_of,
+    _squash,
     tokens,
     turkish_lower,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "RepeatCap",
     "cap_repeats",
     "repeat_key",
+    "repeat_words",
     "repeated_phrases",
     "tokens",
     "turkish_lower",
@@ -74,6 +76,22 @@ def repeat_key(text: str) -> str:
 
     """
     return _key_of(tokens(text)) or _ANY_RUN.sub(r"\1", re.sub(r"\s+", "", text))
+
+
+def repeat_words(text: str) -> list[str]:
+    """
+    Return the words of *text* as `repeat_key` sees them, repeats kept.
+
+    Each word and emoji lower-cased the Turkish way, with repeated letters and
+    laughs squeezed; punctuation is dropped. The serving loop guard compares
+    replies by these words, so it and the dataset agree on what repeats.
+
+    Example:
+        >>> repeat_words("HAHAHA, loool ok ok!")
+        ['haha', 'lol', 'ok', 'ok']
+
+    """
+    return [_squash(token) for token in tokens(text)]
 
 
 @frozen(kw_only=True)
