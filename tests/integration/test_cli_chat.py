@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from openai_mock import ScriptedEndpoint, Step
+from openai_mock import Refused, ScriptedEndpoint, Step
 from persona_clone.cli import main
+from persona_clone.testing import FakeOpenAI
 
 
 BASE = [
@@ -132,12 +133,99 @@ class TestChatCommand:
         assert 1 == result.exit_code
         assert f"Error: {path}: expected a saved name book" in result.output
 
-    def test_endpoint_refusal_exits_cleanly(self, caplog: pytest.LogCaptureFixture) -> None:
-        """An endpoint refusing the model prints no reply, logs why, and exits 0."""
+    def test_endpoint_refusal_fails_when_nothing_was_said(self) -> None:
+        """When every model call is refused the command exits 1 and says why on stderr."""
         result, _ = invoke([404], "Ada: hi\n")
 
-        assert (0, "") == (result.exit_code, result.stdout)
-        assert "NotFoundError 404" in caplog.text
+        assert (1, "") == (result.exit_code, result.stdout)
+        assert "the model never answered: 1 of 1 replies failed (last: NotFoundError 404)" in (
+            result.stderr
+        )
+
+    def test_unreachable_model_fails_naming_the_url(self) -> None:
+        """Nothing listening at the endpoint: exit 1, naming the refused URL."""
+        result, _ = invoke([Refused()], "Ada: hi\nBob: yo\n", "--quiet", "0")
+
+        assert 1 == result.exit_code
+        assert "2 of 2 replies failed" in result.stderr
+        assert "connection refused by http://127.0.0.1/v1/chat/completions" in result.stderr
+
+    def test_one_failure_among_many_is_a_warning(self) -> None:
+        """One failed reply among answered ones: exit 0 with a warning on stderr."""
+        result, _ = invoke([401, "two"], "Ada: hi\nBob: yo\n", "--quiet", "0")
+
+        assert (0, "Cem: two\n") == (result.exit_code, result.stdout)
+        assert "warning: 1 of 2 replies failed (last: AuthenticationError 401)" in result.stderr
+
+    def test_invalid_utf8_is_replaced_and_the_clone_goes_on(self) -> None:
+        """An invalid UTF-8 byte on stdin becomes U+FFFD; later lines are answered too."""
+        endpoint = ScriptedEndpoint(["one", "two"])
+        result = CliRunner().invoke(
+            main,
+            [*BASE, "--line-delay", "0", "--quiet", "0"],
+            input=b"Ada: bad \xff byte\nBob: still here\n",
+            obj={"http_client": endpoint.http_client()},
+        )
+
+        assert (0, "Cem: one\nCem: two\n") == (result.exit_code, result.stdout)
+        assert "bad \ufffd byte" == endpoint.requests[0]["messages"][-1]["content"]
+
+    def test_opted_out_people_never_reach_the_model(self) -> None:
+        """--exclude: that person's messages are never sent; their name is redacted."""
+        result, endpoint = invoke(
+            ["ok"], "Bob: my address is secret\nAda: did Bob say hi?\n", "--exclude", "Bob"
+        )
+
+        sent = json.dumps(endpoint.requests)
+        assert 0 == result.exit_code, result.output
+        assert "secret" not in sent
+        assert "did <NAME> say hi?" in sent
+
+    def test_people_file_opt_outs_apply(self, tmp_path: Path) -> None:
+        """The people file's opted_out entries keep those people away from the model."""
+        people = tmp_path / "people.toml"
+        people.write_text(
+            '[[person]]\nid = "bob"\nname = "Bob"\nopted_out = true\n', encoding="utf-8"
+        )
+
+        _, endpoint = invoke(["ok"], "Bob: my secret\nAda: hi\n", "--aliases", str(people))
+
+        assert "secret" not in json.dumps(endpoint.requests)
+
+    def test_personal_data_is_redacted_both_ways(self) -> None:
+        """Phone numbers and e-mails are replaced before the model and in the clone's reply."""
+        result, endpoint = invoke(
+            ["mail me: cem@example.com"], "Ada: call +90 532 123 45 67 or ada@example.org\n"
+        )
+
+        sent = json.dumps(endpoint.requests)
+        assert "123 45 67" not in sent
+        assert "ada@example.org" not in sent
+        assert "Cem: mail me: <EMAIL>\n" == result.stdout
+
+    def test_secrets_are_redacted_before_the_model(self) -> None:
+        """An API key pasted into the chat is replaced by <SECRET> before it is sent."""
+        _, endpoint = invoke(["oops"], "Ada: key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z\n")
+
+        sent = json.dumps(endpoint.requests)
+        assert "Ab3dEf6h" not in sent
+        assert "key <SECRET>" in sent
+
+    def test_word_list_moderation_holds_a_reply_back(self, tmp_path: Path) -> None:
+        """--moderate-words: a reply with a listed word is not printed; the next one is."""
+        words = tmp_path / "words.txt"
+        words.write_text("# never say\nidiots\n", encoding="utf-8")
+
+        result, _ = invoke(
+            ["you idiots", "fine"],
+            "Ada: hi\nBob: yo\n",
+            "--quiet",
+            "0",
+            "--moderate-words",
+            str(words),
+        )
+
+        assert (0, "Cem: fine\n") == (result.exit_code, result.stdout)
 
     def test_needs_a_key_or_url(self) -> None:
         """Without a key or a base URL the command says what is missing."""
@@ -154,3 +242,38 @@ class TestChatCommand:
         result, _ = invoke(["ok"], "", *bad)
 
         assert 2 == result.exit_code
+
+
+class TestAgainstFakeOpenAI:
+    def test_endpoint_moderation_holds_a_flagged_reply_back(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """--moderate asks the server's /v1/moderations; a flagged reply is logged, not sent."""
+        with FakeOpenAI(
+            replies=["you idiot", "fine"], flagged_words={"idiot": "harassment"}
+        ) as fake:
+            result = CliRunner().invoke(
+                main,
+                [
+                    "chat",
+                    "--model",
+                    "ft:gpt-4o-mini-2024-07-18:fake-org:cem:abc123",
+                    "--persona",
+                    "Cem",
+                    "--base-url",
+                    fake.base_url,
+                    "--quiet",
+                    "0",
+                    "--line-delay",
+                    "0",
+                    "--moderate",
+                ],
+                input="Ada: hi\nBob: yo\n",
+                env={"OPENAI_API_KEY": "test"},
+            )
+            checked = [r.json["input"] for r in fake.requests_to("POST", "/v1/moderations")]
+
+        assert (0, "Cem: fine\n") == (result.exit_code, result.stdout), result.output
+        assert ["you idiot", "fine"] == checked
+        assert "not sent: moderation flagged it (harassment)" in caplog.text
+        assert "you idiot" not in caplog.text

@@ -13,7 +13,9 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from helpers_finetune import write_dataset
 from helpers_spec import spec_errors
+from persona_clone.retry import is_refused
 from persona_clone.testing import FakeClock, FakeOpenAI, Fault
+from persona_clone.testing.fake_openai import refused_base_url
 
 
 @pytest.fixture(name="clock")
@@ -585,3 +587,35 @@ class TestAuthAndFaults:
         """Asking a stopped fake for its URL is an error, not a wrong address."""
         with pytest.raises(RuntimeError):
             _ = FakeOpenAI().base_url
+
+
+class TestModerations:
+    def test_flagged_words_and_shape(self) -> None:
+        """/v1/moderations answers one result per input, flagging the listed words."""
+        with FakeOpenAI(flagged_words={"idiot": "harassment"}) as fake:
+            client = openai.OpenAI(api_key="test", base_url=fake.base_url)
+            answer = client.moderations.create(input=["you idiot", "hello"])
+
+        first, second = answer.results
+        assert (True, False) == (first.flagged, second.flagged)
+        assert first.categories.harassment
+        assert not first.categories.hate
+        assert "omni-moderation-latest" == answer.model
+
+    def test_missing_input_is_a_400(self) -> None:
+        """A request without input is refused as the service refuses it."""
+        with FakeOpenAI() as fake:
+            client = openai.OpenAI(api_key="test", base_url=fake.base_url, max_retries=0)
+            with pytest.raises(openai.BadRequestError, match="input"):
+                client.post("/moderations", body={"model": "x"}, cast_to=object)
+
+
+class TestRefusedConnections:
+    def test_nothing_listens_at_the_refused_url(self) -> None:
+        """refused_base_url() names a port where the connection is refused."""
+        client = openai.OpenAI(api_key="test", base_url=refused_base_url(), max_retries=0)
+
+        with pytest.raises(openai.APIConnectionError) as caught:
+            client.models.list()
+
+        assert is_refused(caught.value)

@@ -57,6 +57,26 @@ class TestLog:
 
         assert ["bob", "Ada"] == [t.author.id for t in buffer.entries if t.author]
 
+    def test_persona_by_display_name_matches_a_platform_id(self, clock: FakeClock) -> None:
+        """ConversationBuffer("Deniz") takes Participant(id="deniz", name="Deniz") as persona."""
+        buffer = ConversationBuffer("Deniz")
+        buffer.add(say(clock, BOB, "hi"))
+        buffer.add(say(clock, Participant(id="deniz", name="Deniz"), "selam"))
+        clock.advance(minutes=5)
+
+        assert buffer.is_persona(Participant(id="deniz", name="Deniz"))
+        assert (False, False) == (buffer.pending, buffer.ready_to_reply(clock.now()))
+
+    def test_persona_by_display_name_matches_through_aliases(self, clock: FakeClock) -> None:
+        """A display name the alias map knows matches every id of that identity."""
+        aliases = AliasMap(
+            identities=[Identity(id="deniz", name="Deniz", aliases=("Deniz K", "4242"))]
+        )
+        buffer = ConversationBuffer("Deniz K", aliases=aliases)
+
+        assert buffer.is_persona(Participant(id="4242", name="dk"))
+        assert not buffer.is_persona(Participant(id="77", name="Denizhan"))
+
     def test_oldest_entries_fall_out(self, clock: FakeClock) -> None:
         """With more than max_entries entries, the oldest are dropped."""
         buffer = ConversationBuffer(ADA, max_entries=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -21,7 +22,10 @@ from persona_clone import (
     Responder,
 )
 from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
+from persona_clone.privacy.consent import Consent
 from persona_clone.privacy.identity import NameBook
+from persona_clone.serving.moderation import WordListModerator
+from persona_clone.serving.privacy import LivePrivacy
 from persona_clone.serving.responder import Backoff, connect
 from persona_clone.testing import FakeClock, make_message, make_participant
 
@@ -472,6 +476,19 @@ class TestLoopGuard:
 
         run(scenario())
 
+    @pytest.mark.parametrize("policy", [LoopPolicy.REGENERATE, LoopPolicy.DROP, LoopPolicy.SILENT])
+    def test_every_policy_checks_every_reply_it_sends(self, policy: LoopPolicy) -> None:
+        """A model stuck on "lol" says it at most twice in 30 rounds, whatever the policy."""
+
+        async def scenario() -> None:
+            h = Harness(["lol"], guard=LoopGuard(policy=policy))
+            for number in range(30):
+                await h.exchange(f"message {number}")
+
+            assert [("c", "lol"), ("c", "lol")] == h.outbox.sent
+
+        run(scenario())
+
     def test_silent_sends_nothing(self) -> None:
         """SILENT sends nothing when the reply repeats."""
 
@@ -518,6 +535,106 @@ class TestConnect:
         assert "sk-compatible" == client.api_key
 
     def test_no_key_no_url(self) -> None:
-        """Without a key or a base URL, ConfigError says what is missing."""
-        with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        """Without a key or a base URL, ConfigError says what is missing, in our words."""
+        with pytest.raises(ConfigError, match="OPENAI_API_KEY") as caught:
             connect()
+
+        assert "workload_identity" not in str(caught.value)
+        assert "--base-url" in str(caught.value)
+
+    def test_malformed_key_is_named_not_shown(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A key with a trailing carriage return is refused, without showing it."""
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value\r")
+
+        with pytest.raises(ConfigError, match="carriage return") as caught:
+            connect(base_url="http://127.0.0.1:11434/v1")
+
+        assert "secret" not in str(caught.value)
+
+
+class TestLivePrivacy:
+    def test_opted_out_people_never_reach_the_model(self) -> None:
+        """Messages by someone who opted out are not kept and never sent to the model."""
+
+        async def scenario() -> None:
+            privacy = LivePrivacy(consent=Consent(excluded=frozenset({"Cem"})))
+            h = Harness(["hey"], privacy=privacy)
+            await h.say("c", CEM, "my secret plans")
+            await h.exchange("hi")
+
+            sent = json.dumps(h.endpoint.requests)
+            assert "secret plans" not in sent
+            assert ["hi"] == [t.text for t in h.responder.buffer("c").entries][:1]
+
+        run(scenario())
+
+    def test_personal_data_is_redacted_both_ways(self) -> None:
+        """Phone numbers and e-mails are replaced before the model and before the chat."""
+
+        async def scenario() -> None:
+            h = Harness(["write to ada@example.com or +90 532 123 45 67"])
+            await h.exchange("call me on +90 532 765 43 21, bob@example.org")
+
+            sent = json.dumps(h.endpoint.requests)
+            assert "765 43 21" not in sent
+            assert "bob@example.org" not in sent
+            assert "call me on <PHONE>, <EMAIL>" in sent
+            assert [("c", "write to <EMAIL> or <PHONE>")] == h.outbox.sent
+
+        run(scenario())
+
+
+class TestModeration:
+    def test_flagged_reply_is_not_sent_and_is_logged(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A reply the moderator flags is held back; the log gives the reason, not the reply."""
+
+        async def scenario() -> None:
+            h = Harness(
+                ["you are all idiots", "ok then"], moderator=WordListModerator(words=("idiots",))
+            )
+            with caplog.at_level(logging.WARNING, logger="persona_clone.serving.responder"):
+                await h.exchange("hi")
+            await h.exchange("hello?")
+
+            assert [("c", "ok then")] == h.outbox.sent
+            logged = [r.getMessage() for r in caplog.records]
+            assert any("not sent: moderation flagged it (word list entry 1)" in m for m in logged)
+            assert not any("idiots" in m for m in logged)
+
+        run(scenario())
+
+
+class TestOutcome:
+    def test_unreachable_when_every_request_failed(self) -> None:
+        """The outcome says the endpoint was unreachable, naming the refused URL."""
+
+        async def scenario() -> None:
+            h = Harness([Refused()])
+            await h.exchange("hi")
+            await h.exchange("hello?")
+
+            outcome = h.responder.outcome
+            assert (0, 2, True) == (outcome.answered, outcome.failed, outcome.unreachable)
+            assert "connection refused by http://127.0.0.1/v1/chat/completions" == (
+                outcome.last_failure
+            )
+
+        run(scenario())
+
+    def test_one_failure_among_answers_is_not_unreachable(self) -> None:
+        """One failed reply among answered ones leaves the endpoint reachable."""
+
+        async def scenario() -> None:
+            h = Harness([401, "hey"])
+            await h.exchange("hi")
+            await h.exchange("hello?")
+
+            assert (1, 1, False) == (
+                h.responder.outcome.answered,
+                h.responder.outcome.failed,
+                h.responder.outcome.unreachable,
+            )
+
+        run(scenario())

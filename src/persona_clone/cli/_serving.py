@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import click
 import pendulum
 
@@ -22,6 +23,8 @@ from persona_clone.serving.loop_guard import LoopGuard, LoopPolicy
 
 
 if TYPE_CHECKING:
+    from persona_clone.serving.moderation import Moderator
+    from persona_clone.serving.privacy import LivePrivacy
     from persona_clone.serving.responder import Responder, Send
 
 
@@ -139,6 +142,27 @@ def model_options(command: F) -> F:
             help="Seconds between the lines of a multi-line reply.",
         ),
         click.option("--temperature", type=click.FloatRange(min=0, max=2), default=None),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="NAME",
+            help="Someone who opted out: their messages never reach the model, their "
+            "name is redacted. Repeatable; the --aliases file's opted_out entries apply too.",
+        ),
+        click.option(
+            "--moderate",
+            is_flag=True,
+            help="Check each reply with the endpoint's /moderations before sending it; "
+            "a flagged reply is not sent (and is logged with the reason).",
+        ),
+        click.option(
+            "--moderate-words",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            metavar="FILE",
+            help="Check each reply against this word list (one word or phrase a line), "
+            "offline; a reply that contains one is not sent.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -163,10 +187,18 @@ def build_responder(
     try:
         aliases = AliasMap.load(settings["aliases"]) if settings["aliases"] else AliasMap()
         if settings.get("backend") == "local":
+            if settings.get("moderate"):
+                msg = (
+                    "--moderate needs an endpoint's /moderations; "
+                    "with --backend local use --moderate-words"
+                )
+                raise click.UsageError(msg)
             client = _local_client(settings["model"], device=settings.get("device", "auto"))
         else:
             base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
             client = connect(base_url=base_url, http_client=http_client)
+        privacy = _privacy(settings.get("aliases"), settings.get("exclude", ()), aliases)
+        moderator = _moderator(client, settings)
     except (PersonaCloneError, OSError) as error:
         raise click.ClickException(str(error)) from error
     try:
@@ -200,7 +232,35 @@ def build_responder(
         guard=LoopGuard(policy=LoopPolicy(settings["loop_policy"])),
         line_delay=pendulum.duration(seconds=settings["line_delay"]),
         temperature=settings["temperature"],
+        privacy=privacy,
+        moderator=moderator,
     )
+
+
+def _privacy(people: Path | None, exclude: tuple[str, ...], aliases: AliasMap) -> LivePrivacy:
+    """Who opted out (the people file's entries and --exclude), as in training."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+    from persona_clone.serving.privacy import LivePrivacy  # noqa: PLC0415
+
+    consent = Consent.load(people) if people is not None else Consent()
+    if exclude:
+        consent = attrs.evolve(consent, excluded=consent.excluded | set(exclude))
+    return LivePrivacy(consent=consent, aliases=aliases)
+
+
+def _moderator(client: Any, settings: dict[str, Any]) -> Moderator | None:
+    """The endpoint's moderations (--moderate), or a word list (--moderate-words)."""
+    from persona_clone.serving.moderation import (  # noqa: PLC0415
+        EndpointModerator,
+        WordListModerator,
+    )
+
+    words = settings.get("moderate_words")
+    if words is not None:
+        return WordListModerator.load(words)
+    if settings.get("moderate"):
+        return EndpointModerator(client=client)
+    return None
 
 
 def _local_client(model: str, *, device: str) -> Any:

@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -61,6 +62,23 @@ def chat(ctx: click.Context, /, **settings: Any) -> None:
         asyncio.run(_converse(responder, stream, answer_at_once=answer_at_once))
     except KeyboardInterrupt:  # pragma: no cover - interactive
         raise click.exceptions.Exit(130) from None
+    _report(responder)
+
+
+def _report(responder: Responder) -> None:
+    """Fail when the model could not be reached at all; warn about single failures."""
+    outcome = responder.outcome
+    if outcome.unreachable:
+        raise click.ClickException(
+            f"the model never answered: {outcome.failed} of {outcome.failed} "
+            f"replies failed (last: {outcome.last_failure}); nothing was said"
+        )
+    if outcome.failed:
+        total = outcome.failed + outcome.answered
+        click.echo(
+            f"warning: {outcome.failed} of {total} replies failed (last: {outcome.last_failure})",
+            err=True,
+        )
 
 
 async def _converse(responder: Responder, stream: IO[str], *, answer_at_once: bool) -> None:
@@ -99,6 +117,22 @@ async def _converse(responder: Responder, stream: IO[str], *, answer_at_once: bo
         await responder.aclose()
 
 
+def _decoded(stream: IO[str]) -> Iterator[str]:
+    """
+    Yield the lines of *stream*, invalid UTF-8 decoded as U+FFFD.
+
+    One bad byte must not stop the clone: read the bytes underneath when there
+    are any, else repair lone surrogates (``surrogateescape`` under a C locale).
+    """
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:
+        for raw in binary:
+            yield raw.decode("utf-8", errors="replace")
+        return
+    for line in stream:
+        yield line.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+
+
 def _lines(stream: IO[str]) -> asyncio.Queue[str | None]:
     """Read *stream* in a daemon thread (so Ctrl-C never waits for it); None ends."""
     loop = asyncio.get_running_loop()
@@ -106,7 +140,7 @@ def _lines(stream: IO[str]) -> asyncio.Queue[str | None]:
 
     def read() -> None:
         try:
-            for line in stream:
+            for line in _decoded(stream):
                 loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n"))
             loop.call_soon_threadsafe(queue.put_nowait, None)
         except RuntimeError:  # the loop closed first (Ctrl-C): nobody is listening

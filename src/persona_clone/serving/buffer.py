@@ -23,7 +23,7 @@ from ..dataset.tokens import EstimatingCounter
 from ..durations import to_duration
 from ..errors import ConfigError, excerpt
 from ..message import Message, MessageKind, Participant
-from ..privacy.identity import AliasMap
+from ..privacy.identity import AliasMap, normalise_name
 from ..session import Turn
 
 
@@ -158,10 +158,23 @@ class ConversationBuffer:
         return bool(self._entries) and not self.is_persona(self._entries[-1].author)
 
     def is_persona(self, participant: Participant | None) -> bool:
-        """Whether *participant* is the persona, under any of its aliases."""
+        """
+        Whether *participant* is the persona, under any of its aliases.
+
+        A persona known only by its display name (given as a string, or as a
+        participant whose id is its name) matches by name too, so
+        ``ConversationBuffer("Deniz")`` recognises ``Participant(id="deniz",
+        name="Deniz")`` from a platform with ids of its own.
+        """
         if participant is None:
             return False
-        return self.aliases.resolve(participant).id == self.persona.id
+        resolved = self.aliases.resolve(participant)
+        if resolved.id == self.persona.id:
+            return True
+        persona = self.persona
+        return persona.id == persona.name and normalise_name(resolved.name) == normalise_name(
+            persona.name
+        )
 
     def add(self, message: Message) -> bool:
         """

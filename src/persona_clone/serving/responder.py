@@ -22,24 +22,27 @@ from typing import TYPE_CHECKING, Any, cast
 
 import openai
 import pendulum
-from attrs import define, field
+from attrs import define, evolve, field, frozen
 
+from ..api_key import check_api_key
 from ..clock import Clock, SystemClock, system_async_sleep
 from ..conversation.merger import Merger
 from ..dataset.rendering import ChatRenderer, LegacyRenderer
 from ..durations import to_duration
 from ..errors import ConfigError, excerpt
 from ..message import Message
-from ..retry import Backoff, is_transient
+from ..retry import Backoff, is_refused, is_transient
 from ..session import Turn
 from .buffer import ConversationBuffer
 from .loop_guard import Intervention, LoopGuard, LoopPolicy, Repetition
+from .moderation import Moderator
+from .privacy import LivePrivacy
 
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
-__all__ = ["Backoff", "Responder", "Send", "Typing", "connect"]
+__all__ = ["Backoff", "EndpointOutcome", "Responder", "Send", "Typing", "connect"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,29 +82,61 @@ def connect(
             transport).
 
     Raises:
-        ConfigError: No key is given or set, and no *base_url* either.
+        ConfigError: No key is given or set, and no *base_url* either; or the
+            key holds a character no key has (see `persona_clone.api_key`).
     """
     options: dict[str, Any] = {"max_retries": 0, "timeout": timeout}
+    if api_key is None:
+        api_key = os.environ.get("OPENAI_API_KEY") or None
+    if api_key is not None:
+        check_api_key(api_key)
     if base_url is not None:
         options["base_url"] = base_url
-        if api_key is None:
-            # a compatible service may want the key; local servers ignore it, the SDK wants one
-            api_key = os.environ.get("OPENAI_API_KEY") or "unused"
+        # a compatible service may want the key; local servers ignore it, the SDK wants one
+        api_key = api_key or "unused"
+    elif api_key is None:
+        msg = (
+            "model endpoint: expected an API key in OPENAI_API_KEY, or the --base-url "
+            "of a server that needs none (vLLM, Ollama, llama.cpp); found neither"
+        )
+        raise ConfigError(msg)
     if http_client is not None:
         options["http_client"] = http_client
-    try:
-        return openai.AsyncOpenAI(api_key=api_key, **options)
-    except openai.OpenAIError as error:
-        msg = (
-            "model endpoint: expected an API key (set OPENAI_API_KEY) or a base URL "
-            f"of a local server, found neither ({error})"
-        )
-        raise ConfigError(msg) from error
+    return openai.AsyncOpenAI(api_key=api_key, **options)
 
 
 def _describe(error: openai.OpenAIError) -> str:
+    """Say what went wrong, naming the URL when the endpoint could not be reached."""
     status = getattr(error, "status_code", None)
-    return f"{type(error).__name__} {status}" if status else type(error).__name__
+    if status:
+        return f"{type(error).__name__} {status}"
+    if isinstance(error, openai.APIConnectionError):
+        url = str(error.request.url).split("?", 1)[0]
+        if is_refused(error):
+            return f"connection refused by {url}"
+        return f"{type(error).__name__} at {url}"
+    return type(error).__name__
+
+
+@frozen(kw_only=True)
+class EndpointOutcome:
+    """
+    How the model endpoint has answered a `Responder` so far.
+
+    Args:
+        answered: Replies the endpoint gave (whether sent or held back).
+        failed: Replies given up after the endpoint failed or refused.
+        last_failure: What went wrong the last time, without chat text.
+    """
+
+    answered: int = 0
+    failed: int = 0
+    last_failure: str | None = None
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether every request failed: the model could not be reached at all."""
+        return self.failed > 0 and self.answered == 0
 
 
 def _drop_replies(buffer: ConversationBuffer, texts: set[str]) -> int:
@@ -121,6 +156,12 @@ class Responder:
     completions with the renderer's stop marker for a `LegacyRenderer`), checks
     the reply with *guard*, and sends it (one message per line when
     *split_lines*, *line_delay* apart).
+
+    What leaves the machine passes *privacy* first: messages of people who
+    opted out are never kept (so never sent to the model), personal data in
+    the others' messages and in the clone's replies is replaced by
+    placeholders. A *moderator*, when given, sees each reply before it is
+    sent; a flagged reply is not sent, and the log says why.
 
     Args:
         client: The ``openai.AsyncOpenAI`` client (see `connect`).
@@ -143,6 +184,9 @@ class Responder:
             wait: the project's one retry policy, `persona_clone.retry`).
         typing: ``async with typing(chat):`` around writing a reply, to show a
             typing indicator in chats that have one (``None``: nothing shown).
+        privacy: Who is left out and what is redacted, both ways (default:
+            personal data redacted, nobody left out).
+        moderator: Checks each reply before it is sent (``None``: no moderation).
 
     .. versionadded:: 0.1.0
     """
@@ -168,6 +212,10 @@ class Responder:
     temperature: float | None = None
     backoff: Backoff = field(factory=Backoff)
     typing: Typing | None = None
+    privacy: LivePrivacy = field(factory=LivePrivacy)
+    moderator: Moderator | None = None
+    _outcome: EndpointOutcome = field(factory=EndpointOutcome, init=False)
+    _sent: dict[str, list[str]] = field(factory=dict, init=False)
     _buffers: dict[str, ConversationBuffer] = field(factory=dict, init=False)
     _waiters: dict[str, asyncio.Task[None]] = field(factory=dict, init=False)
     _replying: set[asyncio.Task[None]] = field(factory=set, init=False)
@@ -191,6 +239,11 @@ class Responder:
         return found
 
     @property
+    def outcome(self) -> EndpointOutcome:
+        """How the model endpoint has answered so far (for an exit status, a health check)."""
+        return self._outcome
+
+    @property
     def buffers(self) -> dict[str, ConversationBuffer]:
         """Every chat's buffer, by chat (a copy of the mapping, to save them)."""
         return dict(self._buffers)
@@ -198,11 +251,13 @@ class Responder:
     def restore(self, chat: str, buffer: ConversationBuffer) -> None:
         """Use *buffer* (for instance restored from JSON) as the memory of *chat*."""
         self._buffers[chat] = buffer
+        self._sent.pop(chat, None)
 
     def reset(self, chat: str) -> None:
         """Forget the conversation of *chat* and any reply waiting for it."""
         self._cancel_waiter(chat)
         self.buffer(chat).reset()
+        self._sent.pop(chat, None)
 
     # --- events -------------------------------------------------------------
 
@@ -218,8 +273,11 @@ class Responder:
             reply: Whether this message calls for a reply; with ``False`` it is
                 only remembered (and restarts a wait already under way).
         """
+        shown = self.privacy.incoming(message)
+        if shown is None:
+            return
         buffer = self.buffer(chat)
-        if not buffer.add(message):
+        if not buffer.add(shown):
             return
         self._answered.discard(chat)
         waiting = chat in self._waiters
@@ -304,6 +362,8 @@ class Responder:
                 )
                 async with showing:
                     text = await self._compose(chat, buffer)
+                    if text is not None:
+                        text = await self._release(chat, text)
                 if text is not None:
                     await self._deliver(chat, buffer, text)
             except asyncio.CancelledError:
@@ -311,12 +371,29 @@ class Responder:
             except Exception:  # a bug must not stop the bot; it is logged in full
                 logger.exception("reply in chat %r failed", chat)
 
+    async def _release(self, chat: str, text: str) -> str | None:
+        """Return *text* redacted, or ``None`` when moderation holds it back."""
+        text = self.privacy.outgoing(text)
+        if self.moderator is None:
+            return text
+        verdict = await self.moderator.moderate(text)
+        if not verdict.flagged:
+            return text
+        logger.warning(
+            "reply in chat %r not sent: moderation flagged it (%s)",
+            chat,
+            ", ".join(verdict.reasons) or "no reason given",
+        )
+        return None
+
     async def _compose(self, chat: str, buffer: ConversationBuffer) -> str | None:
         guard = self.guard
         attempt = 1
         dropped = False
+        # every attempt is checked against the replies the persona sent, not the
+        # buffer: after DROP removes repeated replies, a new repeat must still count
+        history = list(self._sent_replies(chat, buffer))
         while True:
-            history = [t.text for t in buffer.entries if buffer.is_persona(t.author)]
             penalties = guard.penalties(attempt) if guard.policy is LoopPolicy.REGENERATE else {}
             text = await self._generate(chat, buffer.entries, penalties)
             if text is None:
@@ -346,6 +423,14 @@ class Responder:
                 return None
             attempt += 1
 
+    def _sent_replies(self, chat: str, buffer: ConversationBuffer) -> list[str]:
+        """The persona's recent replies in *chat*, oldest first (from its buffer at first)."""
+        found = self._sent.get(chat)
+        if found is None:
+            found = [t.text for t in buffer.entries if buffer.is_persona(t.author)]
+            self._sent[chat] = found
+        return found
+
     def _intervene(self, chat: str, repetition: Repetition, action: str, attempt: int) -> None:
         self.guard.record(
             Intervention(
@@ -366,9 +451,13 @@ class Responder:
             attempt += 1
             outcome = await self._try(entries, penalties)
             if not isinstance(outcome, openai.OpenAIError):
+                self._outcome = evolve(self._outcome, answered=self._outcome.answered + 1)
                 return outcome
             delay = self._next_delay(chat, outcome, attempt)
             if delay is None:
+                self._outcome = evolve(
+                    self._outcome, failed=self._outcome.failed + 1, last_failure=_describe(outcome)
+                )
                 return None
             await self.sleep(delay)
 
@@ -389,7 +478,7 @@ class Responder:
         reason = _describe(error)
         if not is_transient(error):
             logger.error(
-                "model endpoint refused the request in chat %r (%s: %s); staying quiet",
+                "model request failed in chat %r (%s: %s), not worth retrying; staying quiet",
                 chat,
                 reason,
                 excerpt(str(error), 160),
@@ -435,6 +524,7 @@ class Responder:
         return (chat_completion.choices[0].message.content or "").strip()
 
     async def _deliver(self, chat: str, buffer: ConversationBuffer, text: str) -> None:
+        sent = self._sent_replies(chat, buffer)
         if self.split_lines:
             parts = [line.strip() for line in text.splitlines() if line.strip()]
         else:
@@ -451,4 +541,6 @@ class Responder:
                     text=part,
                 )
             )
+        sent.append(self.merger.joiner.join(parts))
+        del sent[: -2 * self.guard.window]
         logger.info("replied in chat %r with %d message(s)", chat, len(parts))

@@ -22,6 +22,7 @@ from persona_clone.clock import Clock, SystemClock, system_sleep
 
 from .errors import ApiError
 from .inference import Replies, ReplySource, chat_completion, text_completion
+from .moderations import moderation
 from .service import FakeService, JobFailure
 
 
@@ -207,6 +208,9 @@ class FakeOpenAI:
         organization: The org slug in fine-tuned model names.
         model_loading_requests: Inference requests answered 404 right after a model
             appears, as the real service does while a new model loads.
+        flagged_words: What ``/v1/moderations`` flags: an input containing one of
+            these words (any letter case) is flagged in the word's category
+            (``{"idiot": "harassment"}``).
         any_fine_tuned: Serve any ``ft:<base>:<org>:<suffix>:<id>`` model whose base
             the fake knows (chat or completions by its base), not only models its
             own jobs made; ``False`` answers 404 ``model_not_found`` for those.
@@ -223,6 +227,7 @@ class FakeOpenAI:
     organization: str = "fake-org"
     model_loading_requests: int = 0
     any_fine_tuned: bool = True
+    flagged_words: Mapping[str, str] = field(factory=dict)
     seed: int = 0
     service: FakeService = field(init=False, repr=False)
     requests: list[RecordedRequest] = field(factory=list, init=False, repr=False)
@@ -442,6 +447,10 @@ class FakeOpenAI:
             if method == "POST" and what in ("cancel", "pause", "resume"):
                 action: Callable[[str], dict[str, Any]] = getattr(service, what)
                 return 200, action(job_id)
+        elif method == "POST" and path == "/v1/moderations":
+            return 200, moderation(
+                request.json, flagged=self.flagged_words, moderation_id=self._next_id("modr-")
+            )
         elif method == "POST" and path in ("/v1/chat/completions", "/v1/completions"):
             body = request.json
             if not isinstance(body, dict):
