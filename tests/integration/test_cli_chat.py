@@ -235,6 +235,8 @@ class TestChatCommand:
 
         assert 1 == result.exit_code
         assert "OPENAI_API_KEY" in result.stderr
+        assert "--base-url" in result.stderr
+        assert "workload_identity" not in result.output
 
     @pytest.mark.parametrize("bad", [["--quiet", "-1"], ["--format", "xml"]])
     def test_bad_options(self, bad: list[str]) -> None:

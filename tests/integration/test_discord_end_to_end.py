@@ -172,6 +172,22 @@ def test_mentions_only_answers_mentions_and_replies_then_stops_on_sigterm(tmp_pa
         assert "Traceback" not in bot.stderr()
 
 
+@pytest.mark.slow
+def test_opted_out_people_and_personal_data_never_reach_the_model(tmp_path: Path) -> None:
+    """--exclude and redaction apply to the Discord bot as to the terminal (the serving core)."""
+    with Bot(tmp_path, "--exclude", "Bob") as bot:
+        fake = bot.discord
+        fake.post(BOB, "benim sırrım bu", channel_id=STOP)
+        fake.post(ADA, "Bob'u ara: +90 532 123 45 67, selam", channel_id=STOP)
+        assert bot.wait_said(STOP, 1)
+
+        [request] = bot.model_requests(about="selam")
+        contents = [m["content"] for m in request["messages"]]
+        assert "<NAME>'u ara: <PHONE>, selam" in contents
+        assert not any("sırrım" in content for content in contents)
+        assert 0 == bot.stop(signal.SIGINT)
+
+
 def test_an_api_base_that_does_not_answer_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", "x")
     monkeypatch.setenv("OPENAI_API_KEY", "test")

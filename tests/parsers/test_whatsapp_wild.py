@@ -380,3 +380,68 @@ class TestIosSystemEvents:
         messages, _ = read(tmp_path, text)
 
         assert ["text", "text", "system"] == [m.kind.value for m in messages]
+
+
+# --- header shapes learned from the file ---------------------------------------------------
+
+SHAPES = [
+    # (two lines proving the order, wall time of the first as (y, m, d, h, min, s))
+    (
+        "14-03-24 18:05:09: Ada: older iOS, dashes\n15-03-24 09:00:00: Bob: ok\n",
+        (2024, 3, 14, 18, 5, 9),
+    ),
+    (
+        "14/03/2024 18:05:09: Ada: older iOS, slashes\n15/03/2024 09:00:00: Bob: ok\n",
+        (2024, 3, 14, 18, 5, 9),
+    ),
+    (
+        "[03/14/24 18:05] Ada: bracketed, no comma\n[03/15/24 09:00] Bob: ok\n",
+        (2024, 3, 14, 18, 5, 0),
+    ),
+    (
+        "[14.03.24 6:05:09 PM] Ada: bracketed, 12 h\n[15.03.24 9:00:00 AM] Bob: ok\n",
+        (2024, 3, 14, 18, 5, 9),
+    ),
+    (
+        "14.03.2024 18:05: Ada: colon, no seconds\n15.03.2024 09:00: Bob: ok\n",
+        (2024, 3, 14, 18, 5, 0),
+    ),
+]
+
+
+class TestHeaderShapes:
+    @pytest.mark.parametrize(("text", "expected"), SHAPES, ids=lambda v: repr(v)[:24])
+    def test_shape_is_learned(self, tmp_path: Path, text: str, expected: tuple[int, ...]) -> None:
+        """Each consistent date + time + separator shape is detected and read exactly."""
+        path = tmp_path / "chat.txt"
+        path.write_text(text, encoding="utf-8")
+        sink = CollectingIssueSink()
+        messages = list(persona_clone.parse(path, issues=sink))
+
+        assert expected == tuple(messages[0].sent_at.timetuple()[:6])
+        assert ["Ada", "Bob"] == [m.author.name for m in messages if m.author]
+        assert "ok" == messages[1].text
+        assert [] == sink.issues
+
+    def test_colon_shape_keeps_author_colons(self, tmp_path: Path) -> None:
+        """After a colon-ended header, the author still ends at the next ': '."""
+        text = "14/03/2024 18:05:09: Ada: note: 10:30 works\nsecond line\n"
+        messages, _ = read(tmp_path, text)
+
+        assert ("Ada", "note: 10:30 works\nsecond line") == (
+            messages[0].author and messages[0].author.name,
+            messages[0].text,
+        )
+
+    def test_other_shapes_are_continuation_lines(self, tmp_path: Path) -> None:
+        """In a colon-shaped file, a pasted Android header continues a message, with a warning."""
+        text = (
+            "14/03/2024 18:05:09: Ada: pasted:\n"
+            "13/03/2024, 10:00 - Bob: old\n"
+            "14/03/2024 18:06:00: Bob: ok\n"
+        )
+        messages, sink = read(tmp_path, text)
+
+        assert 2 == len(messages)
+        assert 2 == messages[0].text.count("\n") + 1
+        assert 1 == len(sink.warnings)

@@ -18,6 +18,9 @@ from persona_clone import (
     Sessionizer,
 )
 from persona_clone._serialization import converter
+from persona_clone.dataset.pipeline import _merged_again
+from persona_clone.dataset.rendering import renderable
+from persona_clone.message import with_text
 from persona_clone.testing.strategies import chats, gaps
 
 
@@ -46,3 +49,21 @@ def test_opt_out_on_turns_equals_consent_before_merging(
 
     assert expected == [tuple(turns) for turns in actual]
     assert converter.unstructure(before) == converter.unstructure(after)
+
+
+@given(chats(authors=st.sampled_from(CAST), max_size=40), st.data())
+def test_turns_merged_again_equal_a_fresh_merge(chat: list[Message], data: st.DataObject) -> None:
+    """Merging only the changed turns of a session gives the turns a fresh merge gives."""
+    merger = Merger()
+    for turns in merger(Sessionizer()(chat)):
+        messages = [m for turn in turns for m in turn.messages]
+        shown = list(renderable(messages))
+        changed = data.draw(st.lists(st.booleans(), min_size=len(shown), max_size=len(shown)))
+        visible = [
+            with_text(m, m.text + "!") if change else m
+            for m, change in zip(shown, changed, strict=True)
+        ]
+
+        again = _merged_again(merger, turns, messages, visible)
+
+        assert list(merger.merge(visible)) == list(again)

@@ -27,6 +27,7 @@ from persona_clone.dataset.example import DEFAULT_MAX_ENTRIES
 from persona_clone.parsers import CollectingIssueSink
 from persona_clone.samples import SAMPLE_PARTICIPANTS, SAMPLE_TZ, sample_path
 
+from ._curation import carry_reviews, curation_options, curation_steps
 from ._exports import (
     OpenExports,
     batch_collection,
@@ -199,6 +200,7 @@ _MAX_ISSUES_SHOWN = 3
     metavar="NAME",
     help="Read EXPORT as this format instead of detecting it.",
 )
+@curation_options
 @click.pass_context
 @one_line_errors
 def build(
@@ -227,6 +229,10 @@ def build(
     named: bool,
     end_marker: str,
     input_format: str | None,
+    min_words: int | None,
+    drop_laughter: bool,
+    cap_phrase: dict[str, int],
+    review: Path | None,
 ) -> None:
     """
     Build a fine-tuning dataset that clones one person.
@@ -255,10 +261,14 @@ def build(
     aliases_map, consent = _people_file(aliases, opt_out)
     people = set(consenting) | ({persona} if attest_consent else set())
     redact = _redactor(aliases_map, consent, exclude, no_redact)
+    curation = curation_steps(
+        min_words=min_words, drop_laughter=drop_laughter, cap_phrase=cap_phrase, review=review
+    )
     with contextlib.ExitStack() as stack:
         stack.enter_context(exit_on_signals(f"nothing was written; {output} is as it was"))
         stack.enter_context(redacted_errors(redact))
         staging = stack.enter_context(OutputFolder(output, inputs=exports))
+        carry_reviews(output, staging)
         stack.enter_context(batch_collection())
         opened = _open(stack, ctx, exports, sample=sample, input_format=input_format, tz=tz)
         if sample:
@@ -284,6 +294,7 @@ def build(
             named=named,
             end_marker=end_marker,
             reply_memory=DEFAULT_REPLY_MEMORY if opened.replies else 0,
+            example_steps=curation,
         )
         report = _with_input_problems(report, opened.issues)
         # the report says what the dataset says: the same redaction, the final paths

@@ -12,7 +12,6 @@ or not at all, so a review can stop at any time and resume.
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 import os
 import tempfile
@@ -24,6 +23,7 @@ from attrs import define, field
 
 from .._jsonl import iter_json_lines
 from ..errors import ConfigError, ParseError, excerpt
+from .rules import content_key
 
 
 __all__ = [
@@ -47,26 +47,29 @@ class Decision(enum.Enum):
 
 def example_key(example: Mapping[str, Any]) -> str:
     """
-    Return the key of a chat-format *example*: a hash of its roles, names and texts.
+    Return the key of a chat-format *example*: a hash of who said what in it.
 
-    Weights and other keys do not count, so retraining with other weights keeps
-    the decisions.
+    Only the roles (the persona's ``assistant`` turns, everyone else's) and the
+    texts count: not the weights, the names or the system prompt, so retraining
+    with other weights or prompt keeps the decisions, and ``build --review``
+    finds the same examples again.
 
     Example:
         >>> a = {"messages": [{"role": "user", "name": "Bob", "content": "hi"},
         ...                   {"role": "assistant", "content": "lol", "weight": 1}]}
-        >>> b = {"messages": [{"role": "user", "name": "Bob", "content": "hi"},
+        >>> b = {"messages": [{"role": "system", "content": "Be Ada."},
+        ...                   {"role": "user", "name": "Bob", "content": "hi"},
         ...                   {"role": "assistant", "content": "lol", "weight": 0}]}
         >>> example_key(a) == example_key(b), len(example_key(a))
         (True, 24)
 
     """
     messages = example.get("messages", ())
-    shape = [
-        [m.get("role"), m.get("name"), m.get("content")] for m in messages if isinstance(m, dict)
-    ]
-    text = json.dumps(shape, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+    return content_key(
+        (m.get("role") == "assistant", str(m.get("content", "")))
+        for m in messages
+        if isinstance(m, dict) and m.get("role") in ("user", "assistant")
+    )
 
 
 def read_examples(path: Path) -> list[dict[str, Any]]:

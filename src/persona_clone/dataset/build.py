@@ -59,7 +59,7 @@ from .pipeline import BuildStats, write_atomically
 from .report import DatasetReport, PhraseCount, TokenStats
 from .sharegpt import ShareGPTDatasetBuilder
 from .split import SessionSplit
-from .steps import CapRepeats
+from .steps import CapRepeats, ExampleStep
 from .validation import MAX_FILE_BYTES, LineChecker, file_problems
 
 
@@ -369,6 +369,7 @@ def build_dataset(
     counter: TokenCounter | None = None,
     prices: PriceTable | None = None,
     reply_memory: int = DEFAULT_REPLY_MEMORY,
+    example_steps: Sequence[ExampleStep] = (),
 ) -> DatasetReport:
     """
     Build a validated dataset that clones *persona* from *exports*, and report on it.
@@ -419,6 +420,9 @@ def build_dataset(
         reply_memory: How many recent messages per export are kept so a reply
             to an earlier session brings in the message it answers; pass 0 when
             no export can carry reply links (`persona_clone.parsers.carries_replies`).
+        example_steps: Curation steps run on the examples before the repeat cap
+            (`persona_clone.curation.rules`: minimum reply length, laughter-only
+            replies, phrase caps, review decisions); each counts what it leaves out.
 
     Raises:
         ConfigError: the persona never speaks (when the persona has not
@@ -445,6 +449,9 @@ def build_dataset(
         streams=[opt_out(Merger()(Sessionizer(gap=gap)(messages))) for messages in exports]
     )
     redaction = Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)
+    steps: list[ExampleStep] = [*example_steps]
+    if max_repeats is not None:
+        steps.append(CapRepeats(max_repeats=max_repeats))
     builder = make_builder(
         format,
         **renderer_args,
@@ -457,7 +464,7 @@ def build_dataset(
         policy=policy,
         max_entries=max_entries,
         message_steps=[redaction] if redact else [],
-        example_steps=[] if max_repeats is None else [CapRepeats(max_repeats=max_repeats)],
+        example_steps=steps,
         split=SessionSplit(validation_share=validation_share, seed=seed),
         reply_memory=reply_memory,
         seed=seed,

@@ -156,6 +156,8 @@ DEFAULT_PRICES: Final = PriceTable.of(
     # Every base model the fine-tuning API still trains with the supervised method
     # (persona_clone.testing.fake_openai.BASE_MODELS lists the same ones). Reinforcement
     # fine-tuning (o4-mini) is billed per hour of training, not per token: not here.
+    # The GPT-4.1 prices are those OpenAI published with the family (14 April 2025);
+    # docs/finetuning.md's example (95,310 tokens x 3 epochs = $1.43) is checked against them.
     checked=dt.date(2026, 12, 7),
     prices={
         "gpt-4.1-nano": ModelPrice(

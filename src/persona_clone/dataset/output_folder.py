@@ -47,6 +47,8 @@ DATASET_FILES: Final = frozenset(
         "names.json",
         "report.json",
         "report.txt",
+        "train.review.json",
+        "validation.review.json",
     }
 )
 """The names a dataset build writes: a folder holding only these may be replaced."""
@@ -56,6 +58,12 @@ _FULL: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 def _paths(values: Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
     return tuple(Path(value) for value in values)
+
+
+def _folder(value: str | os.PathLike[str]) -> Path:
+    """The folder as given, or absolute where it has no name of its own (".", "..")."""
+    path = Path(value)
+    return path if path.name not in ("", ".", "..") else path.resolve()
 
 
 @define
@@ -92,7 +100,7 @@ class OutputFolder:
 
     """
 
-    path: Path = field(converter=Path)
+    path: Path = field(converter=_folder)
     inputs: tuple[Path, ...] = field(default=(), converter=_paths)
     owned: frozenset[str] = DATASET_FILES
     clock: Clock = field(factory=SystemClock)

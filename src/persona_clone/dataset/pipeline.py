@@ -243,6 +243,36 @@ def _flatten(turns: Sequence[Turn]) -> list[Message]:
     return list(chain.from_iterable(map(_MESSAGES, turns)))
 
 
+def _merged_again(
+    merger: Merger, turns: Sequence[Turn], messages: list[Message], visible: list[Message]
+) -> Sequence[Turn]:
+    """
+    The turns of *visible*, the session's *messages* after rendering and the message steps.
+
+    *turns* are those of *messages*. When no message was left out and every
+    author is the same, the turns keep their bounds: only a turn whose messages
+    changed is merged again (media placeholders, redactions). Otherwise the
+    whole session is.
+    """
+    if len(visible) != len(messages):
+        return list(merger.merge(visible))
+    same = list(map(operator.is_, visible, messages))
+    if all(same):
+        return turns
+    if not all(map(operator.is_, map(_AUTHOR, visible), map(_AUTHOR, messages))):
+        return list(merger.merge(visible))
+    again: list[Turn] = []
+    start = 0
+    for turn in turns:
+        end = start + len(turn.messages)
+        if all(same[start:end]):
+            again.append(turn)
+        else:
+            again.extend(merger.merge(visible[start:end]))
+        start = end
+    return again
+
+
 @define(kw_only=True)
 class DatasetPipeline:
     """
@@ -420,8 +450,7 @@ class DatasetPipeline:
         )
         # The message steps (redaction) only see what can be written.
         visible = _through(steps, shown)
-        if len(visible) != len(messages) or not all(map(operator.is_, visible, messages)):
-            turns = list(merger.merge(visible))
+        turns = _merged_again(merger, turns, messages, visible)
         quoted = self._quoted(turns, visible, recent, steps) if self.reply_memory else {}
         role_of = roles.of
         flags = [role_of(turn.author) for turn in turns]

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection
 from typing import Final
 
-from attrs import define, field, frozen
+from attrs import Factory, define, field, frozen
 
 from persona_clone.parsers.whatsapp.locale import (
     AM_MARKERS,
@@ -55,11 +55,11 @@ _GAP: Final = "[ \u00a0\u202f]"
 _DATE: Final = rf"\d{{1,4}}{_B}[./-]{_B} ?\d{{1,2}}{_B}[./-]{_B} ?\d{{1,4}}\.?"
 _DTS: Final = rf"(?:[,\u060c][ \u00a0]?|{_GAP}à{_GAP}|{_GAP}klo{_GAP}|{_GAP})"
 _MARK_BEFORE: Final = r"[^\d\s\[\]\-:.,]{1,4}"
-_MARK_AFTER: Final = r"[^\d\s\[\]\-:][^\[\]\-\n\d]{0,8}?"
+_MARK_AFTER: Final = r"[^\d\s\[\]\-\u2013:][^\[\]\-\u2013\n\d:]{0,8}?"
 _TAIL: Final = (
     rf"{_DTS}{_B}"
     rf"(?:{_MARK_BEFORE}{_GAP}?)?\d{{1,2}}[:.]\d\d(?:[:.]\d\d)?(?:{_GAP}?{_MARK_AFTER})?"
-    rf"{_B}(?:\]|{_GAP}[-\u2013]){_GAP}"
+    rf"{_B}(?:\]|{_GAP}[-\u2013]|:){_GAP}"
 )
 _SCAN: Final = re.compile(rf"\n({_B}\[?{_B}{_DATE})({_TAIL})")
 """A permissive header at the start of a line (after a newline): (date, tail)."""
@@ -71,13 +71,13 @@ _DATE_PARTS: Final = re.compile(
 _TAIL_PARTS: Final = re.compile(
     rf"^(?P<dts>{_DTS}){_B}"
     rf"(?:(?P<pre>{_MARK_BEFORE}){_GAP}?)?\d{{1,2}}(?P<ts>[:.])\d\d(?P<sec>(?P=ts)\d\d)?"
-    rf"(?:{_GAP}?(?P<post>{_MARK_AFTER}))?{_B}(?P<end>\]|{_GAP}[-\u2013]){_GAP}$"
+    rf"(?:{_GAP}?(?P<post>{_MARK_AFTER}))?{_B}(?P<end>\]|{_GAP}[-\u2013]|:){_GAP}$"
 )
 
 SNIFF_HEADER: Final = re.compile(
     rf"^{_B}(?P<bracket>\[)?{_B}{_DATE}{_DTS}{_B}(?:{_MARK_BEFORE}{_GAP}?)?"
     rf"\d{{1,2}}[:.]\d\d(?P<seconds>[:.]\d\d)?(?:{_GAP}?{_MARK_AFTER})?{_B}"
-    rf"(?:\]|{_GAP}[-\u2013]){_GAP}"
+    rf"(?:\]|{_GAP}[-\u2013]|(?P<colon>:)){_GAP}"
 )
 """A line that starts with a WhatsApp header of any shape (for sniffing)."""
 
@@ -98,8 +98,8 @@ class HeaderShape:
     The shape of every header in one export.
 
     Args:
-        ios: Bracketed iOS header (``[date, time] author: body``) rather than
-            Android's ``date, time - author: body``.
+        ios: An iOS header (``[date, time] author: body``, or the older
+            ``date time: author: body``) rather than Android's ``date, time - author: body``.
         date_separator: ``/``, ``.`` or ``-``.
         spaced_date: Whether a space follows each date separator (``2024. 1. 15.``).
         final_dot: Whether the date ends with a dot (Korean, Hungarian).
@@ -107,6 +107,9 @@ class HeaderShape:
         time_separator: ``:`` or ``.`` (Finnish, Danish).
         seconds: Whether times carry seconds (always on iOS).
         marker: ``None`` for 24 h; ``"before"`` or ``"after"`` the time for 12 h.
+        closing: What ends the header: ``"]"`` (a bracketed header), ``"-"``
+            (a dash or en dash) or ``":"`` (a colon right after the time);
+            by default ``"]"`` for iOS and ``"-"`` otherwise.
     """
 
     ios: bool
@@ -117,6 +120,7 @@ class HeaderShape:
     time_separator: str
     seconds: bool
     marker: str | None
+    closing: str = field(default=Factory(lambda self: "]" if self.ios else "-", takes_self=True))
 
     def describe(self) -> str:
         """A readable example of the shape, for reports."""
@@ -128,7 +132,11 @@ class HeaderShape:
         elif self.marker == "after":
             clock += " PM"
         stamp = f"{date}{self.date_time_separator}{clock}"
-        return f"[{stamp}] author: text" if self.ios else f"{stamp} - author: text"
+        if self.closing == "]":
+            return f"[{stamp}] author: text"
+        if self.closing == ":":
+            return f"{stamp}: author: text"
+        return f"{stamp} - author: text"
 
 
 Fields = tuple[int, int, int, int, int, int]
@@ -176,10 +184,15 @@ class FileGrammar:
         return hour % 12 + (12 if after_noon else 0)
 
 
+def _closing(end: str) -> str:
+    return end if end in ("]", ":") else "-"
+
+
 def _shape_of(date: re.Match[str], tail: re.Match[str]) -> HeaderShape:
     pre, post = tail["pre"], tail["post"]
     return HeaderShape(
-        ios=tail["end"] == "]",
+        ios=tail["end"] in ("]", ":"),
+        closing=_closing(tail["end"]),
         date_separator=date["sep"],
         spaced_date=bool(date["sp"]),
         final_dot=bool(date["dot"]),
@@ -255,7 +268,7 @@ class HeaderSurvey:
             parts = _DATE_PARTS.match(date)
             if parts is not None:
                 date_styles[_date_style(parts)] += count
-        tail_shapes: Counter[tuple[str, str, bool, str | None, bool]] = Counter()
+        tail_shapes: Counter[tuple[str, str, bool, str | None, str]] = Counter()
         spellings: Counter[str] = Counter()
         for tail, count in self._tails.items():
             parts = _TAIL_PARTS.match(tail)
@@ -267,16 +280,17 @@ class HeaderSurvey:
                     parts["ts"],
                     parts["sec"] is not None,
                     mark,
-                    parts["end"] == "]",
+                    _closing(parts["end"]),
                 )
                 tail_shapes[key] += count
         if not date_styles or not tail_shapes:
             raise NoHeaderError("no line looks like a WhatsApp message header")
         style, _ = date_styles.most_common(1)[0]
-        (dts, ts, seconds, mark, ios), dominant = tail_shapes.most_common(1)[0]
+        (dts, ts, seconds, mark, closing), dominant = tail_shapes.most_common(1)[0]
         bracket, sep, spaced, dot = style
         shape = HeaderShape(
-            ios=ios or bracket,
+            ios=closing != "-" or bracket,
+            closing=closing,
             date_separator=sep,
             spaced_date=spaced,
             final_dot=dot,
@@ -426,8 +440,11 @@ def _header_pattern(
         clock = rf"{clock}{_GAP}?{g}{known}{_MARK_AFTER})"
     else:
         clock += empty
-    start = rf"{_B}\[{_B}" if shape.ios else _B
-    end = rf"{_B}\] " if shape.ios else rf"{_B}{_GAP}[-\u2013]{_GAP}"
+    start = rf"{_B}\[{_B}" if shape.closing == "]" else _B
+    end = {
+        "]": rf"{_B}\] ",
+        ":": rf"{_B}: ",
+    }.get(shape.closing, rf"{_B}{_GAP}[-\u2013]{_GAP}")
     dts = re.escape(shape.date_time_separator).replace(r"\ ", _GAP)
     if date_only:
         return f"{start}{date})(?={dts}{_B}{clock}{end}"

@@ -21,6 +21,7 @@ caller (``parse(path, tz="Europe/Istanbul")``) and defaults to UTC.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO, ClassVar, Final
@@ -54,6 +55,8 @@ from persona_clone.parsers.whatsapp.reader import (
 __all__ = ["DateOrder", "WhatsAppParser"]
 
 _SNIFF_LINES: Final = 12
+_SIGNAL: Final = re.compile(r"\[\d{4}-\d\d-\d\d,? \d")
+"""Signal's text export: bracketed year-first dates with dashes, no seconds."""
 _HEAD: Final = 4096
 _NOT_TEXT: Final = 9
 _HEADER_EXAMPLE: Final = (
@@ -84,7 +87,9 @@ def _looks_like_chat(text: str) -> tuple[int, bool]:
     first = False
     for index, line in enumerate(lines):
         found = SNIFF_HEADER.match(line)
-        if found is not None and (found["bracket"] is None or found["seconds"] is not None):
+        if found is not None and (
+            found["bracket"] is None or found["seconds"] is not None or not _SIGNAL.match(line)
+        ):
             headers += 1
             first = first or index == 0
     return headers, first
