@@ -111,6 +111,7 @@ def lora(session: nox.Session) -> None:
 @nox.session(python=NEWEST, default=False)
 def bench(session: nox.Session) -> None:
     """Measure speed and memory against the reference floors (prints ratios)."""
-    # orjson for the Discord floor; whatstk, the most used WhatsApp parser, to compare with
-    session.install(".", "orjson", "whatstk==0.9.1")
+    # orjson for the Discord floor; whatstk, the most used WhatsApp parser, to compare with;
+    # the testing extra (Hypothesis) for the strategies' generation cost
+    session.install(".[testing]", "orjson", "whatstk==0.9.1")
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -11,7 +11,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 
-settings.register_profile("dev", max_examples=60)
+# The machines this suite runs on (laptops, CI runners, shared hosts) may be slow
+# and busy, and coverage slows generation further: no profile fails on speed.
+# Deadlines and too_slow stay off everywhere; the other health checks stay on.
+settings.register_profile(
+    "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile(
     "ci",
     derandomize=True,
@@ -20,7 +25,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-settings.register_profile("fast", max_examples=10, deadline=None)
+settings.register_profile(
+    "fast", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

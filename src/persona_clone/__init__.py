@@ -110,6 +110,7 @@ if TYPE_CHECKING:
     )
     from .parsers.discord_csv import DiscordCsvParser
     from .parsers.discord_json import DiscordJsonParser
+    from .parsers.imessage import IMessageParser
     from .parsers.interchange import InterchangeParser
     from .parsers.messenger import (
         InstagramParser,
@@ -188,6 +189,7 @@ __all__ = [
     "FineTuneError",
     "FineTuner",
     "Hyperparameters",
+    "IMessageParser",
     "Identity",
     "InstagramParser",
     "InterchangeParser",
@@ -284,6 +286,7 @@ _NAMES: Final = {
     "FineTuneError": ".errors",
     "FineTuner": ".finetune.base",
     "Hyperparameters": ".finetune.job_records",
+    "IMessageParser": ".parsers.imessage",
     "Identity": ".privacy.identity",
     "InstagramParser": ".parsers.messenger",
     "InterchangeParser": ".parsers.interchange",

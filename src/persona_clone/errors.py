@@ -15,6 +15,8 @@ The hierarchy::
       ConfigError (also ValueError)         a configuration value or file is invalid
       OutputError (also OSError)            an output folder cannot be written whole
 
+    ParseWarning (a UserWarning)            lenient parsing skipped or cut some input
+
 Each error is also the built-in exception that fits, so ``except ValueError`` keeps
 working for callers who do not know this library.
 This module imports nothing from the package.
@@ -34,6 +36,7 @@ __all__ = [
     "OutOfOrderError",
     "OutputError",
     "ParseError",
+    "ParseWarning",
     "PersonaCloneError",
     "PluginError",
     "UnknownFormatError",
@@ -166,6 +169,20 @@ class DatasetError(PersonaCloneError, ValueError):
 
     def __reduce__(self) -> tuple[type[DatasetError], tuple[tuple[str, ...]]]:
         return (type(self), (self.problems,))
+
+
+class ParseWarning(UserWarning):
+    """
+    Lenient parsing skipped or cut some of the input.
+
+    `persona_clone.parse` warns once per export, when the export has been read
+    to its end, if a line or record was not read as a message or a message was
+    cut, with the number of such issues and the first one's location; pass an
+    *issues* sink to collect every issue (no warning then) or ``strict=True``
+    to stop at the first.
+
+    .. versionadded:: 0.1.0
+    """
 
 
 class PluginError(PersonaCloneError, ImportError):

@@ -203,25 +203,34 @@ class TestQuantization:
         assert not (folder / "qlora" / ADAPTER_WEIGHTS).exists()
 
 
+def launch(folder: Path, output: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """Run finetune-local under ``accelerate launch`` with *options*; one epoch, 2 per batch."""
+    command = [sys.executable, "-m", "accelerate.commands.launch", *options]
+    command += ["-m", "persona_clone", "finetune-local", str(folder / "train.jsonl")]
+    command += ["--model", str(folder / "base"), "-o", str(output), "--device", "cpu"]
+    command += ["--epochs", "1", "--batch-size", "2"]
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "MASTER_ADDR": "127.0.0.1"}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env=environment, check=False
+    )
+
+
 class TestAccelerate:
     def test_two_processes_train_data_parallel(self, folder: Path) -> None:
-        """Under accelerate launch, two CPU processes splits each step's batch between them."""
+        """Under accelerate launch, two CPU processes split each step's batch between them."""
         output = folder / "parallel"
-        launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
-        launch += ["--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no"]
-        launch += ["--dynamo_backend", "no", "--num_cpu_threads_per_process", "1"]
-        command = [*launch, "-m", "persona_clone", "finetune-local", str(folder / "train.jsonl")]
-        command += ["--model", str(folder / "base"), "-o", str(output), "--device", "cpu"]
-        command += ["--epochs", "1", "--batch-size", "2"]
-        environment = {**os.environ, "HF_HUB_OFFLINE": "1", "MASTER_ADDR": "127.0.0.1"}
 
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=300, env=environment, check=False
+        done = launch(
+            folder,
+            output,
+            *("--multi_gpu", "--num_processes", "2", "--num_machines", "1"),
+            *("--mixed_precision", "no", "--dynamo_backend", "no"),
+            *("--num_cpu_threads_per_process", "1"),
         )
 
         assert 0 == done.returncode, done.stderr[-2000:]
         assert [str(output)] == done.stdout.splitlines()  # printed once, by the first process
         summary = TrainingSummary.read(output)
-        assert 2 == summary.processes
+        assert (2, "MULTI_CPU") == (summary.processes, summary.distributed)
         assert 3 == summary.steps  # 12 examples, 2 per process, 2 processes
         assert (output / ADAPTER_WEIGHTS).is_file()

@@ -596,6 +596,57 @@ class TestBadInput:
         with pytest.raises(ParseError, match="a JSON array"):
             read(path)
 
+    @pytest.mark.parametrize(
+        ("value", "kind"), [({}, "map"), ("none", "string"), (None, "null"), (3, "number")]
+    )
+    def test_messages_not_a_list(self, tmp_path: Path, value: Any, kind: str) -> None:
+        """A 'messages' value that is not a list is refused, naming what it holds."""
+        document = json.loads(export([]))
+        document["messages"] = value
+        path = tmp_path / "odd.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+
+        with pytest.raises(ParseError, match=f"'messages' is a JSON {kind}"):
+            read(path)
+
+    def test_messages_not_a_list_in_a_folder_is_reported(self, tmp_path: Path) -> None:
+        """In a folder, a file whose 'messages' is not a list is a located issue."""
+        write(tmp_path, [record("a")])
+        document = json.loads(export([]))
+        document["messages"] = {"0": record("b")}
+        (tmp_path / "odd.json").write_text(json.dumps(document), encoding="utf-8")
+        found, sink = read(tmp_path)
+
+        assert ["a"] == [m.text for m in found]
+        assert ["odd.json"] == [i.location.split("/")[-1] for i in sink.issues]
+        assert "'messages' is a JSON map" in str(sink.issues[0])
+
+    def test_repeated_record_is_kept_once_and_reported(self, tmp_path: Path) -> None:
+        """A record repeated with the same id is read once; the repeat names both places."""
+        first = record("a", at=at(0))
+        path = write(tmp_path, [first, record("b", at=at(1)), dict(first), record("c", at=at(2))])
+        found, sink = read(path)
+
+        repeats = [i for i in sink.issues if i.expected.startswith("a message id of its own")]
+        assert ["a", "b", "c"] == [m.text for m in found]
+        assert 1 == len(repeats)
+        issue = repeats[0]
+        assert issue.location.endswith("$.messages[2]")
+        assert "$.messages[0]" in issue.expected
+        assert repr(first["id"]) == issue.found
+        assert 1 == issue.lines
+
+    def test_repeat_across_parts_is_reported(self, tmp_path: Path) -> None:
+        """Parts of one channel that overlap give each message once."""
+        shared = record("b", at=at(1))
+        name = "Hall - general [9010] [part {}].json"
+        write(tmp_path, [record("a", at=at(0)), shared], name.format(1))
+        write(tmp_path, [dict(shared), record("c", at=at(2))], name.format(2))
+        found, sink = read(tmp_path)
+
+        assert ["a", "b", "c"] == [m.text for m in found]
+        assert ["a message id of its own"] == [i.expected[:23] for i in sink.issues]
+
     def test_truncated_file(self, tmp_path: Path) -> None:
         """A truncated export yields the messages before the break, then an issue."""
         text = export([record("a"), record("b"), record("c")])

@@ -178,7 +178,7 @@ class TestNoDeepTracebacks:
         path.write_text("\n".join([header, *lines]), encoding="utf-8", errors="replace")
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="persona-clone-jsonl"))
+            list(parse(path, format="persona-clone-jsonl", issues=CollectingIssueSink()))
 
     @given(st.binary(max_size=200))
     def test_any_bytes_are_parsed_or_refused_clearly(
@@ -189,4 +189,4 @@ class TestNoDeepTracebacks:
         path.write_bytes(raw)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="persona-clone-jsonl"))
+            list(parse(path, format="persona-clone-jsonl", issues=CollectingIssueSink()))

@@ -535,7 +535,7 @@ class TestNoDeepTracebacks:
         path = write(tmp_path_factory.mktemp("fuzz") / "message_1.json", value)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="messenger"))
+            list(parse(path, format="messenger", issues=CollectingIssueSink()))
 
     @given(st.binary(max_size=200))
     def test_any_bytes_are_parsed_or_refused_clearly(
@@ -546,4 +546,4 @@ class TestNoDeepTracebacks:
         path.write_bytes(raw)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="messenger"))
+            list(parse(path, format="messenger", issues=CollectingIssueSink()))

@@ -258,4 +258,4 @@ class TestNoDeepTracebacks:
         path.write_bytes(raw)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="signal"))
+            list(parse(path, format="signal", issues=CollectingIssueSink()))

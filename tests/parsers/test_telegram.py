@@ -118,7 +118,7 @@ class TestPeerSamples:
         expected = expectation(peers, path)
         expected.pop("note", None)
 
-        messages = list(parse(peers / path))
+        messages = list(parse(peers / path, issues=CollectingIssueSink()))
 
         assert expected == summary(messages, expected)
 
@@ -165,7 +165,8 @@ class TestPeerSamples:
 
     def test_channel_replies(self, peers: Path) -> None:
         """reply_to_message_id becomes reply_to; a pin's message_id does not."""
-        messages = list(parse(peers / "telegram-chat-parser/private_channel.json"))
+        path = peers / "telegram-chat-parser/private_channel.json"
+        messages = list(parse(path, issues=CollectingIssueSink()))
 
         assert {"3": "2", "7": "6"} == {m.id: m.reply_to for m in messages if m.reply_to}
 
@@ -770,7 +771,7 @@ class TestNoDeepTracebacks:
         path = write(tmp_path_factory.mktemp("fuzz") / "result.json", value)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="telegram"))
+            list(parse(path, format="telegram", issues=CollectingIssueSink()))
 
     @given(st.binary(max_size=200))
     def test_any_bytes_are_parsed_or_refused_clearly(
@@ -781,7 +782,7 @@ class TestNoDeepTracebacks:
         path.write_bytes(raw)
 
         with contextlib.suppress(ParseError):
-            list(parse(path, format="telegram"))
+            list(parse(path, format="telegram", issues=CollectingIssueSink()))
 
 
 class TestChatsIn:

@@ -19,6 +19,9 @@ def _gap(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
     return dt.timedelta(seconds=b.timestamp() - a.timestamp())
 
 
+TWO_HOURS = pendulum.duration(hours=2)
+
+
 class TestSessionizingLaws:
     @given(chats(), gaps())
     def test_sessions_partition_the_chat_in_order(
@@ -66,7 +69,11 @@ class TestSessionizingLaws:
         assert all(len(s.messages) <= limit for s in sessions)
         assert chat == [m for s in sessions for m in s.messages]
 
-    @given(chats(), gaps(), gaps(min_seconds=60, max_seconds=7200))
+    @given(
+        chats(),
+        gaps(),
+        gaps(min_gap=pendulum.duration(minutes=1), max_gap=pendulum.duration(hours=2)),
+    )
     def test_max_duration_bounds_every_session(
         self, chat: list[Message], gap: pendulum.Duration, span: pendulum.Duration
     ) -> None:

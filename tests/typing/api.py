@@ -8,8 +8,10 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import openai
 import pendulum
 from hypothesis import given
+from hypothesis import strategies as st
 
 import persona_clone as pc
 from persona_clone import (
@@ -44,9 +46,21 @@ from persona_clone import (
     Turn,
     parse,
 )
+from persona_clone.curation import Decision, ReviewState, example_key, review_path
+from persona_clone.curation.rules import ApplyReview, CapPhrases, DropLaughterOnly
 from persona_clone.dataset import CapRepeats, Exports
+from persona_clone.dataset.steps import ExampleStep
+from persona_clone.evaluation import (
+    CloneModel,
+    Evaluation,
+    Evaluator,
+    RequestPlan,
+    read_conversations,
+    render_page,
+    write_outputs,
+)
 from persona_clone.parsers import read_jsonl, write_jsonl
-from persona_clone.testing import FakeClock, make_message
+from persona_clone.testing import FakeClock, check_parser, make_message, make_participant
 from persona_clone.testing.strategies import chats, gaps
 
 
@@ -105,6 +119,21 @@ def test_user_property(chat: list[Message], gap: pendulum.Duration) -> None:
     assert chat == [m for s in Sessionizer(gap=gap)(chat) for m in s.messages]
 
 
+@given(
+    chats(texts=st.text("abc ", min_size=1), authors=make_participant("Ada"), max_size=10),
+    gaps(min_gap=pendulum.duration(minutes=1), max_gap=dt.timedelta(hours=1)),
+)
+def test_user_renderer(chat: list[Message], gap: pendulum.Duration) -> None:
+    assert all(m.text.strip(" abc") == "" for m in chat)
+
+
+def plugin_time(context: ParseContext, found: str | int) -> pendulum.DateTime:
+    return context.time(found, location="chat.txt:3", unit="milliseconds")
+
+
+checked: list[Message] = check_parser(LineParser(), "chat.txt", preamble=0, tz="Europe/Istanbul")
+
+
 class Initials:
     """A user's own `NameRenderer`: speakers appear by their initials."""
 
@@ -147,6 +176,20 @@ def serve(messages: Iterator[Message], now: dt.datetime) -> list[Turn]:
     for message in messages:
         buffer.add(message)
     return list(buffer.entries) if buffer.ready_to_reply(now) else []
+
+
+async def evaluate(dataset: Path, client: openai.AsyncOpenAI) -> tuple[float, float]:
+    evaluator = Evaluator(conversations=read_conversations(dataset), replays=3, rounds=5)
+    plan: RequestPlan = evaluator.plan(max_reply_tokens=128)
+    result: Evaluation = await evaluator.run(CloneModel(client=client, model="ft:x"), plan=plan)
+    write_outputs(result, Path("eval"), page=render_page(result))
+    return result.style_distance, result.loop_rate
+
+
+def curate(dataset: Path) -> list[ExampleStep]:
+    state = ReviewState.load(review_path(dataset))
+    state.decide(example_key({"messages": []}), Decision.DROP)
+    return [ApplyReview(dropped=state.dropped()), DropLaughterOnly(), CapPhrases(caps={"lol": 3})]
 
 
 via_module: pc.Sessionizer = pc.Sessionizer()

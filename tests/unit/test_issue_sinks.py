@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 
 import pendulum
@@ -106,3 +107,63 @@ class TestParseContext:
         zone = pendulum.timezone("Asia/Kolkata")
 
         assert zone is ParseContext(tz=zone).tz
+
+
+ISTANBUL = ParseContext(tz="Europe/Istanbul")
+
+
+class TestContextTime:
+    @pytest.mark.parametrize(
+        ("found", "expected"),
+        [
+            (dt.datetime(2024, 5, 6, 9, 15), "2024-05-06T09:15:00+03:00"),  # noqa: DTZ001
+            (dt.datetime(2024, 5, 6, 9, 15, tzinfo=dt.timezone.utc), "2024-05-06T09:15:00+00:00"),
+            (dt.date(2024, 5, 6), "2024-05-06T00:00:00+03:00"),
+            ("2024-05-06T09:15:00", "2024-05-06T09:15:00+03:00"),
+            (" 2024-05-06 09:15 ", "2024-05-06T09:15:00+03:00"),
+            ("2024-05-06T09:15:00-04:00", "2024-05-06T09:15:00-04:00"),
+            ("2024-05-06T06:15:00Z", "2024-05-06T06:15:00+00:00"),
+            ("2024-05-06", "2024-05-06T00:00:00+03:00"),
+            (1714976100, "2024-05-06T09:15:00+03:00"),
+            (1714976100.5, "2024-05-06T09:15:00.500000+03:00"),
+        ],
+    )
+    def test_found_times_become_aware_in_the_callers_zone(
+        self, found: object, expected: str
+    ) -> None:
+        """Offsets are kept; wall times, dates and Unix times are read in the context's zone."""
+        when = ISTANBUL.time(found, location="chat.txt:4")
+
+        assert expected == when.isoformat()
+        assert isinstance(when, pendulum.DateTime)
+
+    def test_unix_time_units(self) -> None:
+        """Milliseconds and microseconds since 1970 give the same instant as seconds."""
+        seconds = ISTANBUL.time(1714976100, location="x")
+
+        assert seconds == ISTANBUL.time(1714976100_000, location="x", unit="milliseconds")
+        assert seconds == ISTANBUL.time(1714976100_000_000, location="x", unit="microseconds")
+
+    @pytest.mark.parametrize(
+        ("found", "expected"),
+        [
+            ("09:15", "a date, with or without a time of day"),
+            ("P1D", "a date, with or without a time of day"),
+            ("2024-13-01", "a time: ISO 8601 text"),
+            ("yesterday", "a time: ISO 8601 text"),
+            (float("nan"), "a Unix time in seconds"),
+            (1e300, "a Unix time in seconds"),
+            (True, "a time: ISO 8601 text"),
+            (None, "a time: ISO 8601 text"),
+            ([2024, 5, 6], "a time: ISO 8601 text"),
+        ],
+    )
+    def test_what_is_no_time_raises_a_located_parse_error(
+        self, found: object, expected: str
+    ) -> None:
+        """A value that names no time raises ParseError at the given place, never another error."""
+        with pytest.raises(ParseError) as error:
+            ISTANBUL.time(found, location="chat.json $.messages[3].date")
+
+        assert "chat.json $.messages[3].date" == error.value.location
+        assert error.value.expected.startswith(expected)

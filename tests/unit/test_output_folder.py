@@ -41,6 +41,16 @@ class TestCommit:
         assert {"train.jsonl": "{}\n"} == contents(out)
         assert [] == siblings(out)
 
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+    def test_the_folder_is_private(self, tmp_path: Path) -> None:
+        """The dataset holds other people's messages: only its owner may read it."""
+        out = tmp_path / "out"
+
+        with OutputFolder(out):
+            pass
+
+        assert 0o700 == out.stat().st_mode & 0o777
+
     def test_a_rebuild_holds_only_its_own_files(self, tmp_path: Path) -> None:
         """Files of the previous build that this one did not write are gone."""
         out = tmp_path / "out"
@@ -189,3 +199,19 @@ class TestLockFile:
             assert folder.lock_path.exists()
 
         assert not folder.lock_path.exists()
+
+
+class TestPaths:
+    def test_the_current_folder_is_replaced_as_a_named_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Output "." works on the folder's real name, its lock and staging folder beside it."""
+        out = tmp_path / "out"
+        out.mkdir()
+        monkeypatch.chdir(out)
+
+        with OutputFolder(".") as staging:
+            (staging / "train.jsonl").write_text("{}\n", encoding="utf-8")
+
+        assert {"train.jsonl": "{}\n"} == contents(out)
+        assert [] == siblings(out)

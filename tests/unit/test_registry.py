@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -25,10 +26,12 @@ from persona_clone import (
     ParserRegistry,
     PluginError,
     Sample,
+    Severity,
     Source,
     UnknownFormatError,
     parse,
 )
+from persona_clone.errors import ParseWarning
 from persona_clone.parsers import BUILTIN_PARSERS, carries_replies, resolve_parser
 from persona_clone.testing import make_message
 
@@ -61,6 +64,8 @@ class ToyParser:
                     source=SourceRef(file=source.name, line=number),
                 )
 '''
+
+TELEGRAM_TOY = "\n\nclass TelegramToy(ToyParser):\n    name = 'telegram'\n"
 
 TOY_CHAT = (
     "TOYCHAT\n2024-05-06T09:15:00+03:00 | Ada | selam\n2024-05-06T09:16:00+03:00 | Bob | hi\n"
@@ -222,14 +227,23 @@ class TestDetection:
         }
 
     def test_builtins_are_entry_points_too(self) -> None:
-        """The installed metadata declares each built-in under the entry-point group."""
+        """pyproject.toml (or, installed, the metadata) declares each built-in as an entry point."""
         from importlib.metadata import entry_points  # noqa: PLC0415
 
-        declared = {
-            point.name: point.value
-            for point in entry_points(group="persona_clone.parsers")
-            if point.dist is not None and point.dist.name == "persona-clone"
-        }
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        if pyproject.is_file():  # a source checkout: installed metadata may be older
+            if sys.version_info >= (3, 11):
+                import tomllib  # noqa: PLC0415
+            else:  # pragma: no cover - Python 3.10
+                import tomli as tomllib  # noqa: PLC0415
+            project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+            declared = dict(project["entry-points"]["persona_clone.parsers"])
+        else:
+            declared = {
+                point.name: point.value
+                for point in entry_points(group="persona_clone.parsers")
+                if point.dist is not None and point.dist.name == "persona-clone"
+            }
 
         assert dict(BUILTIN_PARSERS) == declared
 
@@ -257,6 +271,28 @@ class TestPlugins:
         ]
         assert pendulum.datetime(2024, 5, 6, 6, 15, tz="UTC") == messages[0].sent_at
 
+    def test_entry_point_key_must_equal_the_parser_name(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chat: Path
+    ) -> None:
+        """A plugin registered under a key other than its class's name is refused, naming both."""
+        fake_distribution(
+            tmp_path / "site",
+            "misnamed-dist",
+            {"toychat": "toy_plugin:ToyParser"},
+            {"toy_plugin": TOY_MODULE},
+        )
+        monkeypatch.syspath_prepend(str(tmp_path / "site"))
+        registry = ParserRegistry.default()
+
+        with pytest.raises(PluginError) as info:
+            registry.get("toychat")
+        with pytest.raises(PluginError, match="'toychat'"):
+            ParserRegistry.default(strict=True).detect(Source(path=chat))
+
+        assert "'toychat'" in str(info.value)
+        assert "'toy'" in str(info.value)
+        assert "misnamed-dist" in str(info.value)
+
     def test_name_clash_between_distributions(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -278,15 +314,15 @@ class TestPlugins:
         fake_distribution(
             tmp_path,
             "better-telegram",
-            {"telegram": "toy_plugin:ToyParser"},
-            {"toy_plugin": TOY_MODULE},
+            {"telegram": "telegram_toy:TelegramToy"},
+            {"telegram_toy": TOY_MODULE + TELEGRAM_TOY},
         )
         monkeypatch.syspath_prepend(str(tmp_path))
 
         with pytest.raises(PluginError, match="override=True"):
             ParserRegistry.default()
         replaced = ParserRegistry.default(override=True).get("telegram")
-        assert "ToyParser" == type(replaced).__name__
+        assert "TelegramToy" == type(replaced).__name__
 
     def test_broken_plugin_is_reported_and_others_work(
         self,
@@ -439,6 +475,55 @@ class TestLazyLoading:
         messages = list(parse(path, format="signal", issues=sink))
 
         assert (1, 1) == (len(messages), len(sink.issues))
+
+    def test_lenient_loss_is_visible_by_default(self, tmp_path: Path) -> None:
+        """Without a sink, lenient parsing warns once at the end with the count and first place."""
+        path = tmp_path / "chat.txt"
+        path.write_text(
+            "stray\nstray too\n[2024-05-06, 09:15] A: one\n[2024-05-06, 09:16] A: two\n",
+            encoding="utf-8",
+        )
+        stream = parse(path, format="signal")
+
+        first = next(stream)
+        with pytest.warns(ParseWarning) as caught:
+            rest = list(stream)
+
+        assert ["one", "two"] == [first.text, *[m.text for m in rest]]
+        assert 1 == len(caught)
+        warning = str(caught[0].message)
+        assert "2 parse issue(s) skipped or cut input (2 line(s)" in warning
+        assert "chat.txt:1" in warning
+        assert "stray" not in warning
+
+    def test_guesses_alone_do_not_warn(self, tmp_path: Path, chat: Path) -> None:
+        """Issues that lose nothing (warnings accounting for no line) raise no ParseWarning."""
+
+        class Guessing(Fixed.make("toy", 1.0)):  # type: ignore[misc]
+            def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
+                context.report("chat.toy:1", "a zone", severity=Severity.WARNING, lines=0)
+                yield make_message()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            messages = list(parse(chat, registry=ParserRegistry.of(Guessing)))
+
+        assert 1 == len(messages)
+
+    def test_no_warning_with_a_sink_or_a_clean_file(self, tmp_path: Path) -> None:
+        """A caller's sink takes the issues silently; a clean export warns nothing."""
+        broken = tmp_path / "broken.txt"
+        broken.write_text("stray\n[2024-05-06, 09:15] A: one\n", encoding="utf-8")
+        clean = tmp_path / "clean.txt"
+        clean.write_text("[2024-05-06, 09:15] A: one\n", encoding="utf-8")
+        sink = CollectingIssueSink()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            list(parse(broken, format="signal", issues=sink))
+            list(parse(clean, format="signal"))
+
+        assert 1 == len(sink.issues)
 
     def test_parse_strict_raises(self, tmp_path: Path) -> None:
         """parse(strict=True) raises ParseError at the first problem, with its line."""

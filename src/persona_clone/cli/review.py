@@ -58,7 +58,7 @@ def review(dataset: Path, decisions: Path | None, apply_: bool, output: Path | N
     \b
     Examples:
       persona-clone review out/train.jsonl
-      persona-clone review out/train.jsonl --apply -o out/curated.jsonl
+      persona-clone review out/train.jsonl --apply -o curated.jsonl
     """
     path = decisions or review_path(dataset)
     with click_errors(ParseError, ConfigError, OSError):

@@ -60,6 +60,12 @@ def _paths(values: Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
     return tuple(Path(value) for value in values)
 
 
+def _folder(value: str | os.PathLike[str]) -> Path:
+    """The folder as given, or absolute where it has no name of its own (".", "..")."""
+    path = Path(value)
+    return path if path.name not in ("", ".", "..") else path.resolve()
+
+
 @define
 class OutputFolder:
     r"""
@@ -94,7 +100,7 @@ class OutputFolder:
 
     """
 
-    path: Path = field(converter=Path)
+    path: Path = field(converter=_folder)
     inputs: tuple[Path, ...] = field(default=(), converter=_paths)
     owned: frozenset[str] = DATASET_FILES
     clock: Clock = field(factory=SystemClock)

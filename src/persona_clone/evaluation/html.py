@@ -41,7 +41,8 @@ h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #dee2e6}
 table{border-collapse:collapse;width:100%}td,th{padding:.3rem .6rem;border-bottom:1px solid #e9ecef;
 text-align:left;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:1rem}
-svg{width:100%;height:auto}svg .title{font-size:13px;font-weight:600}
+svg{width:100%;height:auto}svg.timeline{width:auto;max-width:100%}
+svg .title{font-size:13px;font-weight:600}
 svg .axis{font-size:10px;fill:#495057}
 .key span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem;border-radius:2px}
 .ctx{color:#495057;font-size:.9rem;white-space:pre-wrap}.reply{white-space:pre-wrap}
@@ -143,16 +144,23 @@ def _timelines(evaluation: Evaluation, names: dict[str, str]) -> str:
             [(r.reply, None if r.flagged is None else r.flagged.value) for r in replay.rounds]
             for replay in summary.replays
         ]
-        phrases = ", ".join(f"{s.phrase!r} x{s.count}" for s in summary.phrases) or "none"
+        phrases = (
+            ", ".join(
+                f"{s.phrase!r}{' (alone)' if s.whole_message else ''} x{s.count}"
+                for s in summary.phrases
+            )
+            or "none"
+        )
+        title = f"{names[column]}: loop rate {summary.loop_rate:.0%}"
         parts.append(
-            f"<div>{timeline(f'{names[column]}: loop rate {summary.loop_rate:.0%}', rows)}"
+            f"<div><h3>{escape(title)}</h3>{timeline(title, rows)}"
             f"<p>distinct-1 {summary.distinct_1:.2f}, distinct-2 {summary.distinct_2:.2f}; "
             f"most repeated: {escape(phrases)}</p></div>"
         )
     return (
         "<p>One row per replayed conversation, one square per reply: green is fine, "
         "red is a reply the loop guard would have flagged, grey is silence. "
-        "Hover for the reply.</p>" + "".join(parts)
+        "Hover for the reply.</p>" + '<div class="charts">' + "".join(parts) + "</div>"
     )
 
 

@@ -10,6 +10,7 @@ elements as text; every label is escaped.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Final
@@ -26,26 +27,31 @@ _WIDTH, _HEIGHT, _LEFT, _BOTTOM, _TOP = 460, 200, 36, 40, 24
 
 def histogram_bins(values: Sequence[float], *, share: bool, bins: int = 10) -> list[float]:
     """
-    Return the bin edges for *values* (shares: 0 to 1; counts: whole numbers).
+    Return the bin edges for *values*.
+
+    Shares get *bins* equal bins from 0 to the largest value rounded up to a
+    multiple of 5% (so small shares are not all in the first bin); counts get
+    whole-number bins.
 
     Example:
         >>> histogram_bins([0, 1, 2], share=False)
         [0.0, 1.0, 2.0, 3.0]
         >>> histogram_bins([0.5], share=True, bins=4)
-        [0.0, 0.25, 0.5, 0.75, 1.0]
+        [0.0, 0.125, 0.25, 0.375, 0.5]
 
     """
     if share:
-        return [i / bins for i in range(bins + 1)]
+        top = min(1.0, max(0.05, math.ceil(max(values, default=0.0) * 20) / 20))
+        return [top * i / bins for i in range(bins + 1)]
     top = int(max(values, default=0)) + 1
     step = max(1, -(-top // bins))
     edges = range(0, top + step, step) if top > step else range(0, top + 1, top)
     return [float(edge) for edge in edges][: bins + 1]
 
 
-def _bin_label(low: float, high: float, *, share: bool) -> str:
+def _bin_label(low: float, high: float, *, share: bool, fine: bool = False) -> str:
     if share:
-        return f"{low:.0%}"
+        return f"{low:.1%}" if fine else f"{low:.0%}"
     return str(int(low)) if high - low <= 1 else f"{int(low)}-{int(high) - 1}"
 
 
@@ -124,7 +130,10 @@ def histogram(
     edges = histogram_bins(
         [v for values in samples.values() for v in values], share=share, bins=bins
     )
-    labels = [_bin_label(low, high, share=share) for low, high in itertools.pairwise(edges)]
+    fine = share and len(edges) > 1 and edges[1] - edges[0] < 0.0095  # noqa: PLR2004
+    labels = [
+        _bin_label(low, high, share=share, fine=fine) for low, high in itertools.pairwise(edges)
+    ]
     return grouped_bars(
         title, labels, {name: binned(values, edges) for name, values in samples.items()}
     )
@@ -132,25 +141,25 @@ def histogram(
 
 def timeline(title: str, rows: Sequence[Sequence[tuple[str, str | None]]]) -> str:
     """
-    Return a grid: one row per replayed conversation, one cell per round.
+    Return a grid at its natural size: one row per replayed conversation, one cell per round.
 
     Args:
-        title: The chart's title.
+        title: What it shows (for screen readers).
         rows: Each replay's rounds as ``(reply, flag)``: *flag* is how the reply
             repeats itself (``None``: it does not); an empty reply is silence.
     """
     cell, gap = 18, 3
-    width = max((len(row) for row in rows), default=0) * (cell + gap) + 60
-    height = len(rows) * (cell + gap) + 30
+    width = max(max((len(row) for row in rows), default=0) * (cell + gap) + 40, 100)
+    height = len(rows) * (cell + gap) + 4
     parts = [
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {max(width, 200)} {height}" '
-            f'role="img" aria-label="{escape(title)}">'
-        ),
-        f'<text x="0" y="14" class="title">{escape(title)}</text>',
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" class="timeline" role="img" '
+            f'aria-label="{escape(title)}">'
+        )
     ]
     for number, row in enumerate(rows):
-        y = 22 + number * (cell + gap)
+        y = 2 + number * (cell + gap)
         parts.append(f'<text x="0" y="{y + 13}" class="axis">#{number + 1}</text>')
         for index, (reply, flag) in enumerate(row):
             colour = _SILENT if not reply else _FINE if flag is None else _FLAGGED

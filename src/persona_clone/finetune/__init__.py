@@ -24,10 +24,12 @@ if TYPE_CHECKING:
     )
     from .lora import LoraFineTuner
     from .lora_data import NameStyle
+    from .lora_merge import merge_adapter
     from .lora_settings import (
         LoraSettings,
         Precision,
     )
+    from .lora_summary import TrainingSummary
     from .openai_backend import OpenAIFineTuner
     from .retirements import retirement_warnings
     from .state import (
@@ -52,8 +54,10 @@ __all__ = [
     "ProgressCallback",
     "RunState",
     "StateFile",
+    "TrainingSummary",
     "TuningPlan",
     "TuningResult",
+    "merge_adapter",
     "retirement_warnings",
 ]
 
@@ -73,8 +77,10 @@ _NAMES: Final = {
     "ProgressCallback": ".base",
     "RunState": ".state",
     "StateFile": ".state",
+    "TrainingSummary": ".lora_summary",
     "TuningPlan": ".base",
     "TuningResult": ".base",
+    "merge_adapter": ".lora_merge",
     "retirement_warnings": ".retirements",
 }
 """Each public name -> the module that defines it (imported on first use)."""

@@ -414,51 +414,19 @@ class LoraFineTuner:
         model: Any = None,
         checkpoints: Path | None = None,
     ) -> Any:
-        """Build TRL's ``SFTTrainer`` for the base model (or *model*) with LoRA."""
-        from trl import SFTTrainer  # noqa: PLC0415 -- optional dependency
-
-        settings = self.settings
-        config = sft.sft_config(
-            settings,
-            checkpoints=checkpoints or self.output_dir / sft.CHECKPOINTS,
+        return sft.build_trainer(
+            self.model if model is None else model,
+            self.settings,
+            tokenizer,
+            examples,
+            validation,
             device=device,
-            evaluate=bool(validation),
+            callbacks=callbacks,
+            checkpoints=checkpoints or self.output_dir / sft.CHECKPOINTS,
         )
-        quantized = sft.quantization_config(settings, device)
-        try:
-            with training.quiet_peft():
-                trainer = SFTTrainer(
-                    model=self.model if model is None else model,
-                    args=config,
-                    train_dataset=sft.training_dataset(examples),
-                    eval_dataset=sft.training_dataset(validation) if validation else None,
-                    processing_class=tokenizer,
-                    peft_config=sft.lora_config(settings) if model is None else None,
-                    quantization_config=quantized,
-                    callbacks=callbacks,
-                )
-        except (OSError, ValueError) as error:
-            raise ConfigError(
-                f"model: expected a causal language model (hub id or folder), "
-                f"found {self.model!r} ({excerpt(str(error), 200)})"
-            ) from error
-        # progress goes through the callbacks; the trainer's own would print the logs
-        from transformers import PrinterCallback, ProgressCallback  # noqa: PLC0415
-
-        trainer.remove_callback(PrinterCallback)
-        trainer.remove_callback(ProgressCallback)
-        return trainer
 
     def _last_checkpoint(self) -> str:
-        from transformers.trainer_utils import get_last_checkpoint  # noqa: PLC0415
-
-        folder = self.output_dir / sft.CHECKPOINTS
-        found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
-        if found is None:
-            raise ConfigError(
-                f"resume: expected a checkpoint in {folder}, found none (train without resume)"
-            )
-        return str(found)
+        return sft.last_checkpoint(self.output_dir / sft.CHECKPOINTS)
 
     def _summary(
         self,
@@ -486,6 +454,7 @@ class LoraFineTuner:
             memory_kind=kind,
             device=device.type,
             processes=int(trainer.args.world_size),
+            distributed=str(trainer.accelerator.distributed_type.value),
             resumed_from=Path(resumed).name if resumed else None,
         )
 

@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from attrs import define, field
 
-from persona_clone.errors import ConfigError, FineTuneError
+from persona_clone.errors import ConfigError, FineTuneError, excerpt
+from persona_clone.finetune import lora_training as training
 from persona_clone.finetune.lora_data import EncodedExample
 from persona_clone.finetune.lora_settings import LoraSettings, Precision
 from persona_clone.finetune.lora_summary import LossPoint
@@ -30,6 +31,8 @@ __all__ = [
     "CHECKPOINTS",
     "StepEvent",
     "TrainerFollower",
+    "build_trainer",
+    "last_checkpoint",
     "lora_config",
     "mixed_precision",
     "quantization_config",
@@ -167,6 +170,72 @@ def sft_config(settings: LoraSettings, *, checkpoints: Path, device: Any, evalua
         trust_remote_code=settings.trust_remote_code,
         model_init_kwargs={"dtype": dtype},
     )
+
+
+def build_trainer(
+    model: Any,
+    settings: LoraSettings,
+    tokenizer: Any,
+    examples: Sequence[EncodedExample],
+    validation: Sequence[EncodedExample],
+    *,
+    device: Any,
+    callbacks: list[Any],
+    checkpoints: Path,
+) -> Any:
+    """
+    Return TRL's ``SFTTrainer`` for *model* on *examples*.
+
+    *model* is a hub id or folder, loaded by the trainer (quantized with
+    ``load_in_4bit``) and wrapped with LoRA; or a model object, used as it is.
+    The trainer's own progress bar and log printer are removed: progress goes
+    through *callbacks*.
+
+    Raises:
+        ConfigError: the model cannot be loaded, or 4 bits are asked for without CUDA.
+    """
+    from transformers import PrinterCallback, ProgressCallback  # noqa: PLC0415
+    from trl import SFTTrainer  # noqa: PLC0415 -- optional dependency
+
+    config = sft_config(settings, checkpoints=checkpoints, device=device, evaluate=bool(validation))
+    by_name = isinstance(model, str)
+    try:
+        with training.quiet_peft():
+            trainer = SFTTrainer(
+                model=model,
+                args=config,
+                train_dataset=training_dataset(examples),
+                eval_dataset=training_dataset(validation) if validation else None,
+                processing_class=tokenizer,
+                peft_config=lora_config(settings) if by_name else None,
+                quantization_config=quantization_config(settings, device) if by_name else None,
+                callbacks=callbacks,
+            )
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"model: expected a causal language model (hub id or folder), "
+            f"found {model if by_name else type(model).__name__!r} ({excerpt(str(error), 200)})"
+        ) from error
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    return trainer
+
+
+def last_checkpoint(folder: Path) -> str:
+    """
+    Return the trainer's last checkpoint in *folder*.
+
+    Raises:
+        ConfigError: there is none.
+    """
+    from transformers.trainer_utils import get_last_checkpoint  # noqa: PLC0415
+
+    found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    if found is None:
+        raise ConfigError(
+            f"resume: expected a checkpoint in {folder}, found none (train without resume)"
+        )
+    return str(found)
 
 
 @define(kw_only=True)

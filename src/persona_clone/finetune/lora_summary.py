@@ -65,6 +65,8 @@ class TrainingSummary:
         memory_kind: ``cuda`` or ``process``.
         device: Where training ran (``cuda``, ``mps``, ``cpu``).
         processes: How many processes trained (data-parallel under ``accelerate``).
+        distributed: How ``accelerate`` spread the work: ``NO``, ``MULTI_GPU``,
+            ``MULTI_CPU``, ``FSDP``, ``DEEPSPEED``, ...
         resumed_from: The checkpoint a resumed run started from.
     """
 
@@ -81,6 +83,7 @@ class TrainingSummary:
     memory_kind: str
     device: str
     processes: int = 1
+    distributed: str = "NO"
     resumed_from: str | None = None
 
     @property

@@ -112,7 +112,7 @@ class JsonInput:
         self.close()
 
 
-def top_level_keys(
+def top_level_keys(  # noqa: C901 - one pass over the events, each case a line
     stream: JsonInput | IO[bytes], *, stop_at: str | None = None
 ) -> tuple[str | None, list[str], dict[str, Any]]:
     """
@@ -125,7 +125,9 @@ def top_level_keys(
     Returns:
         The top-level JSON type (``"map"``, ``"array"``, ``"string"``, ...; ``None``
         when the document ends or breaks first), the top-level keys seen in order,
-        and the scalar values found one level down (``{"channel.type": ...}``).
+        and the scalar values found one level down (``{"channel.type": ...}``);
+        with *stop_at*, that key's value's JSON type is in the scalars too
+        (``{"messages": "array"}``).
 
     Raises:
         JsonStreamError: the bytes are not JSON (a truncated end is not an error).
@@ -134,7 +136,8 @@ def top_level_keys(
     keys: list[str] = []
     scalars: dict[str, Any] = {}
     try:
-        for prefix, event, value in BACKEND.parse(stream):
+        events = BACKEND.parse(stream)
+        for prefix, event, value in events:
             if kind is None:
                 kind = event.replace("start_", "")
                 if kind not in ("map", "array"):
@@ -142,6 +145,9 @@ def top_level_keys(
             if event == "map_key" and prefix == "":
                 keys.append(value)
                 if value == stop_at:
+                    _, following, _ = next(events, ("", "", None))
+                    if following:
+                        scalars[value] = following.replace("start_", "")
                     break
             elif (
                 prefix.count(".") == 1

@@ -4,10 +4,12 @@ What every parser shares: the `Parser` protocol, the parse context and issue sin
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import logging
+import math
 from collections.abc import Iterator
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, runtime_checkable
 
 import pendulum
 from attrs import define, field, frozen
@@ -32,6 +34,9 @@ ENTRY_POINT_GROUP: Final = "persona_clone.parsers"
 """The entry-point group in which parser plugins register."""
 
 logger = logging.getLogger(__name__)
+
+_TIME: Final = "a time: ISO 8601 text, a Unix time, a date or a datetime"
+_UNITS: Final = {"seconds": 1.0, "milliseconds": 1e3, "microseconds": 1e6}
 
 
 class Severity(enum.Enum):
@@ -156,6 +161,68 @@ class ParseContext:
                 lines=lines,
             )
         )
+
+    def time(
+        self,
+        found: object,
+        *,
+        location: str,
+        unit: Literal["seconds", "milliseconds", "microseconds"] = "seconds",
+    ) -> pendulum.DateTime:
+        """
+        Return what an export wrote as a time, as an aware time.
+
+        What carries its own offset keeps it; what does not is read as wall time
+        in the caller's zone (*tz*, the ``tz=`` of `persona_clone.parse`):
+
+        - an aware `datetime.datetime`: the same instant;
+        - a naive `datetime.datetime`: that wall time in *tz*;
+        - a `datetime.date`: its midnight in *tz*;
+        - a `str` in ISO 8601 (``2024-05-06T09:15:00+03:00``, ``2024-05-06 09:15``,
+          ``2024-05-06``): with its offset, or as wall time (or midnight) in *tz*;
+        - an `int` or `float`: a Unix time in *unit*, shown in *tz*.
+
+        Args:
+            found: The value read from the export.
+            location: Where it was read (``file:line`` or ``file $.json.path``),
+                for the error.
+            unit: What a number counts since 1970-01-01 UTC.
+
+        Returns:
+            A timezone-aware `pendulum.DateTime`.
+
+        Raises:
+            ParseError: *found* is none of the above, names no real time (month 13),
+                or is a bare time of day or a duration; located at *location*.
+
+        .. versionadded:: 0.1.0
+        """
+        if isinstance(found, dt.datetime):
+            return pendulum.instance(found, tz=self.tz)
+        if isinstance(found, dt.date):
+            return pendulum.datetime(found.year, found.month, found.day, tz=self.tz)
+        if isinstance(found, str):
+            return self._parsed(found, location)
+        if isinstance(found, (int, float)) and not isinstance(found, bool):
+            seconds = found / _UNITS[unit]
+            try:
+                if not math.isfinite(seconds):
+                    raise ValueError(found)  # noqa: TRY301 - one message for every bad number
+                return pendulum.from_timestamp(seconds, tz=pendulum.UTC).in_timezone(self.tz)
+            except (ValueError, OverflowError, OSError):
+                raise ParseError(location, f"a Unix time in {unit}", excerpt(str(found))) from None
+        raise ParseError(location, _TIME, excerpt(repr(found)))
+
+    def _parsed(self, text: str, location: str) -> pendulum.DateTime:
+        try:
+            value = pendulum.parse(text.strip(), exact=True, tz=self.tz)
+        except (ValueError, TypeError, OverflowError):
+            raise ParseError(location, _TIME, excerpt(text)) from None
+        if isinstance(value, pendulum.DateTime):
+            return value
+        if isinstance(value, pendulum.Date):
+            return pendulum.datetime(value.year, value.month, value.day, tz=self.tz)
+        raise ParseError(location, "a date, with or without a time of day", excerpt(text))
 
 
 @runtime_checkable

@@ -9,12 +9,15 @@ memory does not grow with the file.
 
 from __future__ import annotations
 
+import array
+import bisect
 import functools
 import heapq
 import io
 import mimetypes
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 from typing import Any, ClassVar, Final
@@ -62,6 +65,8 @@ _STICKER_TYPES: Final = {
     "Lottie": "application/json",
 }
 _REPLY_TYPES: Final = frozenset({"Default", "Reply", "0", "19"})
+_RECENT: Final = 64
+_DIGITS: Final = 20  # a snowflake fits an unsigned 64-bit integer
 _SYSTEM: Final = MessageKind.SYSTEM
 _MEDIA: Final = MessageKind.MEDIA
 _TEXT: Final = MessageKind.TEXT
@@ -192,7 +197,7 @@ class DiscordJsonParser:
             problem, chat = _check_shape(source, member)
             if problem is not None:
                 raise ParseError(source.display(member), _SHAPE, problem)
-            yield from self._file(source, member, context, chat=chat)
+            yield from _unique(self._file(source, member, context, chat=chat), context)
             return
         channels: dict[str, list[tuple[Source, str]]] = {}
         for source, member in targets:
@@ -208,9 +213,10 @@ class DiscordJsonParser:
         for chat, files in channels.items():
             streams = [self._file(source, member, context, chat=chat) for source, member in files]
             if len(streams) == 1:
-                yield from streams[0]
+                yield from _unique(streams[0], context)
             else:
-                yield from heapq.merge(*streams, key=lambda message: message.sent_at)
+                merged = heapq.merge(*streams, key=lambda message: message.sent_at)
+                yield from _unique(merged, context)
 
     def _file(
         self, source: Source, member: str, context: ParseContext, *, chat: str
@@ -237,7 +243,53 @@ class DiscordJsonParser:
                     )
 
 
-def _check_shape(source: Source, member: str) -> tuple[str | None, str]:
+def _unique(messages: Iterator[Message], context: ParseContext) -> Iterator[Message]:
+    """
+    Yield the messages of one channel, each id once; report each repeat.
+
+    A repeated record (the same id again, as where the parts of an export
+    overlap) is reported at its own place, naming the first one's place when it
+    is among the last `_RECENT` messages; the first is kept. Snowflake ids are
+    kept as 8-byte integers in a sorted array (they come nearly in order), so
+    memory stays small for million-message channels.
+    """
+    seen = array.array("Q")
+    other: set[str] = set()
+    recent: deque[Message] = deque(maxlen=_RECENT)
+    highest = -1
+    for message in messages:
+        key = message.id
+        number = int(key) if key.isdigit() and key.isascii() and len(key) < _DIGITS else -1
+        if number > highest:
+            highest = number
+            seen.append(number)
+        elif number >= 0:
+            index = bisect.bisect_left(seen, number)
+            if index < len(seen) and seen[index] == number:
+                _report_repeat(message, recent, context)
+                continue
+            seen.insert(index, number)
+        elif key in other:
+            _report_repeat(message, recent, context)
+            continue
+        else:
+            other.add(key)
+        recent.append(message)
+        yield message
+
+
+def _report_repeat(message: Message, recent: deque[Message], context: ParseContext) -> None:
+    first = next((m.source for m in recent if m.id == message.id), None)
+    where = f"the record at {first}" if first is not None else "an earlier record"
+    context.report(
+        str(message.source),
+        f"a message id of its own, not the id of {where} (this repeat is left out)",
+        message.id,
+        severity=Severity.WARNING,
+    )
+
+
+def _check_shape(source: Source, member: str) -> tuple[str | None, str]:  # noqa: PLR0911
     """
     Look at the start of *member*.
 
@@ -258,6 +310,9 @@ def _check_shape(source: Source, member: str) -> tuple[str | None, str]:
     if kind != "map" or "messages" not in keys:
         shown = ", ".join(keys[:6]) if kind == "map" else f"a JSON {kind}"
         return excerpt(f"keys {shown}" if kind == "map" else shown, 80), fallback
+    value = scalars.get("messages")
+    if value is not None and value != "array":
+        return f"'messages' is a JSON {value}", fallback
     channel = scalars.get("channel.id")
     if type(channel) is int or (type(channel) is str and channel):
         return None, str(channel)

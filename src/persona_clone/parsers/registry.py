@@ -10,6 +10,7 @@ import functools
 import importlib
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Final
@@ -17,7 +18,13 @@ from typing import Final
 import pendulum
 from attrs import field, frozen
 
-from ..errors import AmbiguousFormatError, ParseError, PluginError, UnknownFormatError
+from ..errors import (
+    AmbiguousFormatError,
+    ParseError,
+    ParseWarning,
+    PluginError,
+    UnknownFormatError,
+)
 from ..message import Message
 from .base import (
     ENTRY_POINT_GROUP,
@@ -25,6 +32,7 @@ from .base import (
     IssueSink,
     ParseContext,
     Parser,
+    Severity,
     StrictIssueSink,
 )
 from .source import Sample, Source, as_source
@@ -39,6 +47,7 @@ BUILTIN_PARSERS: Final[Mapping[str, str]] = {
     "discord-csv": "persona_clone.parsers.discord_csv:DiscordCsvParser",
     "discord-json": "persona_clone.parsers.discord_json:DiscordJsonParser",
     "slack": "persona_clone.parsers.slack:SlackParser",
+    "imessage": "persona_clone.parsers.imessage:IMessageParser",
     "instagram": "persona_clone.parsers.messenger:InstagramParser",
     "messenger": "persona_clone.parsers.messenger:MessengerParser",
     "persona-clone-jsonl": "persona_clone.parsers.interchange:InterchangeParser",
@@ -222,6 +231,13 @@ def _plugin_loader(point: EntryPoint, dist: str) -> Callable[[], ParserFactory]:
                 f"{type(error).__name__}: {error}"
             )
             raise PluginError(message) from error
+        name = getattr(factory, "name", None)
+        if name != point.name:
+            message = (
+                f"parser plugin {point.name!r} from {dist} ({point.value}) is named {name!r}: "
+                f"the entry-point key {point.name!r} must equal the parser's name {name!r}"
+            )
+            raise PluginError(message)
         return factory
 
     return load
@@ -250,8 +266,13 @@ def parse(
             detected from the content when omitted.
         tz: Zone of exports that store local time without an offset (WhatsApp,
             Signal); default UTC. Formats that store instants ignore it.
-        issues: Where problems go; default a `CollectingIssueSink` (lenient) or a
-            `StrictIssueSink` when *strict*.
+        issues: Where problems go. By default lenient parsing collects them and,
+            once the export has been read to its end, emits one
+            `persona_clone.errors.ParseWarning` if any input was skipped or cut
+            (an error, or an issue accounting for lines), with their number and
+            the first one's location; pass a sink (`CollectingIssueSink`) to
+            collect every issue yourself (no warning then). With *strict*, a
+            `StrictIssueSink`.
         strict: Raise `persona_clone.errors.ParseError` at the first problem.
         registry: The parsers to choose from (default built-ins plus plugins).
 
@@ -262,10 +283,32 @@ def parse(
     """
     source = as_source(path)
     parser = resolve_parser(source, format=format, registry=registry)
-    default_sink: IssueSink = StrictIssueSink() if strict else CollectingIssueSink()
-    sink = issues if issues is not None else default_sink
-    context = ParseContext(issues=sink, tz=tz)
-    return parser.parse(source, context)
+    if issues is not None or strict:
+        sink = issues if issues is not None else StrictIssueSink()
+        return parser.parse(source, ParseContext(issues=sink, tz=tz))
+    collected = CollectingIssueSink()
+    messages = parser.parse(source, ParseContext(issues=collected, tz=tz))
+    return _warning_of_loss(messages, collected, source.display())
+
+
+def _warning_of_loss(
+    messages: Iterator[Message], collected: CollectingIssueSink, where: str
+) -> Iterator[Message]:
+    """Yield *messages*; at their end, warn once if input was skipped or cut."""
+    yield from messages
+    lost = [i for i in collected.issues if i.severity is Severity.ERROR or i.lines > 0]
+    if lost:
+        lines = sum(issue.lines for issue in lost)
+        others = len(collected.issues) - len(lost)
+        also = f", and {others} other warning(s)" if others else ""
+        warnings.warn(
+            f"{where}: {len(lost)} parse issue(s) skipped or cut input ({lines} line(s) or "
+            f"record(s) not read as messages{also}), the first at {lost[0].location}: "
+            f"expected {lost[0].expected}; pass issues= a CollectingIssueSink to see them all, "
+            "or strict=True to stop at the first",
+            ParseWarning,
+            stacklevel=2,
+        )
 
 
 def resolve_parser(

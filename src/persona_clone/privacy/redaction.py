@@ -15,6 +15,7 @@ stronger detectors (Presidio, a local NER model) plug in the same way.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -105,12 +106,21 @@ _PHONE = re.compile(
 _PHONE_GROUP = re.compile(r"\(?[+\uff0b]?\(?\d+\)?")
 _MENTION_DIGITS = (8, 15)
 """An @-mention of an unsaved WhatsApp contact: the number without "+"."""
-_ASCII_DIGITS = {
-    code: str(value)
-    for code in range(0x660, 0x1FBFA)
-    if (value := unicodedata.decimal(chr(code), None)) is not None
-} | {0xFF0B: "+"}
-"""Every Unicode decimal digit (Arabic-Indic, full-width, ...) as its ASCII digit."""
+
+
+@functools.cache
+def _ascii_digits() -> dict[int, str]:
+    """Every Unicode decimal digit (Arabic-Indic, full-width, ...) as its ASCII digit."""
+    # built on first use: walking the code points costs a tenth of a second
+    table = {
+        code: str(value)
+        for code in range(0x660, 0x1FBFA)
+        if (value := unicodedata.decimal(chr(code), None)) is not None
+    }
+    table[0xFF0B] = "+"
+    return table
+
+
 _DATE_START = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?!\d)")
 _DATE = re.compile(
     r"(?<!\d)(?:\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})|\d{4}([./-])\d{1,2}\2\d{1,2})(?!\d)"
@@ -155,7 +165,7 @@ def _digits(text: str) -> str:
 def _is_phone(text: str) -> bool:
     """Return whether a candidate span is a phone number, not a date, price or year."""
     if not text.isascii():
-        text = text.translate(_ASCII_DIGITS)
+        text = text.translate(_ascii_digits())
     digits = _digits(text)
     if len(set(digits)) < _MIN_DISTINCT_DIGITS:
         return False
@@ -553,8 +563,19 @@ class BuiltinRedactor:
         # E-mails before URLs ("ada@site.com" is one address), URLs before numbers
         # (digits inside links), names last; each sees the placeholders before it.
         # Each kind is gated by a test in C that its regexes cannot match without
-        # (an "@", a "." or "://", a digit, a name's stem): most chat lines pass
-        # none of them and cost a few substring searches.
+        # (an "@", a "." or "://", a digit, a name's stem), and all but names by
+        # one character class first: most chat lines pass none of them and cost
+        # a search or two.
+        if _GATES.search(text) is not None:
+            text = self._redact_gated(text, counts)
+        if (self._names is not None or self._surnames is not None) and _mentions(self._stems, text):
+            text = _replace(
+                text, _name_spans(self._names, self._surnames, text), RedactionKind.NAME, counts
+            )
+        return text, counts
+
+    def _redact_gated(self, text: str, counts: Counter[RedactionKind]) -> str:
+        """Redact every kind but names in a text that holds one of `_GATES`."""
         if self._secret and may_hold_secret(text):
             text = _replace(text, secret_spans(text), RedactionKind.SECRET, counts)
         if self._email and "@" in text:
@@ -566,11 +587,7 @@ class BuiltinRedactor:
             for kind, finder, gate in self._numbers:
                 if gate(original):
                     text = _replace(text, finder(text), kind, counts)
-        if (self._names is not None or self._surnames is not None) and _mentions(self._stems, text):
-            text = _replace(
-                text, _name_spans(self._names, self._surnames, text), RedactionKind.NAME, counts
-            )
-        return text, counts
+        return text
 
 
 def _replace(

@@ -3,6 +3,7 @@ Helpers for testing code that uses persona_clone; none of them needs Hypothesis.
 
 - `FakeClock`: a clock (and sleep functions) that only moves when told to.
 - `make_message`, `make_participant`: valid values with defaults for every field.
+- `check_parser`: the rules every parser obeys, checked on a sample export.
 - `FakeOpenAI`: a local fake of OpenAI's fine-tuning and inference API
   (`persona_clone.testing.fake_openai`).
 
@@ -22,9 +23,10 @@ from attrs import define, field
 from ..durations import to_duration
 from ..message import Message, MessageKind, Participant
 from .fake_openai import FakeOpenAI, Fault
+from .parser_check import check_parser
 
 
-__all__ = ["FakeClock", "FakeOpenAI", "Fault", "make_message", "make_participant"]
+__all__ = ["FakeClock", "FakeOpenAI", "Fault", "check_parser", "make_message", "make_participant"]
 
 DEFAULT_TIME = pendulum.datetime(2024, 1, 15, 12, 0, 0, tz="UTC")
 """The time `make_message` gives a message when none is given."""

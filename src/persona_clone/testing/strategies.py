@@ -3,8 +3,10 @@ Hypothesis strategies for persona_clone's values, for users' property tests.
 
 Needs Hypothesis: ``pip install persona-clone[testing]``.
 
-Every parameter that varies is itself a strategy (pass ``st.just(x)`` to fix it);
-passing a plain value raises `TypeError`.
+Every argument that says "value or strategy" takes either: a plain value fixes
+it for every example (``authors=ada``), a strategy draws it
+(``authors=st.sampled_from([ada, bob])``). Size bounds (*min_size*,
+*max_size*) are plain numbers.
 
 Example:
     >>> from hypothesis import given
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from typing import Any
+from typing import Any, Final, TypeVar
 
 import pendulum
 
@@ -67,110 +69,145 @@ _TURKISH = "çğıİöşüÇĞÖŞÜâî"
 _NAME_CHARS = string.ascii_letters + _TURKISH + " -'"
 
 
-def _require(name: str, value: object) -> None:
-    if value is not None and not isinstance(value, st.SearchStrategy):
-        msg = (
-            f"{name} must be a Hypothesis strategy (use st.just(...) for a fixed value), "
-            f"found {value!r}"
-        )
-        raise TypeError(msg)
+T = TypeVar("T")
+
+_Zone = pendulum.Timezone | pendulum.FixedTimezone
+_ALPHABET: Final = string.ascii_letters + string.digits + " .,!?:'\n" + _TURKISH + "😂👍🏽🇹🇷"
+_REPLY_ODDS: Final = 10  # about one message in ten answers an earlier one
+_ONE_SECOND: Final = pendulum.duration(seconds=1)
+_SIX_HOURS: Final = pendulum.duration(hours=6)
+
+
+def _strategy(
+    value: T | st.SearchStrategy[T] | None, default: st.SearchStrategy[T]
+) -> st.SearchStrategy[T]:
+    """Return *value* if it is a strategy, ``st.just(value)`` if it is a value, else *default*."""
+    if value is None:
+        return default
+    if isinstance(value, st.SearchStrategy):
+        return value
+    return st.just(value)
 
 
 def zones() -> st.SearchStrategy[pendulum.Timezone]:
     """A time zone, from a list that includes odd offsets (+05:30, +12:45) and DST zones."""
-    return st.sampled_from(_ZONES).map(pendulum.timezone)
+    return st.sampled_from([pendulum.timezone(name) for name in _ZONES])
 
 
-def timestamps(*, tz: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[pendulum.DateTime]:
+def _zone(value: Any) -> _Zone:
+    if isinstance(value, str):
+        return pendulum.timezone(value)
+    if isinstance(value, (pendulum.Timezone, pendulum.FixedTimezone)):
+        return value
+    offset = value.utcoffset(None)
+    return pendulum.UTC if offset is None else pendulum.FixedTimezone(int(offset.total_seconds()))
+
+
+def timestamps(
+    *, tz: str | dt.tzinfo | st.SearchStrategy[str | dt.tzinfo] | None = None
+) -> st.SearchStrategy[pendulum.DateTime]:
     """
-    An aware `pendulum.DateTime` between 2009 and 2035, in any zone.
+    An aware `pendulum.DateTime` between 2009 and 2035.
 
     Args:
-        tz: Strategy for the zone (default `zones()`).
+        tz: The zone (a name or a tzinfo), value or strategy (default `zones()`).
     """
-    _require("tz", tz)
+    zone = _strategy(tz, zones()).map(_zone)
     return st.builds(
         lambda naive, zone: pendulum.instance(naive.replace(tzinfo=dt.timezone.utc)).in_timezone(
             zone
         ),
         st.datetimes(min_value=_START, max_value=_END),
-        tz if tz is not None else zones(),
+        zone,
     )
+
+
+def _seconds(value: dt.timedelta | float) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def gaps(
-    *, min_seconds: float = 1, max_seconds: float = 6 * 3600
+    *,
+    min_gap: dt.timedelta | float | st.SearchStrategy[dt.timedelta] = _ONE_SECOND,
+    max_gap: dt.timedelta | float | st.SearchStrategy[dt.timedelta] = _SIX_HOURS,
 ) -> st.SearchStrategy[pendulum.Duration]:
-    """A positive `pendulum.Duration`, by default between one second and six hours."""
-    return st.floats(min_value=min_seconds, max_value=max_seconds).map(
-        lambda seconds: (
-            pendulum.duration(seconds=round(seconds))
-            if seconds >= 1
-            else pendulum.duration(seconds=seconds)
-        )
-    )
-
-
-def participants(*, names: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Participant]:
     """
-    A `Participant` whose id derives from its name.
+    A positive `pendulum.Duration` between *min_gap* and *max_gap*.
+
+    Whole seconds when both bounds are whole seconds, else microseconds.
 
     Args:
-        names: Strategy for display names (default: short names with Turkish letters).
+        min_gap: The shortest gap: a duration (``pendulum.duration(minutes=1)``, a
+            `datetime.timedelta`), a number of seconds, or a strategy of durations.
+        max_gap: The longest gap, the same way.
     """
-    _require("names", names)
-    name_strategy = (
-        names
-        if names is not None
-        else st.text(_NAME_CHARS, min_size=1, max_size=12).filter(str.strip)
-    )
-    return name_strategy.map(lambda name: Participant(id=name.casefold(), name=name))
+    if isinstance(min_gap, st.SearchStrategy) or isinstance(max_gap, st.SearchStrategy):
+        lows: st.SearchStrategy[dt.timedelta | float] = _strategy(min_gap, st.nothing())
+        highs: st.SearchStrategy[dt.timedelta | float] = _strategy(max_gap, st.nothing())
+        return st.tuples(lows, highs).flatmap(_gaps_between)
+    low_s, high_s = _seconds(min_gap), _seconds(max_gap)
+    if not 0 < low_s <= high_s:
+        msg = f"gaps() needs 0 < min_gap <= max_gap, found {min_gap!r} and {max_gap!r}"
+        raise ValueError(msg)
+    if low_s.is_integer() and high_s.is_integer():
+        return st.integers(int(low_s), int(high_s)).map(lambda n: pendulum.duration(seconds=n))
+    low_us, high_us = max(round(low_s * 1e6), 1), round(high_s * 1e6)
+    return st.integers(low_us, high_us).map(lambda n: pendulum.duration(microseconds=n))
 
 
-def message_texts() -> st.SearchStrategy[str]:
+def _gaps_between(
+    bounds: tuple[dt.timedelta | float, dt.timedelta | float],
+) -> st.SearchStrategy[pendulum.Duration]:
+    low, high = sorted(_seconds(bound) for bound in bounds)
+    return gaps(min_gap=low, max_gap=high)
+
+
+def participants(
+    *, names: str | st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[Participant]:
+    """
+    A `Participant` whose id is its name, case-folded.
+
+    Args:
+        names: The display name, value or strategy (default: short names with
+            Turkish letters).
+    """
+    default = st.text(_NAME_CHARS, min_size=1, max_size=12).filter(str.strip)
+    return _strategy(names, default).map(lambda name: Participant(id=name.casefold(), name=name))
+
+
+def message_texts(*, max_size: int = 60) -> st.SearchStrategy[str]:
     """Message text: mixed Turkish and English, emoji, several lines, in NFC."""
-    alphabet = st.sampled_from(
-        [*(string.ascii_letters + string.digits + " .,!?:'\n" + _TURKISH), "😂", "👍🏽", "🇹🇷"]
-    )
-    return st.lists(alphabet, min_size=1, max_size=60).map("".join)
+    return st.text(_ALPHABET, min_size=1, max_size=max_size)
 
 
 def messages(
     *,
-    authors: st.SearchStrategy[Participant] | None = None,
-    sent_at: st.SearchStrategy[dt.datetime] | None = None,
-    texts: st.SearchStrategy[str] | None = None,
-    kinds: st.SearchStrategy[MessageKind] | None = None,
-    ids: st.SearchStrategy[str] | None = None,
+    authors: Participant | st.SearchStrategy[Participant] | None = None,
+    sent_at: dt.datetime | st.SearchStrategy[dt.datetime] | None = None,
+    texts: str | st.SearchStrategy[str] | None = None,
+    kinds: MessageKind | st.SearchStrategy[MessageKind] | None = None,
+    ids: str | st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[Message]:
     """
     A single valid `Message`.
 
     Args:
-        authors: Strategy for the author of non-system messages (default `participants()`).
-        sent_at: Strategy for the send time (default `timestamps()`).
-        texts: Strategy for the text (default `message_texts()`).
-        kinds: Strategy for the kind (default mostly text, some media, deleted, system).
-        ids: Strategy for the id (default a short random token).
+        authors: The author of a non-system message, value or strategy
+            (default `participants()`).
+        sent_at: The (aware) send time, value or strategy (default `timestamps()`).
+        texts: The text, value or strategy (default `message_texts()`).
+        kinds: The kind, value or strategy (default mostly text, some media,
+            deleted and system).
+        ids: The id, value or strategy (default a short random token).
     """
-    for name, value in (
-        ("authors", authors),
-        ("sent_at", sent_at),
-        ("texts", texts),
-        ("kinds", kinds),
-        ("ids", ids),
-    ):
-        _require(name, value)
-    kind_strategy = kinds if kinds is not None else _kinds()
     return st.builds(
         _build_message,
-        id=ids
-        if ids is not None
-        else st.text(string.ascii_lowercase + string.digits, min_size=6, max_size=10),
-        sent_at=sent_at if sent_at is not None else timestamps(),
-        author=authors if authors is not None else participants(),
-        text=texts if texts is not None else message_texts(),
-        kind=kind_strategy,
+        id=_strategy(ids, st.text(string.ascii_lowercase + string.digits, min_size=6, max_size=10)),
+        sent_at=_strategy(sent_at, timestamps()),
+        author=_strategy(authors, participants()),
+        text=_strategy(texts, message_texts()),
+        kind=_strategy(kinds, _kinds()),
         edited=st.booleans(),
         reply=st.none() | st.text(string.digits, min_size=1, max_size=6),
     )
@@ -180,6 +217,9 @@ def _kinds() -> st.SearchStrategy[MessageKind]:
     return st.sampled_from(
         [MessageKind.TEXT] * 6 + [MessageKind.MEDIA, MessageKind.DELETED, MessageKind.SYSTEM]
     )
+
+
+_MEDIA: Final = (Attachment(name="IMG-0001.jpg"),)
 
 
 def _build_message(
@@ -200,69 +240,118 @@ def _build_message(
         text=text,
         kind=kind,
         reply_to=None if system else reply,
-        attachments=(Attachment(name="IMG-0001.jpg"),) if kind is MessageKind.MEDIA else (),
+        attachments=_MEDIA if kind is MessageKind.MEDIA else (),
         edited=edited and not system,
     )
 
 
-@st.composite
 def chats(
-    draw: st.DrawFn,
     *,
-    authors: st.SearchStrategy[Participant] | None = None,
+    authors: Participant | st.SearchStrategy[Participant] | None = None,
+    texts: str | st.SearchStrategy[str] | None = None,
+    kinds: MessageKind | st.SearchStrategy[MessageKind] | None = None,
+    start: dt.datetime | st.SearchStrategy[dt.datetime] | None = None,
     min_size: int = 0,
     max_size: int = 40,
-    start: st.SearchStrategy[dt.datetime] | None = None,
-    kinds: st.SearchStrategy[MessageKind] | None = None,
-) -> list[Message]:
+) -> st.SearchStrategy[list[Message]]:
     """
     A chronological chat: interleaved authors, bursts of quick messages and long pauses.
 
-    Ids are unique (``"1"``, ``"2"``, ...) and replies point to earlier messages.
+    Ids are unique (``"1"``, ``"2"``, ...); about one message in ten answers an
+    earlier one (``reply_to``); pauses between messages run from none (a burst)
+    to about three days, short ones most often.
+    Every time is in the zone of the first.
 
     Args:
-        draw: Supplied by Hypothesis.
-        authors: Strategy for each message's author (default: 1-5 participants drawn once).
+        authors: Each message's author, value or strategy (default: a cast of
+            one to five participants drawn once per chat).
+        texts: Each message's text, value or strategy (default `message_texts()`),
+            e.g. ``st.text("abc ", min_size=1)`` to test your own renderer.
+        kinds: Each message's kind, value or strategy (default mostly text,
+            some media, deleted and system).
+        start: The first message's aware time, value or strategy (default
+            `timestamps()`).
         min_size: Fewest messages.
         max_size: Most messages.
-        start: Strategy for the first message's time (default `timestamps()`).
-        kinds: Strategy for each message's kind.
     """
-    _require("authors", authors)
-    _require("start", start)
-    _require("kinds", kinds)
     if authors is None:
-        cast = draw(st.lists(participants(), min_size=1, max_size=5, unique_by=lambda p: p.id))
-        authors = st.sampled_from(cast)
-    kind_strategy = kinds if kinds is not None else _kinds()
-    count = draw(st.integers(min_value=min_size, max_value=max_size))
-    first = draw(start if start is not None else timestamps())
-    zone = first.tzinfo if isinstance(first, pendulum.DateTime) else pendulum.UTC
-    zone = zone if isinstance(zone, (pendulum.Timezone, pendulum.FixedTimezone)) else pendulum.UTC
-    # step in UTC with the standard library: wall-clock arithmetic across a DST
-    # change could go back in time
-    instant = dt.datetime.fromtimestamp(first.timestamp(), dt.timezone.utc)
-    pauses = st.one_of(
-        st.integers(min_value=0, max_value=20),  # a burst
-        st.integers(min_value=20, max_value=600),  # conversation
-        st.integers(min_value=600, max_value=3 * 86400),  # long pause
+        casts: st.SearchStrategy[list[Participant]] | None = st.lists(
+            participants(), min_size=1, max_size=5, unique_by=lambda p: p.id
+        )
+        author_strategy = None
+    else:
+        casts, author_strategy = None, _strategy(authors, st.nothing())
+    return _chats(
+        casts=casts,
+        authors=author_strategy,
+        texts=_strategy(texts, message_texts()),
+        kinds=None if kinds is None else _strategy(kinds, st.nothing()),
+        starts=_strategy(start, timestamps()),
+        sizes=st.integers(min_value=min_size, max_value=max_size),
     )
+
+
+# Each message's shape comes from four bytes of one draw (far cheaper than a
+# draw per field); every byte shrinks towards 0: a burst, not edited, text, the
+# first author, no reply.
+_SHAPE_BYTES: Final = 4
+_EDITED: Final = 0x40
+_PAUSE: Final = 0x3F
+_PAUSE_SECONDS: Final = (
+    *range(21),
+    *(20 + 29 * step for step in range(21)),
+    *(round(600 * 1.335**step) for step in range(22)),
+)  # 21 bursts (0-20 s), 21 conversation pauses (20-600 s), 22 long pauses (10 min-3 days)
+_KIND_TABLE: Final = (MessageKind.TEXT,) * 6 + (
+    MessageKind.MEDIA,
+    MessageKind.DELETED,
+    MessageKind.SYSTEM,
+)
+_REPLY_FROM: Final = 256 - 256 // _REPLY_ODDS
+
+
+@st.composite
+def _chats(
+    draw: st.DrawFn,
+    *,
+    casts: st.SearchStrategy[list[Participant]] | None,
+    authors: st.SearchStrategy[Participant] | None,
+    texts: st.SearchStrategy[str],
+    kinds: st.SearchStrategy[MessageKind] | None,
+    starts: st.SearchStrategy[dt.datetime],
+    sizes: st.SearchStrategy[int],
+) -> list[Message]:
+    cast = draw(casts) if casts is not None else []
+    count = draw(sizes)
+    first = draw(starts)
+    tzinfo = first.tzinfo
+    if tzinfo is None:
+        msg = f"chats() needs an aware start time, found {first!r}"
+        raise ValueError(msg)
+    zone = _zone(tzinfo)
+    shapes = draw(st.binary(min_size=_SHAPE_BYTES * count, max_size=_SHAPE_BYTES * count))
+    # step in UTC: wall-clock arithmetic across a DST change could go back in time
+    instant = first.timestamp()
     chat: list[Message] = []
     for index in range(count):
+        pause, kind_byte, author_byte, reply_byte = shapes[
+            _SHAPE_BYTES * index : _SHAPE_BYTES * (index + 1)
+        ]
         if index:
-            instant = instant + dt.timedelta(seconds=draw(pauses))
-        kind = draw(kind_strategy)
+            instant += _PAUSE_SECONDS[pause & _PAUSE]
+        kind = draw(kinds) if kinds is not None else _KIND_TABLE[kind_byte % len(_KIND_TABLE)]
+        author = draw(authors) if authors is not None else cast[author_byte % len(cast)]
         reply = None
-        if chat and kind is not MessageKind.SYSTEM and draw(st.integers(0, 9)) == 0:
-            reply = chat[draw(st.integers(0, len(chat) - 1))].id
+        if chat and reply_byte >= _REPLY_FROM:
+            reply = chat[-1 - (reply_byte - _REPLY_FROM) % len(chat)].id
         chat.append(
             _build_message(
                 id=str(index + 1),
-                sent_at=pendulum.instance(instant).in_timezone(zone) if index else first,
-                author=draw(authors),
-                text=draw(message_texts()),
+                sent_at=pendulum.from_timestamp(instant, tz=zone) if index else first,  # type: ignore[arg-type]
+                author=author,
+                text=draw(texts),
                 kind=kind,
-                edited=draw(st.booleans()),
+                edited=bool(pause & _EDITED),
                 reply=reply,
             )
         )
@@ -270,22 +359,24 @@ def chats(
 
 
 def sessions(
-    *, gap: st.SearchStrategy[pendulum.Duration] | None = None, **chat_options: Any
+    *,
+    gap: dt.timedelta | st.SearchStrategy[pendulum.Duration] | None = None,
+    **chat_options: Any,
 ) -> st.SearchStrategy[Session]:
     """
     A `Session`: one session of a generated chat under a generated *gap*.
 
     Args:
-        gap: Strategy for the sessionizer's gap (default `gaps()`).
+        gap: The sessionizer's gap, value or strategy (default `gaps()`).
         chat_options: Passed on to `chats()`.
     """
-    _require("gap", gap)
     chat_options.setdefault("min_size", 1)
+    gap_strategy = _strategy(gap, gaps())
 
     @st.composite
     def _sessions(draw: st.DrawFn) -> Session:
         chat = draw(chats(**chat_options))
-        found = list(Sessionizer(gap=draw(gap if gap is not None else gaps()))(chat))
+        found = list(Sessionizer(gap=draw(gap_strategy))(chat))
         return draw(st.sampled_from(found))
 
     return _sessions()

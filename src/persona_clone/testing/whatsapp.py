@@ -30,6 +30,7 @@ from attrs import frozen
 
 from persona_clone.message import Attachment, Message, MessageKind
 from persona_clone.parsers.whatsapp.grammar import DateOrder
+from persona_clone.parsers.whatsapp.locale import DELETED_BODIES, MEDIA_PLACEHOLDERS, body_key
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -389,7 +390,7 @@ def whatsapp_exports(
     from hypothesis import strategies as st  # noqa: PLC0415 - Hypothesis is optional
 
     from persona_clone.testing.strategies import chats as chat_strategy  # noqa: PLC0415
-    from persona_clone.testing.strategies import participants  # noqa: PLC0415
+    from persona_clone.testing.strategies import message_texts, participants  # noqa: PLC0415
 
     given: tuple[tuple[str, object], ...] = (
         ("chats", chats),
@@ -403,6 +404,7 @@ def whatsapp_exports(
     names = st.text(_NAME_LETTERS, min_size=1, max_size=12).map(str.strip).filter(bool)
     default_chats = chat_strategy(
         min_size=1,
+        texts=message_texts().filter(_not_a_notice),
         authors=st.lists(
             participants(names=names),
             min_size=1,
@@ -420,3 +422,9 @@ def whatsapp_exports(
     )
     result: SearchStrategy[WhatsAppExport] = build
     return result
+
+
+def _not_a_notice(text: str) -> bool:
+    """Whether WhatsApp would read *text* as written, not as a media or deletion notice."""
+    key = body_key(text)
+    return key not in MEDIA_PLACEHOLDERS and key not in DELETED_BODIES
