@@ -59,6 +59,15 @@ def settle(seconds: float = 3 * QUIET) -> None:
     system_sleep(seconds)
 
 
+def eventually(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Whether *condition* comes true within *timeout* seconds (checked every tenth)."""
+    for _ in range(int(timeout * 10)):
+        if condition():
+            return True
+        system_sleep(0.1)
+    return condition()
+
+
 class BotProcess:
     """A bot command of the CLI in a subprocess, talking to a fake OpenAI server."""
 

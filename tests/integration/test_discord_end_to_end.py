@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot_support import MODEL, BotProcess, scripted_replies, settle
+from bot_support import MODEL, BotProcess, eventually, scripted_replies, settle
 
 
 pytest.importorskip("discord", reason="the Discord bot needs the discord extra (discord.py)")
@@ -25,12 +25,13 @@ from persona_clone.testing.fake_openai import FakeOpenAI
 
 
 # one channel per test, so the tests can share one bot process; 19 is not the bot's
-BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS = 13, 14, 15, 16, 17, 18
+BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS, PRIVATE_DATA = 13, 14, 15, 16, 17, 18, 20
 UNLISTED = 19
-LISTED = (BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS)
+LISTED = (BURST, IGNORED, RECONNECT, RATE_LIMIT, STOP, MENTIONS, PRIVATE_DATA)
 ADA = FakeDiscordUser(id=101, name="Ada")
 BOB = FakeDiscordUser(id=102, name="Bob")
 OTHER_BOT = FakeDiscordUser(id=103, name="Dyno", bot=True)
+CEM = FakeDiscordUser(id=104, name="Cem")  # opted out: --exclude Cem
 REPLIES = {
     "Deniz sen?": "haha evet\nbence de",
     "selam": "selam!",
@@ -40,6 +41,8 @@ REPLIES = {
     "hatırla beni": "hatırlarım",
     "sen ne dersin?": "efendim?",
     "doğru mu?": "evet",
+    "numaram <PHONE>": "yaz bana deniz@example.com",
+    "peki ya sen?": "seni nefret ediyorum",
 }
 
 
@@ -47,7 +50,8 @@ class Bot(BotProcess):
     """``persona-clone discord`` in a subprocess, with the fake Discord and OpenAI."""
 
     def __init__(self, folder: Path, *extra: str) -> None:
-        super().__init__(folder, FakeOpenAI(replies=scripted_replies(REPLIES, "tamam")))
+        replies = scripted_replies(REPLIES, "tamam")
+        super().__init__(folder, FakeOpenAI(replies=replies, flagged_words={"nefret": "hate"}))
         self.discord = FakeDiscord(
             bot=FakeDiscordUser(id=900, name="Deniz", bot=True), channels=(*LISTED, UNLISTED)
         )
@@ -57,7 +61,8 @@ class Bot(BotProcess):
         self.openai.start()
         self.discord.start()
         channels = [option for channel in LISTED for option in ("--channel", str(channel))]
-        arguments = [*channels, "--api-base", self.discord.api_base, *self.extra]
+        arguments = [*channels, "--api-base", self.discord.api_base]
+        arguments += ["--exclude", "Cem", "--moderate", *self.extra]
         self.start("discord", arguments, {"DISCORD_TOKEN": self.discord.token})
         assert self.discord.wait_for(lambda fake: fake.connections[0] == 1), self.stderr()
         return self
@@ -136,6 +141,23 @@ class TestDiscordBot:
 
         assert ["yavaş", "yavaş"] == bot.wait_said(RATE_LIMIT, 2)
         assert limited + 1 == fake.rate_limited
+
+    def test_live_privacy_and_moderation_as_in_the_other_bots(self, bot: Bot) -> None:
+        """Opted-out people never reach the model, data is redacted both ways, flags hold back."""
+        fake = bot.discord
+        fake.post(CEM, "benim adım Cem, bunu kimse görmesin", channel_id=PRIVATE_DATA)
+        fake.post(BOB, "numaram +90 532 123 45 67", channel_id=PRIVATE_DATA)
+
+        assert ["yaz bana <EMAIL>"] == bot.wait_said(PRIVATE_DATA, 1)
+        [request] = bot.model_requests(about="numaram")
+        said = [m["content"] for m in request["messages"] if m["role"] == "user"]
+        assert ["numaram <PHONE>"] == said
+        assert [] == bot.model_requests(about="kimse görmesin")
+
+        fake.post(BOB, "peki ya sen?", channel_id=PRIVATE_DATA)
+        assert eventually(lambda: bool(bot.model_requests(about="peki ya sen?")))
+        assert ["yaz bana <EMAIL>"] == bot.wait_said(PRIVATE_DATA, 1)
+        assert "moderation flagged it (hate)" in bot.stderr()
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot_support import MODEL, BotProcess, scripted_replies, settle
+from bot_support import MODEL, BotProcess, eventually, scripted_replies, settle
 
 
 pytest.importorskip("telegram", reason="the Telegram bot needs the telegram extra")
@@ -32,9 +32,11 @@ RATE_LIMIT = FakeTelegramChat(id=-1004, title="Koşu")
 STOP = FakeTelegramChat(id=-1005, title="Kitap")
 GIVEN = FakeTelegramChat(id=-1006, title="Seçilmiş")
 NOT_GIVEN = FakeTelegramChat(id=-1007, title="Başka")
+PRIVATE_DATA = FakeTelegramChat(id=-1008, title="Gizli")
 ADA = FakeTelegramUser(id=11, first_name="Ada", last_name="Yılmaz")
 BOB = FakeTelegramUser(id=12, first_name="Bob")
 OTHER_BOT = FakeTelegramUser(id=13, first_name="Combot", username="combot", is_bot=True)
+CEM = FakeTelegramUser(id=14, first_name="Cem")  # opted out: --exclude Cem
 REPLIES = {
     "Deniz sen?": "haha evet\nbence de",
     "selam": "selam!",
@@ -43,6 +45,8 @@ REPLIES = {
     "hatırla beni": "hatırlarım",
     "sen ne dersin?": "efendim?",
     "doğru mu?": "evet",
+    "numaram <PHONE>": "yaz bana deniz@example.com",
+    "peki ya sen?": "seni nefret ediyorum",
 }
 
 
@@ -50,14 +54,16 @@ class Bot(BotProcess):
     """``persona-clone telegram`` in a subprocess, with the fake Bot API and OpenAI."""
 
     def __init__(self, folder: Path, *extra: str) -> None:
-        super().__init__(folder, FakeOpenAI(replies=scripted_replies(REPLIES, "hmm")))
+        replies = scripted_replies(REPLIES, "hmm")
+        super().__init__(folder, FakeOpenAI(replies=replies, flagged_words={"nefret": "hate"}))
         self.telegram = FakeTelegram()
         self.extra = extra
 
     def __enter__(self) -> Bot:  # noqa: PYI034 - not meant to be subclassed
         self.openai.start()
         self.telegram.start()
-        arguments = ["--api-base", self.telegram.api_base, "--poll-timeout", "1", *self.extra]
+        arguments = ["--api-base", self.telegram.api_base, "--poll-timeout", "1"]
+        arguments += ["--exclude", "Cem", "--moderate", *self.extra]
         self.start("telegram", arguments, {"TELEGRAM_BOT_TOKEN": self.telegram.token})
         assert self.telegram.wait_for(lambda fake: fake.polls >= 1), self.stderr()
         return self
@@ -134,6 +140,23 @@ class TestTelegramBot:
 
         assert ["yavaş", "yavaş"] == bot.wait_said(RATE_LIMIT, 2)
         assert limited + 1 == fake.rate_limited
+
+    def test_live_privacy_and_moderation_as_in_the_other_bots(self, bot: Bot) -> None:
+        """Opted-out people never reach the model, data is redacted both ways, flags hold back."""
+        fake = bot.telegram
+        fake.post(CEM, "benim adım Cem, bunu kimse görmesin", chat=PRIVATE_DATA)
+        fake.post(BOB, "numaram +90 532 123 45 67", chat=PRIVATE_DATA)
+
+        assert ["yaz bana <EMAIL>"] == bot.wait_said(PRIVATE_DATA, 1)
+        [request] = bot.model_requests(about="numaram")
+        said = [m["content"] for m in request["messages"] if m["role"] == "user"]
+        assert ["numaram <PHONE>"] == said
+        assert [] == bot.model_requests(about="kimse görmesin")
+
+        fake.post(BOB, "peki ya sen?", chat=PRIVATE_DATA)
+        assert eventually(lambda: bool(bot.model_requests(about="peki ya sen?")))
+        assert ["yaz bana <EMAIL>"] == bot.wait_said(PRIVATE_DATA, 1)
+        assert "moderation flagged it (hate)" in bot.stderr()
 
 
 @pytest.mark.slow

@@ -64,6 +64,7 @@ Late: TypeAlias = Callable[[Message, Message, bool], None]
 
 _text = operator.attrgetter("text")
 _sent_at = operator.attrgetter("sent_at")
+_chat = operator.attrgetter("chat")
 
 
 def _instant(message: Message) -> float:
@@ -238,7 +239,8 @@ def chronological(
     Yield *messages* oldest first.
 
     Args:
-        messages: One file's messages in file order.
+        messages: One file's messages in file order; in an oldest-first
+            stream, each chat (a run of one `Message.chat`) is mended on its own.
         order: ``"auto"`` decides from the first sixteen messages;
             ``"oldest-first"`` streams through a `ReorderWindow`; ``"newest-first"``
             reverses (ties keep their original, un-reversed order); ``"any"``
@@ -256,15 +258,17 @@ def chronological(
         order = "newest-first" if newest_first else "oldest-first"
         stream = itertools.chain(head, stream)
     if order == "oldest-first":
-        return _mended(stream, ReorderWindow(late=late, window=window))
+        return _mended(stream, late, window)
     return _external_sort(stream, reverse=order == "newest-first", spill_at=spill_at)
 
 
-def _mended(stream: Iterator[Message], mender: ReorderWindow) -> Iterator[Message]:
-    """Pass an oldest-first stream through *mender*."""
-    while batch := list(itertools.islice(stream, _BATCH)):
-        yield from mender.push(batch)
-    yield from mender.finish()
+def _mended(stream: Iterator[Message], late: Late, window: int) -> Iterator[Message]:
+    """Pass an oldest-first stream through a `ReorderWindow`, a fresh one per chat."""
+    for _, chat in itertools.groupby(stream, key=_chat):
+        mender = ReorderWindow(late=late, window=window)
+        while batch := list(itertools.islice(chat, _BATCH)):
+            yield from mender.push(batch)
+        yield from mender.finish()
 
 
 def _external_sort(stream: Iterator[Message], *, reverse: bool, spill_at: int) -> Iterator[Message]:

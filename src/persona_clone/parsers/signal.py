@@ -24,6 +24,7 @@ from persona_clone.message import (
     Participant,
     SourceRef,
 )
+from persona_clone.parsers._ordering import chronological, late_reporter
 from persona_clone.parsers._text_input import check_text_file
 from persona_clone.parsers._wall_time import wall_time
 from persona_clone.parsers.base import ParseContext
@@ -76,13 +77,20 @@ class SignalParser:
 
     def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
         """
-        Yield the chat's messages in file order, times in the context's zone.
+        Yield the chat's messages oldest first, times in the context's zone.
+
+        Messages stored a little out of order are put in place, later ones read
+        at the time before them, each with a warning (see
+        `persona_clone.parsers._ordering.ReorderWindow`).
 
         Raises:
             ParseError: the input is a folder or zip, empty, binary or not text.
         """
         where = check_text_file(source, _WHAT, probe=512)
-        yield from _Reader(where=where, context=context).read(source)
+        messages = _Reader(where=where, context=context).read(source)
+        yield from chronological(
+            messages, order="oldest-first", late=late_reporter(context, "messages")
+        )
 
 
 @define(kw_only=True)

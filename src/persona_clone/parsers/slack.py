@@ -19,6 +19,7 @@ from persona_clone.message import (
     Participant,
     SourceRef,
 )
+from persona_clone.parsers._ordering import chronological, late_reporter
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source
 
@@ -222,8 +223,12 @@ class SlackParser:
         days = _day_files(members, root)
         for conversation in sorted(conversations, key=lambda c: (c.name, c.id)):
             files = days.get(conversation.folder, [])
-            for _, message in self._conversation(source, conversation, files, users, context):
-                yield message
+            messages = self._conversation(source, conversation, files, users, context)
+            yield from chronological(
+                (message for _, message in messages),
+                order="oldest-first",
+                late=late_reporter(context, "messages"),
+            )
 
     def _read_json(self, source: Source, member: str, context: ParseContext) -> Any:
         where = source.display(member)
@@ -320,7 +325,6 @@ class SlackParser:
         users: dict[str, Participant],
         context: ParseContext,
     ) -> Iterator[tuple[tuple[int, int], Message]]:
-        previous: tuple[int, int] | None = None
         for member in files:
             data = self._read_array(source, member, context, of="messages")
             if data is None:
@@ -339,16 +343,7 @@ class SlackParser:
                 if built is not None:
                     batch.append(built)
             batch.sort(key=lambda pair: pair[0])
-            for key, message in batch:
-                if previous is not None and key < previous:
-                    context.report(
-                        str(message.source),
-                        "day files in chronological order",
-                        message.sent_at.isoformat(),
-                    )
-                    continue
-                previous = key
-                yield key, message
+            yield from batch  # a day file out of order is mended by the caller's window
 
     def _message(  # noqa: C901
         self,

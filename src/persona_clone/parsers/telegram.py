@@ -31,6 +31,7 @@ from persona_clone.parsers._json_input import (
     reject_non_json,
     utc_instant,
 )
+from persona_clone.parsers._ordering import chronological, late_reporter
 from persona_clone.parsers._selection import selectors
 from persona_clone.parsers.base import ParseContext, Severity
 from persona_clone.parsers.source import Sample, Source, as_source
@@ -125,7 +126,9 @@ class TelegramParser:
         """
         where, opener = _locate(source)
         reader = _Reader(where=where, context=context, selection=self.chats)
-        yield from reader.read(opener)
+        yield from chronological(
+            reader.read(opener), order="oldest-first", late=late_reporter(context, "messages")
+        )
 
     def chats_in(self, source: Source | str | os.PathLike[str]) -> list[TelegramChat]:
         """
