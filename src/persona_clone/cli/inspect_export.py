@@ -181,6 +181,6 @@ def inspect_export(
             click.echo(f"    {count:>8,}  {person}")
         if summary["problems"]:
             click.echo(
-                f"  {len(summary['problems']):,} line(s) could not be read; "
+                f"  {len(summary['problems']):,} problem(s) while reading; "
                 f"first: {summary['problems'][0]}"
             )
