@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,32 +53,26 @@ def _start(fake: FakeOpenAI, workdir: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for_upload(fake: FakeOpenAI, process: subprocess.Popen[str]) -> None:
-    """Block until *process* has sent its upload (which the fake answers slowly)."""
-    for _ in range(600):
-        if fake.requests_to("POST", "/v1/files") or process.poll() is not None:
-            return
-        threading.Event().wait(0.05)
-
-
 class TestSharedStateFile:
     def test_two_processes_make_one_upload_and_one_job(
         self, fake: FakeOpenAI, tmp_path: Path
     ) -> None:
-        """The second process waits for the first, then follows its job: one upload, one job."""
+        """Started together, one process waits for the other, then follows its job."""
         write_dataset(tmp_path / "train.jsonl", 12)
-        fake.inject(Fault.slow(3.0), method="POST", path="/v1/files")
+        fake.inject(Fault.slow(5.0), method="POST", path="/v1/files")
 
-        first = _start(fake, tmp_path)
-        _wait_for_upload(fake, first)
-        second = _start(fake, tmp_path)
-        first_out, first_err = first.communicate(timeout=120)
-        second_out, second_err = second.communicate(timeout=120)
+        processes = [_start(fake, tmp_path), _start(fake, tmp_path)]
+        outputs = [process.communicate(timeout=120) for process in processes]
 
-        assert (0, 0) == (first.returncode, second.returncode), first_err + second_err
+        codes = [process.returncode for process in processes]
+        assert [0, 0] == codes, "".join(err for _, err in outputs)
         job = fake.jobs()[0]
         assert (1, 1) == (len(fake.uploads()), len(fake.jobs()))
-        assert f"started job {job['id']}" in first_err
-        assert f"shared-state.json is in use by process {first.pid}" in second_err
-        assert f"resuming job {job['id']}" in second_err
-        assert first_out.splitlines()[-1] == second_out.splitlines()[-1] == job["fine_tuned_model"]
+        started = [f"started job {job['id']}" in err for _, err in outputs]
+        first, second = (0, 1) if started[0] else (1, 0)
+        assert [True, False] == [started[first], started[second]]
+        waited = outputs[second][1]
+        assert f"shared-state.json is in use by process {processes[first].pid}" in waited
+        assert f"resuming job {job['id']}" in waited
+        models = {out.splitlines()[-1] for out, _ in outputs}
+        assert {job["fine_tuned_model"]} == models

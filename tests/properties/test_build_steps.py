@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pendulum
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from persona_clone import (
@@ -17,16 +17,19 @@ from persona_clone import (
     PrivacyReport,
     Sessionizer,
 )
+from persona_clone._fast import with_text
 from persona_clone._serialization import converter
 from persona_clone.dataset.pipeline import _merged_again
 from persona_clone.dataset.rendering import renderable
-from persona_clone.message import with_text
 from persona_clone.testing.strategies import chats, gaps
 
 
 CAST = [Participant.from_name(name) for name in ("Ada", "Bora", "Cem", "Deniz")]
+# drawing whole chats takes a while on a busy machine; the laws need no speed
+_SLOW_DRAWS = settings(suppress_health_check=[HealthCheck.too_slow])
 
 
+@_SLOW_DRAWS
 @given(
     chats(authors=st.sampled_from(CAST), max_size=40),
     gaps(),
@@ -51,6 +54,7 @@ def test_opt_out_on_turns_equals_consent_before_merging(
     assert converter.unstructure(before) == converter.unstructure(after)
 
 
+@_SLOW_DRAWS
 @given(chats(authors=st.sampled_from(CAST), max_size=40), st.data())
 def test_turns_merged_again_equal_a_fresh_merge(chat: list[Message], data: st.DataObject) -> None:
     """Merging only the changed turns of a session gives the turns a fresh merge gives."""

@@ -265,6 +265,38 @@ class TestBrokenParsers:
 
         assert [SNIFF, ORDER, ACCOUNTED] == broken_rules(error)
 
+    def test_out_of_order_lost_line_and_naive_time_are_all_named(self, tmp_path: Path) -> None:
+        """One parser that breaks three rules before a naive time stops it fails with all three."""
+
+        class AllWrong(ToyParser):
+            def parse(self, source: Source, context: ParseContext) -> Iterator[Message]:
+                ada, _bob, cem, dan, eve = super().parse(source, context)
+                yield ada
+                yield dan
+                yield cem
+                yield Message(
+                    id=eve.id,
+                    sent_at=eve.sent_at.replace(tzinfo=None),
+                    author=eve.author,
+                    text=eve.text,
+                    source=eve.source,
+                )
+
+        path = tmp_path / "five.toy"
+        path.write_text(
+            "TOYCHAT 1\n"
+            + "".join(
+                f"2024-05-06T09:1{n}:00+03:00 | {who} | hi\n" for n, who in enumerate("ABCDE")
+            ),
+            encoding="utf-8",
+        )
+
+        with pytest.raises(AssertionError) as error:
+            check_parser(AllWrong(), path, preamble=1)
+
+        assert [ORDER, ACCOUNTED, AWARE] == broken_rules(error)
+        assert "five.toy:3: neither a message" in str(error.value)
+
     def test_json_records_are_accounted_by_index(self, tmp_path: Path) -> None:
         """A JSON parser that skips a record without an issue breaks the accounting rule."""
         from persona_clone.parsers.discord_json import DiscordJsonParser  # noqa: PLC0415

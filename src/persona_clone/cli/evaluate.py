@@ -62,7 +62,12 @@ __all__ = ["evaluate"]
     show_default=True,
     help="Most entries of conversation the model sees (as in serving).",
 )
-@click.option("--temperature", type=click.FloatRange(min=0, max=2), default=None)
+@click.option(
+    "--temperature",
+    type=click.FloatRange(min=0, max=2),
+    default=None,
+    help="Sampling temperature. [default: the endpoint's own]",
+)
 @click.option(
     "-o",
     "--output",
@@ -73,7 +78,7 @@ __all__ = ["evaluate"]
 )
 @click.pass_context
 def evaluate(ctx: click.Context, /, **settings: Any) -> None:
-    r"""
+    """
     Measure how well a fine-tuned clone texts like the person.
 
     DATASET is a chat-format JSONL that build wrote, normally the held-out
@@ -92,7 +97,7 @@ def evaluate(ctx: click.Context, /, **settings: Any) -> None:
     Example:
       persona-clone build chat.zip --persona Ada --validation-share 0.1 -o out
       persona-clone evaluate out/validation.jsonl --model ft:... -o eval
-    """
+    """  # noqa: D301 - click needs the \\b (backspace) marker itself
     with click_errors(ParseError, OSError):
         conversations = read_conversations(settings["dataset"])
     evaluator = Evaluator(

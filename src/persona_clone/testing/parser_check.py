@@ -136,9 +136,11 @@ def check_parser(
     run = _Run()
     _check_sniff(parser, source, min_score, run)
     _check_run(parser, source, parse_kwargs, run)
-    if run.completed:
+    if run.completed or (run.messages and READ not in run.broken):
+        # a run cut short by an error is checked as far as it got
         _check_messages(run)
         _check_accounted(source, run, preamble)
+    if run.completed:
         again = _Run()
         quiet = {key: value for key, value in parse_kwargs.items() if key != "issues"}
         _check_run(parser, source, quiet, again)
@@ -243,7 +245,9 @@ def _check_accounted(source: Source, run: _Run, preamble: int) -> None:  # noqa:
         for index in missing[:_SHOWN]:
             run.fail(ACCOUNTED, f"{file} {array}[{index}]: neither a message nor an issue")
     for file, claimed in lines.items():
-        _check_lines(source, file, claimed, starts.get(file, {}), preamble, run)
+        # a run cut short is checked up to the last line it reached
+        reached = None if run.completed else max(claimed)
+        _check_lines(source, file, claimed, starts.get(file, {}), preamble, run, reached=reached)
 
 
 def _claim_record(location: str, records: dict[tuple[str, str], set[int]]) -> None:
@@ -259,6 +263,8 @@ def _check_lines(  # noqa: PLR0917 - private, one call site
     starts: dict[int, Message],
     preamble: int,
     run: _Run,
+    *,
+    reached: int | None,
 ) -> None:
     text = _text_of(source, file)
     if text is None:
@@ -274,6 +280,8 @@ def _check_lines(  # noqa: PLR0917 - private, one call site
         if number in claimed:
             above = None
             continue
+        if reached is not None and number > reached:
+            break
         if number <= preamble or number <= spans_to or not line.strip():
             continue
         if above is not None and _belongs(line.strip(), above):

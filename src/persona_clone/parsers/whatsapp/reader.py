@@ -20,13 +20,12 @@ from typing import Final, Protocol
 
 import pendulum
 
+from persona_clone._fast import MutableMessage, MutableSourceRef
 from persona_clone.errors import ParseError
 from persona_clone.message import (
     Attachment,
     Message,
     MessageKind,
-    MutableMessage,
-    MutableSourceRef,
     Participant,
     SourceRef,
     nfc,
