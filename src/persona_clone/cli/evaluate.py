@@ -29,6 +29,20 @@ __all__ = ["evaluate"]
 @click.argument("dataset", type=DATASET_FILE)
 @click.option("--model", required=True, help="The model to evaluate, e.g. ft:gpt-4.1-mini:...:ada.")
 @click.option(
+    "--backend",
+    type=click.Choice(["api", "local"]),
+    default="api",
+    show_default=True,
+    help="api: an OpenAI-compatible endpoint; local: generate on this machine with "
+    "transformers (--model and --against are adapter or merged model folders; lora extra).",
+)
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    help="--backend local: auto, cpu, cuda or mps.",
+)
+@click.option(
     "--base-url",
     default=None,
     help="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp); "
@@ -114,21 +128,27 @@ def evaluate(ctx: click.Context, /, **settings: Any) -> None:
             "someone, found none"
         )
     # the openai SDK loads here, when the evaluation runs, not when the CLI starts
+    from persona_clone.cli._serving import _local_client  # noqa: PLC0415
     from persona_clone.evaluation.clone import CloneModel  # noqa: PLC0415
     from persona_clone.serving.responder import connect  # noqa: PLC0415
 
     obj: dict[str, Any] = ctx.obj if isinstance(ctx.obj, dict) else {}
-    with click_errors(ConfigError):
+    local = settings["backend"] == "local"
+    models = [settings["model"]] + ([settings["against"]] if settings["against"] else [])
+    with click_errors(ConfigError, OSError):
         base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
-        client = connect(base_url=base_url, http_client=obj.get("http_client"))
-        models = [settings["model"]] + ([settings["against"]] if settings["against"] else [])
+        if local:
+            clients = {name: _local_client(name, device=settings["device"]) for name in models}
+        else:
+            shared = connect(base_url=base_url, http_client=obj.get("http_client"))
+            clients = dict.fromkeys(models, shared)
         plan = evaluator.plan(models=len(models))
-    endpoint = base_url or "the OpenAI API"
+    endpoint = "the local model on this machine" if local else base_url or "the OpenAI API"
     click.echo(f"Will send {plan.describe()} to {endpoint}.", err=True)
 
     def clone(name: str) -> CloneModel:
         return CloneModel(
-            client=client,
+            client=clients[name],
             model=name,
             max_entries=settings["max_entries"],
             temperature=settings["temperature"],
