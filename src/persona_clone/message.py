@@ -11,7 +11,6 @@ import datetime as dt
 import enum
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
 
 from attrs import Attribute, field, frozen
 
@@ -83,7 +82,7 @@ class Participant:
         return cls(id=name, name=name)
 
 
-@frozen(kw_only=True, weakref_slot=False)
+@frozen(kw_only=True, weakref_slot=False)  # layout twin in persona_clone._fast
 class SourceRef:
     """
     Where a message came from, for error reports.
@@ -124,7 +123,7 @@ class Attachment:
     size: int | None = None
 
 
-@frozen(kw_only=True, weakref_slot=False)
+@frozen(kw_only=True, weakref_slot=False)  # layout twin in persona_clone._fast
 class Message:
     """
     One chat message, already cleaned of its export format.
@@ -179,90 +178,3 @@ class Message:
     def is_system(self) -> bool:
         """Whether this is an event of the chat rather than something someone sent."""
         return self.kind is MessageKind.SYSTEM
-
-
-# --- layout twins ---------------------------------------------------------------
-# Parsers of million-message exports build values through these: the slots are
-# filled with ordinary (interpreter-specialised) attribute stores, then
-# ``__class__`` is set to the frozen class. That is about four times cheaper than
-# ``__init__`` or the slot descriptors' ``__set__``, and what comes out is an
-# ordinary instance (equality, hashing, pickling, repr, frozenness). The builder
-# guarantees what the converters and validators would check. ``__class__`` may
-# only change between identical layouts, proven below at import (a class with a
-# ``__weakref__`` slot never qualifies, hence ``weakref_slot=False``).
-
-
-class MutableSourceRef:
-    """`SourceRef`'s layout twin: set every field, then ``__class__ = SourceRef``."""
-
-    __slots__ = ("file", "line", "path")
-    file: str
-    line: int | None
-    path: str | None
-
-
-class MutableMessage:
-    """`Message`'s layout twin: set every field, then ``__class__ = Message``."""
-
-    __slots__ = (
-        "attachments",
-        "author",
-        "chat",
-        "edited",
-        "forwarded_from",
-        "id",
-        "kind",
-        "reply_to",
-        "sent_at",
-        "source",
-        "text",
-    )
-    id: str
-    sent_at: Any  # an aware datetime, once filled
-    author: Participant | None
-    text: str
-    kind: MessageKind
-    reply_to: str | None
-    attachments: tuple[Attachment, ...]
-    edited: bool
-    source: Any  # a SourceRef (or its twin, before its class is set) or None
-    chat: str | None
-    forwarded_from: Participant | None
-
-
-def _prove_twin(twin: type, frozen_class: type) -> None:
-    if sorted(twin.__slots__) != sorted(frozen_class.__slots__):  # type: ignore[attr-defined]
-        msg = f"{twin.__name__} must declare the slots of {frozen_class.__name__}"
-        raise TypeError(msg)
-    probe: Any = object.__new__(twin)
-    probe.__class__ = frozen_class  # raises TypeError if the layouts differ
-
-
-_prove_twin(MutableSourceRef, SourceRef)
-_prove_twin(MutableMessage, Message)
-
-
-def with_text(
-    message: Message, text: str, attachments: tuple[Attachment, ...] | None = None
-) -> Message:
-    """
-    Return *message* with another *text* (and *attachments*): ``attrs.evolve``, faster.
-
-    For the steps that rewrite many messages (redaction, rendering). *text* is
-    normalised to NFC like ``Message(text=...)`` does.
-    """
-    new: Any = object.__new__(MutableMessage)
-    new.id = message.id
-    new.sent_at = message.sent_at
-    new.author = message.author
-    new.text = nfc(text)
-    new.kind = message.kind
-    new.reply_to = message.reply_to
-    new.attachments = message.attachments if attachments is None else attachments
-    new.edited = message.edited
-    new.source = message.source
-    new.chat = message.chat
-    new.forwarded_from = message.forwarded_from
-    new.__class__ = Message
-    rewritten: Message = new
-    return rewritten

@@ -77,20 +77,3 @@ class Turn(_Span):
     author: Participant | None
     text: str = field(repr=_short)
     messages: tuple[Message, ...] = field(converter=_messages, validator=_not_empty)
-
-
-# Turns are built once per turn of every session; the merger builds them without
-# the converter and validator, which it guarantees (a non-empty tuple of messages).
-# Equality, hashing, pickling and repr are a normal Turn's.
-_set_turn_author, _set_turn_text, _set_turn_messages = (
-    Turn.__dict__[name].__set__ for name in ("author", "text", "messages")
-)
-
-
-def _fast_turn(author: Participant | None, text: str, messages: tuple[Message, ...]) -> Turn:
-    """Return ``Turn(author=author, text=text, messages=messages)``; *messages* non-empty."""
-    turn: Turn = object.__new__(Turn)
-    _set_turn_author(turn, author)
-    _set_turn_text(turn, text)
-    _set_turn_messages(turn, messages)
-    return turn

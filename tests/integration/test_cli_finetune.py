@@ -101,6 +101,22 @@ class TestFinetune:
         assert f"resuming job {fake.jobs()[0]['id']}" in resumed.stderr
         assert (1, 1) == (len(fake.uploads()), len(fake.jobs()))
 
+    def test_ctrl_c_while_checking_the_dataset(self, fake: FakeOpenAI, workdir: Path) -> None:
+        """Ctrl-C while the dataset is checked exits 130 and says nothing was uploaded."""
+
+        def interrupted_validate(*args: object, **kwargs: object) -> object:
+            raise KeyboardInterrupt
+
+        result = _invoke(
+            fake,
+            *FINETUNE,
+            obj={"finetune": {"validate": interrupted_validate, "estimate": estimate}},
+        )
+
+        assert 130 == result.exit_code
+        assert "nothing was uploaded" in result.stderr
+        assert (0, 0) == (len(fake.uploads()), len(fake.jobs()))
+
     def test_failed_job_exits_non_zero(self, fake: FakeOpenAI, workdir: Path) -> None:
         """A failed job exits non-zero and shows the job's error code and message."""
         write_dataset(workdir / "train.jsonl", 7)

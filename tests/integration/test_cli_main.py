@@ -7,9 +7,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner
 
 from persona_clone.cli import main
+
+
+def _commands() -> list[tuple[str, ...]]:
+    """Every command and subcommand of the ``persona-clone`` group, as argument paths."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(group: click.Group, path: tuple[str, ...]) -> None:
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None
+            found.append((*path, name))
+            if isinstance(command, click.Group):
+                walk(command, (*path, name))
+
+    walk(main, ())
+    return found
 
 
 def _discord_export(path: Path) -> Path:
@@ -42,6 +61,25 @@ class TestMain:
         lines = [line.strip() for line in result.output.splitlines()]
         assert "persona-clone inspect chat.zip                 what is in the export" in lines
         assert any(line.startswith("persona-clone chat --model ft:...") for line in lines)
+
+    @pytest.mark.parametrize("path", _commands(), ids=" ".join)
+    def test_every_help_is_clean_and_every_option_explained(self, path: tuple[str, ...]) -> None:
+        """Each command's --help shows no literal backslash-b marker and explains every option."""
+        result = CliRunner().invoke(main, [*path, "--help"])
+        command: click.Command | None = main
+        for name in path:
+            assert isinstance(command, click.Group)
+            command = command.get_command(click.Context(command), name)
+        assert command is not None
+        unexplained = [
+            param.opts[0]
+            for param in command.params
+            if isinstance(param, click.Option) and not param.hidden and not param.help
+        ]
+
+        assert 0 == result.exit_code
+        assert "\\b" not in result.output
+        assert [] == unexplained
 
     def test_very_verbose_prints_each_problem_once(self, tmp_path: Path) -> None:
         """With -vv an unreadable record is reported once, not once more as a log line."""

@@ -8,6 +8,7 @@ then served in-process; skipped unless the lora extra is installed.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -99,6 +100,26 @@ class TestChatCommand:
 @pytest.fixture(name="model", scope="module")
 def _model(adapter: Path) -> LocalChatModel:
     return LocalChatModel.load(adapter, device="cpu")
+
+
+class TestEvaluateCommand:
+    def test_evaluate_runs_the_local_model_in_process(self, adapter: Path, tmp_path: Path) -> None:
+        """Evaluate --backend local measures the adapter on held-out chats, no server needed."""
+        held_out = write_jsonl(tmp_path / "validation.jsonl", conversations(6, seed=7))
+        args = ["evaluate", str(held_out), "--backend", "local", "--device", "cpu"]
+        args += ["--model", str(adapter), "--against", str(adapter / "merged")]
+        args += ["--conversations", "2", "--rounds", "2", "--temperature", "0"]
+        args += ["-o", str(tmp_path / "eval")]
+
+        result = CliRunner().invoke(main, args, env={"HF_HUB_OFFLINE": "1"})
+
+        assert 0 == result.exit_code, result.output[-2000:]
+        assert "to the local model on this machine" in result.stderr
+        report = json.loads((tmp_path / "eval" / "evaluation.json").read_text(encoding="utf-8"))
+        assert report["replies"] > 0
+        assert 0 <= report["style_distance"] <= 1
+        replies = (tmp_path / "eval" / "replies.jsonl").read_text(encoding="utf-8")
+        assert "lol" in replies  # what the adapter learned to say
 
 
 class TestLocalChatModel:

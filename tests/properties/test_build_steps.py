@@ -17,10 +17,10 @@ from persona_clone import (
     PrivacyReport,
     Sessionizer,
 )
+from persona_clone._fast import with_text
 from persona_clone._serialization import converter
 from persona_clone.dataset.pipeline import _merged_again
 from persona_clone.dataset.rendering import renderable
-from persona_clone.message import with_text
 from persona_clone.testing.strategies import chats, gaps
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_clone.dataset import RepeatCap, repeat_key, repeated_phrases
+from persona_clone.dataset import RepeatCap, near_duplicate_key, repeat_key, repeated_phrases
 from persona_clone.testing.strategies import message_texts
 
 
@@ -23,6 +24,16 @@ def test_key_is_a_fixed_point(text: str) -> None:
     assert repeat_key(text) == repeat_key(repeat_key(text))
 
 
+@given(message_texts())
+def test_near_duplicate_key_is_the_repeat_key(text: str) -> None:
+    """A build's cap keys a turn as the phrase report does, or leaves a long one untracked."""
+    key = near_duplicate_key(text)
+
+    assert key is None or key == repeat_key(text)
+    assert key is not None or len(text) > 160 or not 0 < len(repeat_key(text)) <= 40
+
+
+@pytest.mark.filterwarnings("ignore:RepeatCap is deprecated:DeprecationWarning")
 @given(_TEXTS, st.integers(min_value=1, max_value=4))
 def test_cap_keeps_an_ordered_subsequence_within_the_cap(texts: list[str], cap: int) -> None:
     """Capping keeps items in order, at most *cap* per key, and counts the rest."""

@@ -6,8 +6,8 @@ import pytest
 
 from dataset_support import chat
 from persona_clone import Merger
+from persona_clone._fast import slot as fast_slot
 from persona_clone.dataset import Example, Slicer, Slot, WeightPolicy
-from persona_clone.dataset.example import _fast_slot
 
 
 def slots(*lines: tuple[str, str], cost: int = 10, persona: str = "Deniz") -> list[Slot]:
@@ -117,7 +117,7 @@ class TestFastSlot:
         """Same fields, equality and hash as ``Slot(...)``, and still frozen."""
         turn = next(Merger().merge(chat(("Ada", "selam"))))
 
-        fast = _fast_slot(turn, persona=True, quoted=quoted, cost=7)
+        fast = fast_slot(turn, persona=True, quoted=quoted, cost=7)
 
         assert Slot(turn=turn, persona=True, quoted=quoted, cost=7) == fast
         assert hash(Slot(turn=turn, persona=True, quoted=quoted, cost=7)) == hash(fast)

@@ -11,6 +11,7 @@ from persona_clone.dataset import (
     Example,
     SessionSplit,
     near_duplicate_key,
+    repeat_key,
 )
 
 
@@ -65,8 +66,19 @@ class TestSessionSplit:
 class TestDuplicateCap:
     def test_near_duplicates(self) -> None:
         """Case, punctuation and repeated runs do not make a turn new."""
-        assert {"ha"} == {near_duplicate_key(t) for t in ("haha", "HAHAHA!!", "ha ha")}
+        assert {"haha"} == {near_duplicate_key(t) for t in ("haha", "HAHAHA!!", "hahaha")}
+        assert {"ha"} == {near_duplicate_key(t) for t in ("ha", "Ha!", "ha ha")}
         assert "lol" == near_duplicate_key("looool")
+
+    def test_key_is_the_repeat_key(self) -> None:
+        """A short turn's key is the one near-duplicate key the phrase report uses."""
+        texts = ("LOL lol loool!!", "IŞIK geldi", "😂😂😂", "???", "ok tamam tamam")
+
+        assert [repeat_key(t) for t in texts] == [near_duplicate_key(t) for t in texts]
+
+    def test_long_and_empty_turns_are_never_duplicates(self) -> None:
+        """Long texts and texts without a key are not tracked."""
+        assert [None, None] == [near_duplicate_key("bir iki " * 40), near_duplicate_key("  ")]
 
     def test_turns_over_the_cap_become_context(self) -> None:
         """The third 'haha' is untrained; an example with nothing left is dropped."""

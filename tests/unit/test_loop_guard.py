@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import ConfigError, LoopGuard, LoopPolicy
+from persona_clone.dataset import repeat_key
 from persona_clone.serving.loop_guard import Intervention, Repetition, RepetitionKind, normalize
 
 
@@ -69,8 +70,12 @@ class TestCheck:
         assert LoopGuard().check("!!!", history=["?", "?"]) is None
 
     def test_normalize(self) -> None:
-        """Case, accents and punctuation do not matter when comparing."""
-        assert "cagri naber" == normalize("  ÇAĞRI, naber?! ")
+        """Case, punctuation, stretched letters and laughs do not matter when comparing."""
+        assert "çağrı naber haha" == normalize("  ÇAĞRI, naaaber?! HAHAHA")
+
+    def test_normalize_is_the_dataset_key(self) -> None:
+        """The guard reads a reply as the dataset's near-duplicate key does."""
+        assert repeat_key("hahaha lol lol") == repeat_key(normalize("HAHAHA, loool, LOL"))
 
     def test_invalid_settings(self) -> None:
         """Non-positive settings raise ConfigError."""

@@ -18,7 +18,7 @@ from persona_clone import (
     Participant,
     SourceRef,
 )
-from persona_clone.message import MutableMessage, MutableSourceRef
+from persona_clone._fast import MutableMessage, MutableSourceRef
 from persona_clone.testing import make_message, make_participant
 
 

@@ -223,7 +223,15 @@ class TestRepeatedPhrases:
         assert expected == _least_count(total, min_count, min_share)
 
 
+@pytest.mark.filterwarnings("ignore:RepeatCap is deprecated:DeprecationWarning")
 class TestRepeatCap:
+    def test_is_deprecated(self) -> None:
+        """RepeatCap and cap_repeats() warn: builds cap repeats with CapRepeats."""
+        with pytest.deprecated_call(match="CapRepeats"):
+            RepeatCap(max_per_key=1)
+        with pytest.deprecated_call(match="CapRepeats"):
+            cap_repeats(["lol"])
+
     def test_caps_by_key(self) -> None:
         """Only the first *max_per_key* near-identical texts are kept, in order."""
         cap = RepeatCap(max_per_key=2)
@@ -236,9 +244,10 @@ class TestRepeatCap:
         """Any item can be capped by the text it carries."""
         items = [("a", "haha"), ("b", "hahaha"), ("c", "tamam")]
 
-        assert [("a", "haha"), ("c", "tamam")] == list(
-            cap_repeats(items, max_per_key=1, text=lambda item: item[1])
-        )
+        with pytest.deprecated_call():
+            kept = list(cap_repeats(items, max_per_key=1, text=lambda item: item[1]))
+
+        assert [("a", "haha"), ("c", "tamam")] == kept
 
     def test_allow(self) -> None:
         """allow() counts one text at a time, for builders that weight, not drop."""

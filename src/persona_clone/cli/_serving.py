@@ -141,7 +141,12 @@ def model_options(command: F) -> F:
             show_default=True,
             help="Seconds between the lines of a multi-line reply.",
         ),
-        click.option("--temperature", type=click.FloatRange(min=0, max=2), default=None),
+        click.option(
+            "--temperature",
+            type=click.FloatRange(min=0, max=2),
+            default=None,
+            help="Sampling temperature. [default: the endpoint's own]",
+        ),
         click.option(
             "--exclude",
             multiple=True,

@@ -29,6 +29,20 @@ __all__ = ["evaluate"]
 @click.argument("dataset", type=DATASET_FILE)
 @click.option("--model", required=True, help="The model to evaluate, e.g. ft:gpt-4.1-mini:...:ada.")
 @click.option(
+    "--backend",
+    type=click.Choice(["api", "local"]),
+    default="api",
+    show_default=True,
+    help="api: an OpenAI-compatible endpoint; local: generate on this machine with "
+    "transformers (--model and --against are adapter or merged model folders; lora extra).",
+)
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    help="--backend local: auto, cpu, cuda or mps.",
+)
+@click.option(
     "--base-url",
     default=None,
     help="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp); "
@@ -62,7 +76,12 @@ __all__ = ["evaluate"]
     show_default=True,
     help="Most entries of conversation the model sees (as in serving).",
 )
-@click.option("--temperature", type=click.FloatRange(min=0, max=2), default=None)
+@click.option(
+    "--temperature",
+    type=click.FloatRange(min=0, max=2),
+    default=None,
+    help="Sampling temperature. [default: the endpoint's own]",
+)
 @click.option(
     "-o",
     "--output",
@@ -73,7 +92,7 @@ __all__ = ["evaluate"]
 )
 @click.pass_context
 def evaluate(ctx: click.Context, /, **settings: Any) -> None:
-    r"""
+    """
     Measure how well a fine-tuned clone texts like the person.
 
     DATASET is a chat-format JSONL that build wrote, normally the held-out
@@ -92,7 +111,7 @@ def evaluate(ctx: click.Context, /, **settings: Any) -> None:
     Example:
       persona-clone build chat.zip --persona Ada --validation-share 0.1 -o out
       persona-clone evaluate out/validation.jsonl --model ft:... -o eval
-    """
+    """  # noqa: D301 - click needs the \\b (backspace) marker itself
     with click_errors(ParseError, OSError):
         conversations = read_conversations(settings["dataset"])
     evaluator = Evaluator(
@@ -109,21 +128,27 @@ def evaluate(ctx: click.Context, /, **settings: Any) -> None:
             "someone, found none"
         )
     # the openai SDK loads here, when the evaluation runs, not when the CLI starts
+    from persona_clone.cli._serving import _local_client  # noqa: PLC0415
     from persona_clone.evaluation.clone import CloneModel  # noqa: PLC0415
     from persona_clone.serving.responder import connect  # noqa: PLC0415
 
     obj: dict[str, Any] = ctx.obj if isinstance(ctx.obj, dict) else {}
-    with click_errors(ConfigError):
+    local = settings["backend"] == "local"
+    models = [settings["model"]] + ([settings["against"]] if settings["against"] else [])
+    with click_errors(ConfigError, OSError):
         base_url = settings["base_url"] or os.environ.get("OPENAI_BASE_URL") or None
-        client = connect(base_url=base_url, http_client=obj.get("http_client"))
-        models = [settings["model"]] + ([settings["against"]] if settings["against"] else [])
+        if local:
+            clients = {name: _local_client(name, device=settings["device"]) for name in models}
+        else:
+            shared = connect(base_url=base_url, http_client=obj.get("http_client"))
+            clients = dict.fromkeys(models, shared)
         plan = evaluator.plan(models=len(models))
-    endpoint = base_url or "the OpenAI API"
+    endpoint = "the local model on this machine" if local else base_url or "the OpenAI API"
     click.echo(f"Will send {plan.describe()} to {endpoint}.", err=True)
 
     def clone(name: str) -> CloneModel:
         return CloneModel(
-            client=client,
+            client=clients[name],
             model=name,
             max_entries=settings["max_entries"],
             temperature=settings["temperature"],

@@ -309,6 +309,9 @@ def finetune(
         plan = tuner.prepare(dataset, validation_file=validation)
     except DatasetError as error:
         raise click.ClickException(f"the dataset would be rejected:\n{error}") from error
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted while checking the dataset; nothing was uploaded", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
     _show_plan(plan)
     if dry_run:
         return

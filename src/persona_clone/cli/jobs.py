@@ -62,7 +62,9 @@ def jobs(ctx: click.Context, state_path: Path) -> None:
 
 
 @jobs.command("list")
-@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=20, show_default=True, help="Most jobs shown."
+)
 @click.pass_context
 def list_jobs(ctx: click.Context, limit: int) -> None:
     """List jobs, newest first."""
@@ -92,7 +94,13 @@ def status(ctx: click.Context, job: str | None) -> None:
 
 @jobs.command("events")
 @click.argument("job", required=False)
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="Most events shown.",
+)
 @click.pass_context
 def events(ctx: click.Context, job: str | None, limit: int) -> None:
     """Show a job's newest events, oldest first."""

@@ -45,7 +45,7 @@ __all__ = ["review"]
     help="With --apply: the curated dataset to write.",
 )
 def review(dataset: Path, decisions: Path | None, apply_: bool, output: Path | None) -> None:  # noqa: FBT001
-    r"""
+    """
     Hand-pick the examples a clone is trained on.
 
     Shows one example at a time, the persona's turns marked with what the
@@ -59,7 +59,7 @@ def review(dataset: Path, decisions: Path | None, apply_: bool, output: Path | N
     Examples:
       persona-clone review out/train.jsonl
       persona-clone review out/train.jsonl --apply -o curated.jsonl
-    """
+    """  # noqa: D301 - click needs the \\b (backspace) marker itself
     path = decisions or review_path(dataset)
     with click_errors(ParseError, ConfigError, OSError):
         examples = read_examples(dataset)

@@ -12,9 +12,10 @@ from typing import Final
 import pendulum
 from attrs import evolve, field, frozen
 
+from .._fast import turn as fast_turn
 from ..durations import optional_duration
 from ..message import Message
-from ..session import Session, Turn, _fast_turn
+from ..session import Session, Turn
 
 
 __all__ = ["Merger"]
@@ -128,5 +129,5 @@ class Merger:
         # run is never empty: the fast constructor's one condition holds
         if len(run) == 1:
             only = run[0]
-            return _fast_turn(only.author, only.text, (only,))
-        return _fast_turn(run[0].author, joiner.join([m.text for m in run]), tuple(run))
+            return fast_turn(only.author, only.text, (only,))
+        return fast_turn(run[0].author, joiner.join([m.text for m in run]), tuple(run))

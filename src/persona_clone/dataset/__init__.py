@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         RepeatCap,
         cap_repeats,
         repeat_key,
+        repeat_words,
         repeated_phrases,
     )
     from .report import (
@@ -179,6 +180,7 @@ __all__ = [
     "near_duplicate_key",
     "renderable",
     "repeat_key",
+    "repeat_words",
     "repeated_phrases",
     "report_json",
     "report_text",
@@ -250,6 +252,7 @@ _NAMES: Final = {
     "near_duplicate_key": ".split",
     "renderable": ".rendering",
     "repeat_key": ".repetition",
+    "repeat_words": ".repetition",
     "repeated_phrases": ".repetition",
     "report_json": ".report",
     "report_text": ".report",

@@ -56,24 +56,6 @@ class Slot:
     cost: int = 0
 
 
-# Slots are made once per turn of every session the persona speaks in; the
-# pipeline builds them without running __init__ (no converters or validators to
-# skip). Equality, hashing, pickling and repr are a normal Slot's.
-_set_slot_turn, _set_slot_persona, _set_slot_quoted, _set_slot_cost = (
-    Slot.__dict__[name].__set__ for name in ("turn", "persona", "quoted", "cost")
-)
-
-
-def _fast_slot(turn: Turn, *, persona: bool, cost: int, quoted: bool = False) -> Slot:
-    """Return ``Slot(turn=turn, persona=persona, quoted=quoted, cost=cost)``, faster."""
-    slot: Slot = object.__new__(Slot)
-    _set_slot_turn(slot, turn)
-    _set_slot_persona(slot, persona)
-    _set_slot_quoted(slot, quoted)
-    _set_slot_cost(slot, cost)
-    return slot
-
-
 @frozen(kw_only=True)
 class Example:
     """

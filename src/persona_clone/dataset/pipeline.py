@@ -35,8 +35,9 @@ from persona_clone.dataset.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter,
 from persona_clone.message import Message, Participant
 from persona_clone.session import Turn
 
+from .._fast import slot as fast_slot
 from .base import DEFAULT_REPLY_MEMORY, DatasetBuilder, DatasetFormat
-from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy, _fast_slot
+from .example import DEFAULT_MAX_ENTRIES, Example, Slicer, Slot, WeightPolicy
 from .exports import Exports
 from .split import SessionSplit, message_key
 from .steps import ExampleStep
@@ -462,7 +463,7 @@ class DatasetPipeline:
                 quote_turn = merger.start(quote)
                 quote_persona = role_of(quote.author)
                 slots.append(
-                    _fast_slot(
+                    fast_slot(
                         quote_turn,
                         persona=quote_persona,
                         quoted=True,
@@ -471,7 +472,7 @@ class DatasetPipeline:
                 )
                 stats.quoted_turns += 1
             slots.append(
-                _fast_slot(
+                fast_slot(
                     turn, persona=persona, cost=builder.turn_cost(turn, counter, persona=persona)
                 )
             )

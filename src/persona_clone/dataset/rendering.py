@@ -21,7 +21,8 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 from attrs import field, frozen
 
-from ..message import Message, MessageKind, Participant, with_text
+from .._fast import with_text
+from ..message import Message, MessageKind, Participant
 from ..session import Turn
 
 

@@ -4,17 +4,18 @@ Repetition: phrases a persona over-uses, and capping near-identical turns.
 A clone trained on a chat where someone answers "lol" to everything learns to
 say "lol" endlessly. `repeated_phrases` reports the phrases that are
 over-represented in the persona's turns (compared with the other speakers when
-their texts are given); `RepeatCap` and `cap_repeats` keep at most N turns per
-near-duplicate key (`repeat_key`), so "lol", "LOL", "lol lol lol" and "loool"
-count as the same reply.
+their texts are given). `repeat_key` is the package's one near-duplicate key,
+so "lol", "LOL", "lol lol lol" and "loool" count as the same reply wherever
+repeats are counted or capped (`persona_clone.dataset.CapRepeats` in a build,
+the phrase report, curation flags, evaluation).
 
-Everything here is pure: texts in, values out, no state beyond a `RepeatCap`'s
-counts.
+Everything here is pure: texts in, values out.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Container, Hashable, Iterable, Iterator
@@ -34,6 +35,7 @@ from ._words import (
     _Cores,
     _Kept,
     _key_of,
+    _squash,
     tokens,
     turkish_lower,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "RepeatCap",
     "cap_repeats",
     "repeat_key",
+    "repeat_words",
     "repeated_phrases",
     "tokens",
     "turkish_lower",
@@ -73,6 +76,22 @@ def repeat_key(text: str) -> str:
 
     """
     return _key_of(tokens(text)) or _ANY_RUN.sub(r"\1", re.sub(r"\s+", "", text))
+
+
+def repeat_words(text: str) -> list[str]:
+    """
+    Return the words of *text* as `repeat_key` sees them, repeats kept.
+
+    Each word and emoji lower-cased the Turkish way, with repeated letters and
+    laughs squeezed; punctuation is dropped. The serving loop guard compares
+    replies by these words, so it and the dataset agree on what repeats.
+
+    Example:
+        >>> repeat_words("HAHAHA, loool ok ok!")
+        ['haha', 'lol', 'ok', 'ok']
+
+    """
+    return [_squash(token) for token in tokens(text)]
 
 
 @frozen(kw_only=True)
@@ -533,27 +552,16 @@ def _most_repeated(candidates: list[PhraseStat], top: int) -> list[PhraseStat]:
     return chosen
 
 
+_DEPRECATED_CAP = (
+    "{name} is deprecated and will be removed in the next release: cap near-duplicate "
+    "turns in a build with persona_clone.dataset.CapRepeats (or DuplicateCap for "
+    "examples), keyed by the same repeat_key"
+)
+
+
 @define(kw_only=True)
-class RepeatCap:
-    """
-    Keeps at most *max_per_key* items per near-duplicate key, counting the rest.
-
-    Items are kept in order of arrival: the first *max_per_key* "lol" turns stay,
-    later ones are dropped (or, through `allow`, can be trained with weight 0).
-    Memory holds one counter per distinct key.
-
-    Args:
-        max_per_key: How many items with the same key to keep.
-        key: The near-duplicate key of a text (default `repeat_key`).
-
-    Example:
-        >>> cap = RepeatCap(max_per_key=2)
-        >>> list(cap(["lol", "LOL", "loool", "naber", "lol lol"]))
-        ['lol', 'LOL', 'naber']
-        >>> cap.dropped
-        2
-
-    """
+class _Cap:
+    """Keeps at most *max_per_key* items per `repeat_key`, counting the rest."""
 
     max_per_key: int = field(default=3)
     key: Callable[[str], str] = repeat_key
@@ -590,6 +598,28 @@ class RepeatCap:
                 yield item
 
 
+@define(kw_only=True)
+class RepeatCap(_Cap):
+    """
+    Keeps at most *max_per_key* items per near-duplicate key, counting the rest.
+
+    Items are kept in order of arrival: the first *max_per_key* "lol" turns stay,
+    later ones are dropped. Memory holds one counter per distinct key.
+
+    .. deprecated::
+        Nothing in a build used it; `persona_clone.dataset.CapRepeats` caps the
+        near-duplicate turns of a build (as weight 0, by the same `repeat_key`).
+        It will be removed in the next release.
+
+    Args:
+        max_per_key: How many items with the same key to keep.
+        key: The near-duplicate key of a text (default `repeat_key`).
+    """
+
+    def __attrs_post_init__(self) -> None:
+        warnings.warn(_DEPRECATED_CAP.format(name="RepeatCap"), DeprecationWarning, stacklevel=3)
+
+
 def cap_repeats(
     items: Iterable[T],
     *,
@@ -599,11 +629,8 @@ def cap_repeats(
     """
     Yield *items*, keeping at most *max_per_key* per near-duplicate key.
 
-    A one-call form of `RepeatCap` (use the class to read how many were dropped).
-
-    Example:
-        >>> list(cap_repeats(["haha", "hahaha", "HAHAHAHA", "tamam"], max_per_key=1))
-        ['haha', 'tamam']
-
+    .. deprecated::
+        See `RepeatCap`; it will be removed in the next release.
     """
-    return RepeatCap(max_per_key=max_per_key)(items, text=text)
+    warnings.warn(_DEPRECATED_CAP.format(name="cap_repeats()"), DeprecationWarning, stacklevel=2)
+    return _Cap(max_per_key=max_per_key)(items, text=text)

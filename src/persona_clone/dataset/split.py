@@ -8,7 +8,6 @@ Splitting and capping: `SessionSplit` and `DuplicateCap`.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from typing import Final
 
@@ -18,6 +17,7 @@ from persona_clone.message import Message
 from persona_clone.session import Session
 
 from .example import Example
+from .repetition import repeat_key
 
 
 __all__ = ["DuplicateCap", "SessionSplit", "message_key", "near_duplicate_key", "session_key"]
@@ -79,28 +79,28 @@ class SessionSplit:
         return int.from_bytes(digest, "big") / _SCALE < self.validation_share
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
-_REPEATS = re.compile(r"(.+?)\1+")
 _TRACKED_LENGTH: Final = 40
+_LONGEST_TRACKED_TEXT: Final = 4 * _TRACKED_LENGTH
 
 
 def near_duplicate_key(text: str) -> str | None:
     """
-    Return what near-identical short texts share, or ``None`` for long texts.
+    Return the `persona_clone.dataset.repeat_key` of a short *text*, ``None`` for a long one.
 
-    Case, punctuation, spaces and repeated runs are ignored: ``"Hahaha!!"``,
-    ``"haha"`` and ``"HA HA"`` share ``"ha"``; ``"lool"`` and ``"LOL"`` share ``"lol"``.
+    Near-identical short turns share a key: case (the Turkish way), punctuation,
+    repeated letters, laughs, words and emoji do not count, so ``"Hahaha!!"``,
+    ``"haha"`` and ``"HAHAHA"`` share ``"haha"``, and ``"lool"`` and ``"LOL"`` share
+    ``"lol"``. Long texts are never near-duplicates, which bounds what a cap keeps.
 
     Example:
-        >>> [near_duplicate_key(t) for t in ("Hahaha!!", "looool", "x" * 99)]
-        ['ha', 'lol', None]
+        >>> [near_duplicate_key(t) for t in ("Hahaha!!", "looool", "x y " * 99)]
+        ['haha', 'lol', None]
 
     """
-    folded = _NOT_WORD.sub("", text.casefold())
-    if not folded or len(folded) > _TRACKED_LENGTH * 2:
+    if len(text) > _LONGEST_TRACKED_TEXT:
         return None
-    key = _REPEATS.sub(r"\1", folded)
-    return key if len(key) <= _TRACKED_LENGTH else None
+    key = repeat_key(text)
+    return key if key and len(key) <= _TRACKED_LENGTH else None
 
 
 @define(kw_only=True)

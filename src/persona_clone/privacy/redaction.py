@@ -24,8 +24,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from attrs import define, evolve, field, frozen
 
+from .._fast import with_text
 from ..errors import ConfigError, excerpt
-from ..message import Message, with_text
+from ..message import Message
 from .secrets import may_hold_secret, secret_spans
 
 

@@ -19,6 +19,7 @@ from attrs import define, evolve, field, frozen
 from .._serialization import converter
 from ..conversation.merger import Merger
 from ..dataset.rendering import ParticipantResolver, renderable
+from ..dataset.tokens import EstimatingCounter
 from ..durations import to_duration
 from ..errors import ConfigError, excerpt
 from ..message import Message, MessageKind, Participant
@@ -40,17 +41,6 @@ class _TokenCounter(Protocol):
     def count(self, text: str) -> int:
         """Return the number of tokens in *text*."""
         ...
-
-
-@frozen
-class _CharacterEstimate:
-    """About four characters a token: the estimate used when no counter is given."""
-
-    exact: bool = False
-
-    def count(self, text: str) -> int:
-        """Return an estimate of the tokens in *text*."""
-        return len(text) // 4 + 1
 
 
 def _persona(value: Participant | str) -> Participant:
@@ -113,8 +103,8 @@ class ConversationBuffer:
         max_entries: Most entries kept (at least 1).
         quiet: How long the chat must be quiet before the clone answers.
         max_tokens: Most tokens kept over all entries (default: no token bound).
-        token_counter: Counts tokens for *max_tokens* (default: an estimate of
-            four characters a token).
+        token_counter: Counts tokens for *max_tokens* (default: the dataset's
+            estimate, `persona_clone.EstimatingCounter`).
         merger: How consecutive messages merge (the dataset's merger).
         aliases: Canonical names for every speaker, the persona included.
 
@@ -352,4 +342,4 @@ class ConversationBuffer:
                 self._entries.pop(0)
 
 
-_ESTIMATE = _CharacterEstimate()
+_ESTIMATE = EstimatingCounter()

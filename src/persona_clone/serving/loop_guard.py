@@ -14,13 +14,12 @@ import collections
 import datetime as dt
 import enum
 import logging
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
 from attrs import define, field, frozen
 
+from ..dataset.repetition import repeat_words
 from ..errors import ConfigError
 
 
@@ -28,7 +27,6 @@ __all__ = ["Intervention", "LoopGuard", "LoopPolicy", "Repetition", "RepetitionK
 
 logger = logging.getLogger(__name__)
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _MAX_PENALTY = 2.0  # the API's upper bound for both penalties
 
 
@@ -118,10 +116,13 @@ def _positive(_instance: object, _attribute: object, value: float) -> None:
 
 
 def normalize(text: str) -> str:
-    """Return *text* case-folded, without accents, punctuation or extra spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(plain))
+    """
+    Return the words of *text* as the dataset counts repeats, one space apart.
+
+    Case (the Turkish way), punctuation, repeated letters and laughs do not
+    matter (`persona_clone.dataset.repeat_words`).
+    """
+    return " ".join(repeat_words(text))
 
 
 @define(kw_only=True)

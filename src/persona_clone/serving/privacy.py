@@ -20,7 +20,8 @@ from collections import Counter
 
 from attrs import Factory, field, frozen
 
-from ..message import Message, with_text
+from .._fast import with_text
+from ..message import Message
 from ..privacy.consent import Consent
 from ..privacy.identity import AliasMap
 from ..privacy.redaction import BuiltinRedactor, RedactionKind, Redactor

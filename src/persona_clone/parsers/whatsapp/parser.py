@@ -21,6 +21,7 @@ caller (``parse(path, tz="Europe/Istanbul")``) and defaults to UTC.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -170,6 +171,11 @@ class WhatsAppParser:
                 undecodable, no header, a zip without a chat); in strict mode also
                 the first line that cannot be read.
         """
+        # Flattened in C: no Python frame is resumed per message.
+        return itertools.chain.from_iterable(self._batches(source, context))
+
+    def _batches(self, source: Source, context: ParseContext) -> Iterator[list[Message]]:
+        """Yield the export's messages a few at a time (nothing is read before the first)."""
         member = self._chat_member(source)
         display = source.display(member)
         media = self._media_members(source, member)
@@ -185,7 +191,7 @@ class WhatsAppParser:
                 chunk_size=self.chunk_size,
                 max_message=self.max_message,
                 window=self.reorder_window,
-            ).messages(text)
+            ).batches(text)
 
     def _chat_member(self, source: Source) -> str:
         if not (source.is_zip or source.is_dir):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import mimetypes
 import re
 import unicodedata
@@ -19,13 +20,12 @@ from typing import Final, Protocol
 
 import pendulum
 
+from persona_clone._fast import MutableMessage, MutableSourceRef
 from persona_clone.errors import ParseError
 from persona_clone.message import (
     Attachment,
     Message,
     MessageKind,
-    MutableMessage,
-    MutableSourceRef,
     Participant,
     SourceRef,
     nfc,
@@ -269,10 +269,6 @@ class TextBlocks(Protocol):
         ...
 
 
-class _Push(Protocol):
-    def __call__(self, batch: list[Message], *, ordered: bool, chars: int) -> list[Message]: ...
-
-
 class EntryReader:
     """
     The second pass: lines to messages for one file, with its learned grammar.
@@ -350,9 +346,17 @@ class EntryReader:
         late is put in its place, a later one is read at the time of the latest
         message before it; each is reported as a warning.
         """
+        return itertools.chain.from_iterable(self.batches(stream))
+
+    def batches(self, stream: TextBlocks) -> Iterator[list[Message]]:
+        """
+        Yield the messages of `messages` in lists of a few (some empty).
+
+        Flattened by `itertools.chain.from_iterable`, no Python frame is
+        resumed per message.
+        """
         mender = ReorderWindow(late=late_reporter(self.context, "messages"), window=self.window)
-        yield from self._read(stream, mender.push)
-        yield from mender.finish()
+        return self._read(stream, mender)
 
     def _windows(self, stream: TextBlocks) -> Iterator[str]:
         r"""
@@ -385,10 +389,10 @@ class EntryReader:
             yield "".join(pieces)
 
     def _read(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept flat
-        self, stream: TextBlocks, push: _Push
-    ) -> Iterator[Message]:
+        self, stream: TextBlocks, mender: ReorderWindow
+    ) -> Iterator[list[Message]]:
         """
-        Yield the messages of *stream* that *push* releases, handing it a few at a time.
+        Yield the lists of messages of *stream* that *mender* releases, a few at a time.
 
         Each window is split at the file's headers in one regex call: the pieces
         are a header, its fields, and everything up to the next header
@@ -397,6 +401,7 @@ class EntryReader:
         being read.
         """
         split = re.compile("\n(" + self.grammar.header.pattern + ")").split
+        push = mender.push
         at = self.times.reader(self.grammar)
         build = self._build
         author_of = self._known_author
@@ -501,7 +506,7 @@ class EntryReader:
                             append(message)  # type: ignore[arg-type]
                         room -= 1
                         if not room:
-                            yield from push(out, ordered=ordered, chars=charge)
+                            yield push(out, ordered=ordered, chars=charge)
                             out = []
                             append = out.append
                             ordered = not late
@@ -537,7 +542,8 @@ class EntryReader:
                                 ordered = False
                     index += 9
             if out:
-                yield from push(out, ordered=ordered, chars=charge)
+                yield push(out, ordered=ordered, chars=charge)
+            yield mender.finish()
         except UnicodeDecodeError as error:
             raise decode_error(f"{display}:{line + newlines + 1}", error) from None
 
