@@ -23,6 +23,8 @@ __all__ = ["Merger"]
 
 _AUTHOR: Final = operator.attrgetter("author")
 _AUTHOR_ID: Final = operator.attrgetter("author.id")
+_SEQUENCES: Final = (list, tuple)
+"""Inputs read twice without cost: a session's messages are a tuple."""
 
 
 def _speaker(message: Message) -> str | None:
@@ -88,8 +90,9 @@ class Merger:
         within = None if self.within is None else self.within.total_seconds()
         joiner = self.joiner
         make = self._turn
-        if within is None and type(messages) is list and all(map(_AUTHOR, messages)):
-            # Everyone has an author: runs of one speaker id are grouped in C.
+        if within is None and type(messages) in _SEQUENCES and all(map(_AUTHOR, messages)):
+            # A list or a tuple (a session's messages) where everyone has an
+            # author: runs of one speaker id are grouped in C.
             for _, group in groupby(messages, key=_AUTHOR_ID):
                 yield make(list(group), joiner)
             return
