@@ -81,6 +81,28 @@ class TestMain:
         assert "\\b" not in result.output
         assert [] == unexplained
 
+    def test_build_help_names_every_supported_export(self) -> None:
+        """The build help names every export the README supports, Signal and iMessage included."""
+        result = CliRunner().invoke(main, ["build", "--help"])
+        text = " ".join(result.output.split())
+
+        assert [] == [
+            export
+            for export in (
+                "WhatsApp",
+                "Discord",
+                "CSV",
+                "Telegram",
+                "Messenger",
+                "Instagram",
+                "Slack",
+                "Signal",
+                "iMessage",
+                "JSONL",
+            )
+            if export not in text
+        ]
+
     def test_very_verbose_prints_each_problem_once(self, tmp_path: Path) -> None:
         """With -vv an unreadable record is reported once, not once more as a log line."""
         export = _discord_export(tmp_path / "d.json")

@@ -253,8 +253,10 @@ def build(
     excluded names are replaced by placeholders such as <PHONE>, in the dataset,
     the report and error messages alike.
 
-    EXPORT is a chat export: a WhatsApp .txt or .zip, a Discord, Telegram or
-    Messenger JSON file, a Slack export folder, or persona_clone's own JSONL.
+    EXPORT is a chat export: a WhatsApp .txt or .zip, a DiscordChatExporter
+    JSON or CSV file, a Telegram, Messenger or Instagram JSON file, a Slack
+    export folder, a Signal text export, an iMessage (imessage-exporter) .txt
+    file, folder or .zip, or persona_clone's own JSONL.
     """
     if sample == bool(exports):
         raise click.UsageError("give EXPORT paths or --sample (not both)")
