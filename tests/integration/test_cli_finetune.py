@@ -117,6 +117,19 @@ class TestFinetune:
         assert "nothing was uploaded" in result.stderr
         assert (0, 0) == (len(fake.uploads()), len(fake.jobs()))
 
+    def test_rejected_dataset_quotes_no_personal_data(
+        self, fake: FakeOpenAI, workdir: Path
+    ) -> None:
+        """A rejected dataset's problems are shown with phone numbers redacted."""
+        (workdir / "train.jsonl").write_text("+90 532 765 43 21: a chat line\n", encoding="utf-8")
+
+        result = _invoke(fake, *FINETUNE, "--dry-run", obj={})
+
+        assert 1 == result.exit_code
+        assert "train.jsonl:1: expected one JSON object per line" in result.stderr
+        assert "765" not in result.stderr
+        assert "<PHONE>" in result.stderr
+
     def test_failed_job_exits_non_zero(self, fake: FakeOpenAI, workdir: Path) -> None:
         """A failed job exits non-zero and shows the job's error code and message."""
         write_dataset(workdir / "train.jsonl", 7)

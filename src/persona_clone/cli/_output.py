@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -14,7 +15,7 @@ import click
 from persona_clone.errors import PersonaCloneError
 
 
-__all__ = ["display_redaction", "exit_on_signals", "redacted_errors"]
+__all__ = ["display_redaction", "exit_on_signals", "redacted_errors", "redacted_problems"]
 
 _CUT_NUMBER = re.compile(r"[+(]?\d[\d \u00a0()./-]*…")
 """Digits an excerpt was cut in: too short for any detector, still part of a number."""
@@ -29,6 +30,36 @@ def display_redaction(redact: Callable[[str], str]) -> Callable[[str], str]:
     digits before the ellipsis are dropped.
     """
     return lambda text: _CUT_NUMBER.sub("…", redact(text))
+
+
+def redacted_problems(
+    problems: Iterable[str], files: Iterable[str | os.PathLike[str]]
+) -> list[str]:
+    """
+    Return *problems* (``FILE:LINE: problem`` lines) with what they quote redacted.
+
+    A validator quotes the lines it cannot accept, and a file that is not a
+    dataset at all (a chat export given by mistake) quotes people's messages:
+    the text after each ``FILE:LINE:`` is redacted as errors are (phone numbers,
+    e-mail addresses, ...), while the file names in *files* are kept as given.
+    """
+    # the redactor loads with the privacy modules, only when there is a problem to show
+    from persona_clone.privacy.redaction import BuiltinRedactor  # noqa: PLC0415
+
+    redactor = BuiltinRedactor()
+    redact = display_redaction(lambda text: redactor.redact(text)[0])
+    names = sorted((str(file) for file in files), key=len, reverse=True)
+    shown = []
+    for problem in problems:
+        name = next((name for name in names if problem.startswith(name)), "")
+        where = _WHERE.match(problem, len(name)) if name else None
+        cut = where.end() if where is not None else 0
+        shown.append(problem[:cut] + redact(problem[cut:]))
+    return shown
+
+
+_WHERE = re.compile(r"(?::\d+)?: ")
+"""What follows a file name in a problem: the line number, if any."""
 
 
 class _Terminated(KeyboardInterrupt):

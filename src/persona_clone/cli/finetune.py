@@ -15,6 +15,7 @@ from persona_clone.finetune.job_records import Hyperparameters
 from persona_clone.finetune.state import DEFAULT_STATE_PATH
 
 from ._common import DATASET_FILE, click_errors, dataset_argument, show_warnings
+from ._output import redacted_problems
 
 
 if TYPE_CHECKING:
@@ -308,7 +309,9 @@ def finetune(
     try:
         plan = tuner.prepare(dataset, validation_file=validation)
     except DatasetError as error:
-        raise click.ClickException(f"the dataset would be rejected:\n{error}") from error
+        files = [dataset] if validation is None else [dataset, validation]
+        shown = str(DatasetError(redacted_problems(error.problems, files)))
+        raise click.ClickException(f"the dataset would be rejected:\n{shown}") from error
     except KeyboardInterrupt:
         click.echo("\ninterrupted while checking the dataset; nothing was uploaded", err=True)
         ctx.exit(EXIT_INTERRUPTED)

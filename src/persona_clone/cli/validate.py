@@ -11,6 +11,7 @@ from persona_clone.dataset.cost import estimate_cost
 from persona_clone.dataset.report import TokenStats
 
 from ._exports import one_line_errors
+from ._output import redacted_problems
 
 
 __all__ = ["validate"]
@@ -58,7 +59,7 @@ def validate(file: Path, format_: str | None, model: str | None, min_examples: i
         min_examples=min_examples,
     )
     if not result.ok:
-        for problem in result.problems:
+        for problem in redacted_problems(result.problems, [file]):
             click.echo(problem)
         raise click.ClickException(
             f"{file}: {len(result.problems)} problem(s); the service would reject it"
