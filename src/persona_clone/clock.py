@@ -8,7 +8,6 @@ patching globals.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol, runtime_checkable
 
@@ -44,4 +43,6 @@ def system_sleep(seconds: float) -> None:
 
 async def system_async_sleep(seconds: float) -> None:
     """Wait for *seconds* without blocking the event loop."""
+    import asyncio  # noqa: PLC0415 - only the async services need it; the CLI starts without
+
     await asyncio.sleep(seconds)
