@@ -79,6 +79,7 @@ class TestMain:
 
         assert 0 == result.exit_code
         assert "\\b" not in result.output
+        assert "[default: (" not in " ".join(result.output.split())
         assert [] == unexplained
 
     def test_build_help_names_every_supported_export(self) -> None:

@@ -192,8 +192,7 @@ _MAX_ISSUES_SHOWN = 3
 @click.option(
     "--end-marker",
     default="\n###\n",
-    show_default="'\\n###\\n'",
-    help="Legacy format: what ends every completion.",
+    help="Legacy format: what ends every completion.  [default: '\\n###\\n']",
 )
 @click.option(
     "--input-format",
