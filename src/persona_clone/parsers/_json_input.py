@@ -2,20 +2,20 @@
 Reading JSON exports as a stream of UTF-8 bytes, whatever encoding they were saved in.
 
 `ijson` reads bytes; exports re-saved by editors may carry a byte-order mark or be
-UTF-16, so the stream handed to it is always plain UTF-8 without a mark.
+UTF-16, so the stream handed to it is always plain UTF-8 without a mark: the one
+`persona_clone.parsers._json_stream.JsonInput` every JSON parser reads through.
 """
 
 from __future__ import annotations
 
-import codecs
-import io
 import time
-from typing import IO, Final
+from typing import Final
 
 import pendulum
 
 from persona_clone.errors import ParseError, excerpt
-from persona_clone.parsers.source import Source, detect_encoding
+from persona_clone.parsers._json_stream import JsonInput
+from persona_clone.parsers.source import Source
 
 
 __all__ = ["json_problem", "open_json_bytes", "reject_non_json", "utc_instant"]
@@ -24,52 +24,17 @@ _CHUNK: Final = 64 * 1024
 _PROBE: Final = 256
 
 
-class _Utf8Recoder(io.RawIOBase):
-    """A byte stream of UTF-8 read from a text stream in another encoding."""
-
-    def __init__(self, text: IO[str]) -> None:
-        self._text = text
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            chunk = self._text.read(_CHUNK)
-            if not chunk:
-                return 0
-            self._pending = chunk.encode("utf-8")
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-    def close(self) -> None:
-        try:
-            self._text.close()
-        finally:
-            super().close()
-
-
-def open_json_bytes(source: Source, member: str = "") -> IO[bytes]:
+def open_json_bytes(source: Source, member: str = "") -> JsonInput:
     """
     Open the plain file or *member* as UTF-8 bytes without a byte-order mark.
+
+    The stream is the same `JsonInput` every JSON parser reads: UTF-16 and
+    UTF-32 exports are turned into UTF-8 as they are read.
 
     Raises:
         ParseError: the input cannot be opened.
     """
-    with source.open_binary(member) as probe:
-        head = probe.read(_PROBE)
-    encoding = detect_encoding(head)
-    if encoding == "utf-8":
-        return source.open_binary(member)
-    if encoding == "utf-8-sig":
-        handle = source.open_binary(member)
-        handle.read(len(codecs.BOM_UTF8))
-        return handle
-    text = io.TextIOWrapper(source.open_binary(member), encoding=encoding)
-    return io.BufferedReader(_Utf8Recoder(text))
+    return JsonInput(source.open_binary(member))
 
 
 def reject_non_json(where: str, head: bytes, what: str) -> None:

@@ -87,9 +87,15 @@ class JsonInput:
         self.tail = b""
 
     def read(self, size: int = -1) -> bytes:
-        """Return up to about *size* bytes of UTF-8 JSON (empty at the end)."""
+        """
+        Return up to about *size* bytes of UTF-8 JSON (empty at the end).
+
+        A negative *size* reads everything that is left, as ``read()`` does on files.
+        """
         if size == 0:  # ijson probes the stream's type with read(0)
             return b""
+        if size < 0:
+            return b"".join(iter(lambda: self.read(_CHUNK), b""))
         if self._pending:
             chunk, self._pending = self._pending, b""
         else:

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterator
 from pathlib import PurePosixPath
-from typing import IO, Any, ClassVar, Final
+from typing import Any, ClassVar, Final
 
 import ijson
 import pendulum
@@ -31,6 +31,7 @@ from persona_clone.parsers._json_input import (
     reject_non_json,
     utc_instant,
 )
+from persona_clone.parsers._json_stream import JsonInput
 from persona_clone.parsers._ordering import chronological, late_reporter
 from persona_clone.parsers._selection import selectors
 from persona_clone.parsers.base import ParseContext, Severity
@@ -170,7 +171,7 @@ class TelegramChat:
     messages: int
 
 
-def _locate(source: Source) -> tuple[str, Callable[[], IO[bytes]]]:
+def _locate(source: Source) -> tuple[str, Callable[[], JsonInput]]:
     """Find the ``result.json`` of *source*, check it; return its name and opener."""
     member = ""
     if source.is_dir or source.is_zip:
@@ -283,7 +284,7 @@ class _Reader:
     _warned_local: bool = field(init=False, default=False)
     _participants: dict[tuple[Any, Any], Participant] = field(init=False, factory=dict)
 
-    def read(self, opener: Callable[[], IO[bytes]]) -> Iterator[Message]:
+    def read(self, opener: Callable[[], JsonInput]) -> Iterator[Message]:
         """Yield the messages of the selected chats, reporting unreadable records."""
         single: _Chat | None = None
         with opener() as handle:
@@ -310,7 +311,7 @@ class _Reader:
             yield from self._single_chat(opener, single)
         self._finish()
 
-    def _single_chat(self, opener: Callable[[], IO[bytes]], chat: _Chat) -> Iterator[Message]:
+    def _single_chat(self, opener: Callable[[], JsonInput], chat: _Chat) -> Iterator[Message]:
         """Read a one-chat export's messages with ijson's fast item parser."""
         with opener() as handle:
             try:
