@@ -27,8 +27,10 @@ _WORD_CHARS = string.ascii_letters + "çğıİöşüÇĞÖŞÜâîû"
 _WORDS = st.text(_WORD_CHARS, min_size=1, max_size=10).filter(
     # neither a name the redactor knows nor a password keyword: "şifre 0532..." is a
     # password by rule, so the words between values must not be keywords
-    lambda word: word.casefold() not in {"ayşe", "ahmet"}
-    and re.fullmatch(secrets._KEYWORD, word, re.IGNORECASE) is None
+    lambda word: (
+        word.casefold() not in {"ayşe", "ahmet"}
+        and re.fullmatch(secrets._KEYWORD, word, re.IGNORECASE) is None
+    )
 )
 _SAFE_TOKENS = st.sampled_from(
     [
