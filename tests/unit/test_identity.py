@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -355,6 +356,18 @@ class TestNameBook:
         assert "Cagri_3" == again.openai_name(Participant(id="new", name="Çağrı"))
         assert "Contact_2" == again.openai_name(Participant.from_name("+1 555 123 4567"))
         assert "7946" not in saved
+
+    def test_saved_phone_numbers_are_not_a_plain_hash(self, aliases: AliasMap) -> None:
+        """A plain hash of a number is undone by hashing every number: none is saved."""
+        book = NameBook(aliases=aliases)
+        book.openai_name(Participant.from_name("+44 20 7946 0958"))
+
+        saved = book.to_json()
+
+        plain = hashlib.sha256(b"+442079460958").hexdigest()
+        assert "sha256" not in saved
+        assert plain not in saved
+        assert '"key": "scrypt:' in saved
 
     def test_from_json_rejects_garbage(self) -> None:
         """Text that is not a saved book is a ConfigError."""

@@ -21,7 +21,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from anyascii import anyascii
 from attrs import define, field, frozen
@@ -338,12 +338,29 @@ class AliasMap:
         return participant if found is None else found.participant
 
 
+_HASHED: Final = "sha256:"
+_SAVED: Final = "scrypt:"
+
+
 def _storage_key(key: str) -> str:
-    """Keep phone numbers out of saved name books: store them hashed."""
+    """The book's key for an id: a phone number is held only as its hash, in memory."""
     if is_phone_number(key):
         digest = hashlib.sha256(_phone_key(key).encode()).hexdigest()
-        return f"sha256:{digest}"
+        return f"{_HASHED}{digest}"
     return key
+
+
+def _saved_digest(phone: str, name: str) -> str:
+    """
+    How a phone number is saved: scrypt, salted with the name it was given.
+
+    A plain hash of a phone number is undone by hashing every number (a second
+    for all mobile numbers of a country); scrypt makes each try cost about 50 ms
+    and 16 MB, and the salt makes every entry a search of its own.
+    """
+    salt = f"persona_clone names.json: {name}".encode()
+    digest = hashlib.scrypt(phone.encode(), salt=salt, n=2**14, r=8, p=1, dklen=16)
+    return digest.hex()
 
 
 def _mask_phone(text: str) -> str:
@@ -370,7 +387,10 @@ class NameBook:
 
     Save the book with `to_json` next to the dataset and load it with
     `from_json` when serving, so the bot uses exactly the training names.
-    The saved book holds names and ids but never phone numbers (they are hashed).
+    The saved book holds names and ids but nothing derived from a phone number:
+    someone known only by their number is saved under the name they were given
+    (``contact:Contact_1``), so a bot loading the book keeps that name taken but
+    cannot tell which number it was.
 
     Args:
         aliases: The alias map that merges participants first.
@@ -396,6 +416,8 @@ class NameBook:
     _taken: set[str] = field(init=False, factory=set)
     _taken_display: set[str] = field(init=False, factory=set)
     _pinned: dict[str, str] = field(init=False, factory=dict)
+    # in memory only: the phone number behind each hashed key, to save it as scrypt
+    _phones: dict[str, str] = field(init=False, factory=dict, eq=False, repr=False)
     # id(participant) -> (participant, key), as AliasMap's cache
     _keys: dict[int, tuple[Participant, str]] = field(
         init=False, factory=dict, eq=False, repr=False
@@ -437,7 +459,7 @@ class NameBook:
         """Return the book as JSON, for `from_json` at serving time."""
         entries = [
             {
-                "key": key,
+                "key": self._saved_key(key),
                 "original": "" if is_phone_number(self._original[key]) else self._original[key],
                 "openai_name": self._openai[key],
                 "display_name": self._display[key],
@@ -486,11 +508,32 @@ class NameBook:
         canonical = self.aliases.resolve(participant)
         key = _storage_key(canonical.id)
         if key not in self._openai:
+            key = self._saved_match(key, canonical.id) or key
+        if key not in self._openai:
             self._assign(key, canonical)
         if len(self._keys) >= _SEEN_LIMIT:
             self._keys.clear()
         self._keys[id(participant)] = (participant, key)
         return key
+
+    def _saved_key(self, key: str) -> str:
+        if not key.startswith(_HASHED):
+            return key
+        phone = self._phones.get(key)
+        if phone is None:  # restored from a saved book: already in its saved form
+            return key
+        return f"{_SAVED}{_saved_digest(phone, self._openai[key])}"
+
+    def _saved_match(self, key: str, participant_id: str) -> str | None:
+        """The saved entry of the phone number *participant_id*, if the book has one."""
+        if not key.startswith(_HASHED):
+            return None
+        phone = _phone_key(participant_id)
+        self._phones[key] = phone
+        for saved, name in self._openai.items():
+            if saved.startswith(_SAVED) and saved == f"{_SAVED}{_saved_digest(phone, name)}":
+                return saved
+        return None
 
     def _assign(self, key: str, canonical: Participant) -> None:
         name = normalise_name(canonical.name)
