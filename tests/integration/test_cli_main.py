@@ -133,3 +133,21 @@ class TestMain:
 
         assert "Broken pipe" not in errors
         assert "Traceback" not in errors
+
+
+def test_ctrl_c_before_a_command_handles_it_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt where no command catches it is still exit 130, not click's 'Aborted!' 1."""
+    data = tmp_path / "train.jsonl"
+    data.write_text("{}\n", encoding="utf-8")
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("persona_clone.cli.validate.validate_file", interrupted)
+    result = CliRunner().invoke(main, ["validate", str(data)])
+
+    assert 130 == result.exit_code
+    assert "Aborted!" not in result.output
+    assert "interrupted" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -215,3 +216,32 @@ class TestPaths:
 
         assert {"train.jsonl": "{}\n"} == contents(out)
         assert [] == siblings(out)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signals")
+class TestSignalsDuringTheSwap:
+    def test_ctrl_c_in_the_middle_of_the_swap_waits_for_its_end(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An interrupt between the two renames is delivered once the swap is complete."""
+        out = tmp_path / "out"
+        previous_dataset(out)
+        renames: list[Path] = []
+        rename = Path.rename
+
+        def rename_then_interrupt(self: Path, target: str | os.PathLike[str]) -> Path:
+            moved = rename(self, target)
+            renames.append(Path(target))
+            if len(renames) == 1:  # the previous folder is aside, the new one not in place
+                os.kill(os.getpid(), signal.SIGINT)
+            return moved
+
+        monkeypatch.setattr(Path, "rename", rename_then_interrupt)
+        folder = OutputFolder(out)
+
+        with pytest.raises(KeyboardInterrupt), folder as staging:
+            (staging / "train.jsonl").write_text("{}\n", encoding="utf-8")
+
+        assert folder.committed
+        assert {"train.jsonl": "{}\n"} == contents(out)
+        assert [] == siblings(out)  # no previous folder, no staging folder, no lock left

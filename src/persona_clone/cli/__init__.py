@@ -64,6 +64,14 @@ class _LazyGroup(click.Group):
             raise TypeError(msg)
         return command
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; Ctrl-C before a command's own handler exits 130, not 1."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands with their summaries, importing none of them."""
         names = self.list_commands(ctx)

@@ -67,13 +67,14 @@ class _Terminated(KeyboardInterrupt):
 
 
 @contextmanager
-def exit_on_signals(what: str) -> Iterator[None]:
+def exit_on_signals(what: str | Callable[[], str]) -> Iterator[None]:
     """
     Exit with 130 on Ctrl-C and 143 on SIGTERM, after the cleanups inside ran.
 
     SIGTERM is turned into an exception for the time of the block, so the
     context managers inside (an `persona_clone.dataset.OutputFolder`) undo
-    their work as on Ctrl-C; *what* says what was left (for the message).
+    their work as on Ctrl-C; *what* says what was left (for the message), or
+    is asked then.
     """
 
     def terminate(_signum: int, _frame: FrameType | None) -> None:
@@ -85,7 +86,8 @@ def exit_on_signals(what: str) -> Iterator[None]:
         yield
     except KeyboardInterrupt as interrupt:
         terminated = isinstance(interrupt, _Terminated)
-        click.echo(f"\n{'terminated' if terminated else 'interrupted'}: {what}", err=True)
+        left = what if isinstance(what, str) else what()
+        click.echo(f"\n{'terminated' if terminated else 'interrupted'}: {left}", err=True)
         code = 128 + (signal.SIGTERM if terminated else signal.SIGINT)
         raise click.exceptions.Exit(code) from None
     finally:

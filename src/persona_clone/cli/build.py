@@ -265,10 +265,17 @@ def build(
     curation = curation_steps(
         min_words=min_words, drop_laughter=drop_laughter, cap_phrase=cap_phrase, review=review
     )
+    folder = OutputFolder(output, inputs=exports)
+
+    def left() -> str:
+        if folder.committed:  # the signal came once the complete build was in place
+            return f"the build had finished; {output} holds it"
+        return f"nothing was written; {output} is as it was"
+
     with contextlib.ExitStack() as stack:
-        stack.enter_context(exit_on_signals(f"nothing was written; {output} is as it was"))
+        stack.enter_context(exit_on_signals(left))
         stack.enter_context(redacted_errors(redact))
-        staging = stack.enter_context(OutputFolder(output, inputs=exports))
+        staging = stack.enter_context(folder)
         carry_reviews(output, staging)
         stack.enter_context(batch_collection())
         opened = _open(stack, ctx, exports, sample=sample, input_format=input_format, tz=tz)

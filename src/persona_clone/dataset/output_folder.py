@@ -16,9 +16,11 @@ import errno
 import json
 import os
 import shutil
+import signal
 import socket
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -106,6 +108,12 @@ class OutputFolder:
     clock: Clock = field(factory=SystemClock)
     _staging: Path | None = field(init=False, default=None)
     _lock: int | None = field(init=False, default=None)
+    _committed: bool = field(init=False, default=False)
+
+    @property
+    def committed(self) -> bool:
+        """Whether this build's folder was moved into place (an interrupt came after)."""
+        return self._committed
 
     @property
     def lock_path(self) -> Path:
@@ -115,16 +123,17 @@ class OutputFolder:
     def __enter__(self) -> Path:
         self._refuse_inputs()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = self._acquire()
-        try:
-            self._recover()
-            self._refuse_foreign()
-            self._staging = Path(
-                tempfile.mkdtemp(prefix=f".{self.path.name}.building-", dir=self.path.parent)
-            )
-        except BaseException:
-            self._release()
-            raise
+        with _signals_held():  # Ctrl-C waits until lock and staging folder are in hand
+            self._lock = self._acquire()
+            try:
+                self._recover()
+                self._refuse_foreign()
+                self._staging = Path(
+                    tempfile.mkdtemp(prefix=f".{self.path.name}.building-", dir=self.path.parent)
+                )
+            except BaseException:
+                self._release()
+                raise
         return self._staging
 
     def __exit__(
@@ -135,19 +144,24 @@ class OutputFolder:
     ) -> None:
         staging = self._staging
         self._staging = None
-        try:
-            if exc is None and staging is not None:
-                try:
-                    self._commit(staging)
-                except OSError as error:
-                    self._raise_full(error)
-                    raise
-            elif staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
-                if isinstance(exc, OSError):
-                    self._raise_full(exc)
-        finally:
-            self._release()
+        # Ctrl-C or SIGTERM waits until the swap and the clean-up are done: an
+        # interrupt between the two renames or before the lock is released would
+        # leave the previous folder or the staging folder behind
+        with _signals_held():
+            try:
+                if exc is None and staging is not None:
+                    try:
+                        self._commit(staging)
+                    except OSError as error:
+                        self._raise_full(error)
+                        raise
+                    self._committed = True
+                elif staging is not None:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    if isinstance(exc, OSError):
+                        self._raise_full(exc)
+            finally:
+                self._release()
 
     # --- checks -----------------------------------------------------------------
 
@@ -264,6 +278,22 @@ class OutputFolder:
         with contextlib.suppress(FileNotFoundError):
             self.lock_path.unlink()
         os.close(handle)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for the block (delivered after it), where possible."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _describe(holder: str) -> str:
