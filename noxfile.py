@@ -67,6 +67,16 @@ def docs(session: nox.Session) -> None:
         "-o",
         "testpaths=",
     )
+    # the code the docs tell users to copy type-checks with mypy --strict against the
+    # installed package, as in a user's project
+    session.install("mypy>=1.13")
+    session.run(
+        "pytest",
+        "tests/unit/test_docs_code.py",
+        "-p",
+        "no:cacheprovider",
+        env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
+    )
     # the installed package's docstrings (optional extras' modules skip themselves)
     session.run(
         "pytest",

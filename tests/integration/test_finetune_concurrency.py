@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers_finetune import write_dataset
+from persona_clone.clock import system_sleep
 from persona_clone.testing import FakeOpenAI, Fault
 
 
@@ -57,11 +58,19 @@ class TestSharedStateFile:
     def test_two_processes_make_one_upload_and_one_job(
         self, fake: FakeOpenAI, tmp_path: Path
     ) -> None:
-        """Started together, one process waits for the other, then follows its job."""
+        """The second waits while the first uploads, then follows the first one's job."""
         write_dataset(tmp_path / "train.jsonl", 12)
         fake.inject(Fault.slow(5.0), method="POST", path="/v1/files")
+        lock = tmp_path / "shared-state.json.lock"
 
-        processes = [_start(fake, tmp_path), _start(fake, tmp_path)]
+        processes = [_start(fake, tmp_path)]
+        # the second starts once the first holds the lock (its upload then takes 5 s),
+        # so that it must wait however fast the machine is
+        for _ in range(600):
+            if (lock.exists() and lock.stat().st_size > 0) or processes[0].poll() is not None:
+                break
+            system_sleep(0.05)
+        processes.append(_start(fake, tmp_path))
         outputs = [process.communicate(timeout=120) for process in processes]
 
         codes = [process.returncode for process in processes]

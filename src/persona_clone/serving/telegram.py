@@ -345,7 +345,10 @@ async def run_telegram_bot(
     """
     ext, errors = _library()
     base = api_base.rstrip("/")
+    # the poller confirms the last updates on a second connection while it stops: with
+    # one, that call waits for the pool behind the long poll being cancelled and fails
     builder = ext.ApplicationBuilder().token(token).base_url(f"{base}/bot")
+    builder = builder.get_updates_connection_pool_size(2)
     application = builder.base_file_url(f"{base}/file/bot").build()
     wiring = _Wiring(adapter=adapter, bot=application.bot, errors=errors, sleep=sleep)
     adapter.responder.send = wiring.send
