@@ -85,7 +85,6 @@ NAMES_FILE: Final = "names.json"
 
 _OPENAI_FORMATS: Final = (DatasetFormat.CHAT, DatasetFormat.LEGACY)
 _SPEAKERS_SHOWN: Final = 8
-_PHONE_DIGITS: Final = 7
 
 
 def make_builder(
@@ -155,29 +154,6 @@ def example_budget(model: str, budget: int | None) -> tuple[int, list[str]]:
         f"examples were kept under {UNKNOWN_MODEL_LIMIT:,} tokens"
     )
     return UNKNOWN_MODEL_LIMIT, [note]
-
-
-def _masked(name: str) -> str:
-    """
-    Hide the middle digits of a name that is a phone number.
-
-    Example:
-        >>> _masked("+90 532 555 01 47"), _masked("Ayşe")
-        ('+90 5** *** ** 47', 'Ayşe')
-
-    """
-    digits = sum(c.isdigit() for c in name)
-    if digits < _PHONE_DIGITS or any(c.isalpha() for c in name):
-        return name
-    seen, shown = 0, []
-    for char in name:
-        if char.isdigit():
-            seen += 1
-            keep = seen <= 3 or seen > digits - 2  # noqa: PLR2004  (country code, last two)
-            shown.append(char if keep else "*")
-        else:
-            shown.append(char)
-    return "".join(shown)
 
 
 def _plain(value: Any) -> Any:
@@ -253,10 +229,10 @@ def write_dataset(
 def _no_persona(persona: Participant, stats: BuildStats) -> None:
     """Raise the error for a persona who never speaks, naming who does (phones masked)."""
     # the speakers' list lives with the privacy modules, imported when it is needed
-    from persona_clone.privacy.speakers import speakers_text  # noqa: PLC0415
+    from persona_clone.privacy.speakers import mask_phone, speakers_text  # noqa: PLC0415
 
     raise ConfigError(
-        f"expected the persona {_masked(persona.name)!r} to speak in the input, "
+        f"expected the persona {mask_phone(persona.name)!r} to speak in the input, "
         "found no message by them; "
         f"speakers: {speakers_text(stats.speakers, limit=_SPEAKERS_SHOWN)}"
     )
@@ -309,6 +285,8 @@ def _report(
     names = builder.names
     mapping = names.mapping() if hasattr(names, "mapping") else {}
     persona = builder.persona
+    from persona_clone.privacy.speakers import mask_phone  # noqa: PLC0415
+
     return DatasetReport(
         format=fmt.value,
         model=model,
@@ -337,7 +315,7 @@ def _report(
         problems=tuple(problems),
         privacy={} if privacy is None else _plain(converter.unstructure(privacy)),
         repeated_phrases=phrases,
-        names={_masked(str(k)): str(v) for k, v in mapping.items()},
+        names={mask_phone(str(k)): str(v) for k, v in mapping.items()},
         notes=tuple(notes),
     )
 
