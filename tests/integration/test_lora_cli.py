@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -203,9 +204,24 @@ class TestQuantization:
         assert not (folder / "qlora" / ADAPTER_WEIGHTS).exists()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the rendezvous binds it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def failure(stderr: str) -> str:
+    """The lines of *stderr* that say why a worker failed, then its tail."""
+    causes = [line for line in stderr.splitlines() if "Error" in line or "terminate" in line]
+    return "\n".join([*causes[:20], "...", stderr[-1500:]])
+
+
 def launch(folder: Path, output: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """Run finetune-local under ``accelerate launch`` with *options*; one epoch, 2 per batch."""
     command = [sys.executable, "-m", "accelerate.commands.launch", *options]
+    command += ["--main_process_port", str(free_port())]
     command += ["-m", "persona_clone", "finetune-local", str(folder / "train.jsonl")]
     command += ["--model", str(folder / "base"), "-o", str(output), "--device", "cpu"]
     command += ["--epochs", "1", "--batch-size", "2"]
@@ -228,7 +244,7 @@ class TestAccelerate:
             *("--num_cpu_threads_per_process", "1"),
         )
 
-        assert 0 == done.returncode, done.stderr[-2000:]
+        assert 0 == done.returncode, failure(done.stderr)
         assert [str(output)] == done.stdout.splitlines()  # printed once, by the first process
         summary = TrainingSummary.read(output)
         assert (2, "MULTI_CPU") == (summary.processes, summary.distributed)

@@ -368,10 +368,40 @@ class LoraFineTuner:
             )
         report(JobStatus.RUNNING, f"saving the adapter to {self.output_dir}")
         trainer.save_model(str(self.output_dir))
-        if not training.is_main_process():
-            return TuningResult(
-                job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir
-            )
+        main = training.is_main_process()
+        try:
+            if main:
+                self._write_results(
+                    trainer,
+                    follower,
+                    tokenizer,
+                    device,
+                    run,
+                    own_template=own_template,
+                    examples=len(examples),
+                    resumed=resume_from,
+                )
+        finally:
+            training.leave_process_group()
+        if main and self.merge:
+            del trainer  # frees the training copy before the merge loads the base model
+            report(JobStatus.RUNNING, f"merging the adapter into {self.output_dir / MERGED}")
+            merge_adapter(self.output_dir, self.output_dir / MERGED)
+        return TuningResult(job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir)
+
+    def _write_results(
+        self,
+        trainer: Any,
+        follower: sft.TrainerFollower,
+        tokenizer: Any,
+        device: Any,
+        run: _Run,
+        *,
+        own_template: bool,
+        examples: int,
+        resumed: str | None,
+    ) -> None:
+        """Write what only the first process writes: tokenizer, template, summary, metadata."""
         tokenizer.save_pretrained(str(self.output_dir))
         training.save_chat_template(tokenizer, self.output_dir)
         targets = sorted(
@@ -380,9 +410,7 @@ class LoraFineTuner:
                 for name in trainer.model.peft_config["default"].target_modules
             }
         )
-        summary = self._summary(
-            trainer, follower, device, examples=len(examples), resumed=resume_from
-        )
+        summary = self._summary(trainer, follower, device, examples=examples, resumed=resumed)
         summary.write(self.output_dir)
         losses: dict[str, float] = {}
         if summary.final_loss is not None:
@@ -392,16 +420,11 @@ class LoraFineTuner:
         self._write_metadata(
             run,
             own_template=own_template,
-            examples=len(examples),
+            examples=examples,
             steps=summary.steps,
             targets=targets,
             losses=losses,
         )
-        if self.merge:
-            del trainer
-            report(JobStatus.RUNNING, f"merging the adapter into {self.output_dir / MERGED}")
-            merge_adapter(self.output_dir, self.output_dir / MERGED)
-        return TuningResult(job_id=job_id, status=JobStatus.SUCCEEDED, adapter_path=self.output_dir)
 
     def _trainer(
         self,

@@ -25,6 +25,7 @@ from persona_clone.finetune.lora_data import CHATML_TEMPLATE, Render, Span, Text
 __all__ = [
     "LORA_PACKAGES",
     "is_main_process",
+    "leave_process_group",
     "load_adapter",
     "load_model",
     "load_tokenizer",
@@ -69,6 +70,21 @@ def is_main_process() -> bool:
     first writes the summary, merges and prints.
     """
     return os.environ.get("RANK", "0") == "0"
+
+
+def leave_process_group() -> None:
+    """
+    End a distributed run together: wait for every process, then close the group.
+
+    Without it a worker that is done exits while the first process is still
+    saving, and the collective library aborts it mid-teardown. Does nothing in
+    a single-process run.
+    """
+    import torch.distributed as dist  # noqa: PLC0415 (optional dependency)
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def resolve_device(device: str) -> Any:
