@@ -129,6 +129,27 @@ class TestPhones:
         """Two numbers written one after the other are both redacted."""
         assert "<PHONE> <PHONE>" == redacted(redactor, "0532 123 45 67 0533 765 43 21")
 
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("+90 532 111 22 33 / +90 533 444 55 66", "<PHONE> / <PHONE>"),
+            ("+90 532 111 22 33/+90 533 444 55 66", "<PHONE>/<PHONE>"),
+            ("+90 532 111 22 33 /+90 533 444 55 66", "<PHONE> /<PHONE>"),
+            ("+905321112233/+905334445566", "<PHONE>/<PHONE>"),
+            ("+90 532 111 22 33, +90 533 444 55 66", "<PHONE>, <PHONE>"),
+            ("+90 532 111 22 33,+90 533 444 55 66", "<PHONE>,<PHONE>"),
+            ("+90 532 111 22 33 or +90 533 444 55 66", "<PHONE> or <PHONE>"),
+            ("+90 532 111 22 33 veya +90 533 444 55 66", "<PHONE> veya <PHONE>"),
+            ("+90 532 111 22 33-+90 533 444 55 66", "<PHONE>-<PHONE>"),
+            ("tel: 0532 111 22 33/(+90) 533 444 55 66", "tel: <PHONE>/<PHONE>"),
+            ("0532 111 22 33 / 0533 444 55 66", "<PHONE> / <PHONE>"),
+            ("0532 111 22 33, 0533 444 55 66", "<PHONE>, <PHONE>"),
+        ],
+    )
+    def test_lists_of_numbers(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
+        """Numbers listed with "/", "," or a word between them are each redacted whole."""
+        assert expected == redacted(redactor, text)
+
 
 class TestOtherKinds:
     @pytest.mark.parametrize(

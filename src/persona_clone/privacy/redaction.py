@@ -98,7 +98,9 @@ _new_counter = Counter.__new__
 _SEP = "[ \u00a0\u202f\u3000]"
 _PLUS = "[+\uff0b]"
 _PHONE = re.compile(
-    rf"(?:(?<=[tT][eE][lL]:)|(?<![\w+\uff0b./,:-]))"  # not glued to a word, a number, a time
+    rf"(?:(?<=[tT][eE][lL]:)|(?<![\w+\uff0b./,:-])"  # not glued to a word, a number, a time
+    rf"|(?<=[/,:-])(?=\(?{_PLUS})"  # "+90 ... /+90 ...": a "+" starts a number after a list mark
+    r"|(?<=\s[/,]))"  # "0532 ... /0533 ...": so does a space and a list mark
     rf"(?:\({_PLUS}\d{{1,4}}\){_SEP}?|{_PLUS}{_SEP}?)?"  # "+90 ", "(+44) "
     rf"(?:\(\d{{1,5}}\){_SEP}?)?"
     rf"\d(?:\d|[ \u00a0\u202f\u3000./-](?=[\d(])|{_SEP}?\(\d{{1,5}}\){_SEP}?(?=\d))*\d"
