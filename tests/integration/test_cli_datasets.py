@@ -219,6 +219,49 @@ class TestBundledSampleWithRealParser:
         )
 
     @pytest.mark.parametrize(
+        "number",
+        [
+            "+905325550147",
+            "905325550147",
+            "+90 532 555 01 47",
+            "\u202a+90 532 555 01 47\u202c",
+        ],
+    )
+    @pytest.mark.parametrize(
+        ("opt_out", "replaced", "dropped"),
+        [("placeholder", 14, 0), ("drop-session", 0, 12)],
+    )
+    def test_a_participant_known_by_number_opts_out(
+        self, tmp_path: Path, number: str, opt_out: str, replaced: int, dropped: int
+    ) -> None:
+        """--exclude with a participant's phone number, however written, removes them."""
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            "--sample",
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "--exclude",
+            number,
+            "--opt-out",
+            opt_out,
+            "-o",
+            str(out),
+            registry=None,
+        )
+
+        assert 0 == result.exit_code, result.output
+        written = result.output + "".join(
+            path.read_text(encoding="utf-8") for path in sorted(out.iterdir())
+        )
+        for piece in ("532", "555 01", "5550147", "Contact_1"):
+            assert piece not in written
+        privacy = json.loads((out / "report.json").read_text(encoding="utf-8"))["privacy"]
+        assert (replaced, dropped) == (privacy["messages_replaced"], privacy["sessions_dropped"])
+
+    @pytest.mark.parametrize(
         ("opt_out", "replaced", "dropped"),
         [(None, True, False), ("drop-session", False, True)],
     )

@@ -262,6 +262,37 @@ class TestMatching:
 
         assert consent.is_excluded(Participant.from_name("+442079460958"), aliases)
 
+    @pytest.mark.parametrize(
+        "written",
+        [
+            "+905325550147",
+            "905325550147",
+            "+90 532 555 01 47",
+            "\u202a+90 532 555 01 47\u202c",
+            "+90-532-555-01-47",
+        ],
+    )
+    def test_a_phone_number_opts_out_however_written(self, written: str) -> None:
+        """A number given with or without "+", spaces or direction marks is that participant."""
+        number = Participant.from_name("\u202a+90 532 555 01 47\u202c")
+        consent = Consent(consenting=frozenset({"Ada"}), excluded=frozenset({written}))
+        report = PrivacyReport()
+
+        (out,) = consent.apply([chat((number, "Merhaba"), (ADA, "selam"))], AliasMap(), report)
+
+        assert consent.is_excluded(number, AliasMap())
+        assert [OPTED_OUT, ADA] == [message.author for message in out.messages]
+        assert [consent.placeholder, "selam"] == [message.text for message in out.messages]
+        assert 1 == report.messages_replaced
+
+    def test_a_phone_number_cannot_both_consent_and_opt_out(self) -> None:
+        """The same number written two ways on both lists is refused."""
+        with pytest.raises(ConfigError, match="found both"):
+            Consent(
+                consenting=frozenset({"\u202a+90 532 555 01 47\u202c"}),
+                excluded=frozenset({"905325550147"}),
+            )
+
     def test_nobody(self, aliases: AliasMap) -> None:
         """Without opt-outs nobody is excluded, and system events never are."""
         assert not Consent().is_excluded(ADA, aliases)

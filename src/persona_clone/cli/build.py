@@ -280,7 +280,7 @@ def build(
         stack.enter_context(batch_collection())
         opened = _open(stack, ctx, exports, sample=sample, input_format=input_format, tz=tz)
         if sample:
-            people |= _sample_people(exclude, consent)
+            people |= _sample_people(exclude, consent, aliases_map)
         report = build_dataset(
             opened.streams,
             staging,
@@ -335,10 +335,27 @@ def _open(
     )
 
 
-def _sample_people(exclude: tuple[str, ...], consent: Consent | None) -> set[str]:
-    """The sample's people are fictional: all agreed, except those who opted out."""
-    gone = set(exclude) | set(consent.excluded if consent is not None else ())
-    return {name for name in SAMPLE_PARTICIPANTS if name not in gone}
+def _sample_people(
+    exclude: tuple[str, ...], consent: Consent | None, aliases: AliasMap | None
+) -> set[str]:
+    """
+    The sample's people are fictional: all agreed, except those who opted out.
+
+    Opting out matches as consent lists do (letter case, a phone number's spaces,
+    "+" and direction marks aside).
+    """
+    from persona_clone.message import Participant  # noqa: PLC0415
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+    from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
+
+    given = consent or Consent()
+    everyone = attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
+    known = aliases or AliasMap()
+    return {
+        name
+        for name in SAMPLE_PARTICIPANTS
+        if not everyone.is_excluded(Participant.from_name(name), known)
+    }
 
 
 def _with_input_problems(report: DatasetReport, issues: CollectingIssueSink) -> DatasetReport:

@@ -39,10 +39,11 @@ def _fold(name: str) -> str:
 
     Lists are matched loosely on purpose: ``--exclude mehmet`` must catch
     "Mehmet", and "IŞIK" must catch "Işık", so nobody slips through on spelling.
-    Phone numbers fold to their digits.
+    Phone numbers fold to their digits, without the "+", spaces or direction marks:
+    "+90 532 555 01 47", "\u202a+90 532 555 01 47\u202c" and "905325550147" match.
     """
     if is_phone_number(name):
-        return "".join(char for char in name if char.isdigit() or char == "+")
+        return "".join(char for char in name if char.isdigit())
     return normalise_name(name).translate(_I_LETTERS).lower()
 
 
