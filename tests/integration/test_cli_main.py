@@ -131,8 +131,33 @@ class TestMain:
             process.stdout.close()  # the reader goes away before anything is written
             errors = process.communicate(timeout=60)[1].decode()
 
+        assert 0 == process.returncode, errors
         assert "Broken pipe" not in errors
+        assert "BrokenPipeError" not in errors
         assert "Traceback" not in errors
+
+    def test_output_cut_by_head_ends_quietly_with_0(self, tmp_path: Path) -> None:
+        """``inspect ... | head -3`` on a long listing: the reader leaves mid-output, status 0."""
+        export = tmp_path / "many.txt"
+        export.write_text(
+            "".join(f"01/03/2024, 19:{i % 60:02d} - Person {i}: hi\n" for i in range(8_000)),
+            encoding="utf-8",
+        )
+        with subprocess.Popen(
+            [sys.executable, "-m", "persona_clone", "inspect", str(export)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as process:
+            assert process.stdout is not None
+            head = [process.stdout.readline() for _ in range(3)]
+            process.stdout.close()  # far more than a pipe holds is still to come
+            errors = process.communicate(timeout=60)[1].decode()
+
+        assert head[0].decode().startswith(f"{export}: whatsapp")
+        assert 0 == process.returncode, errors
+        assert "Exception ignored" not in errors
+        assert "BrokenPipeError" not in errors
+        assert "Error" not in errors
 
 
 def test_ctrl_c_before_a_command_handles_it_exits_130(

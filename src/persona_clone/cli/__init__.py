@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 from typing import Final
 
 import click
@@ -65,12 +67,22 @@ class _LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the command; Ctrl-C before a command's own handler exits 130, not 1."""
+        """
+        Run the command; Ctrl-C before a command's own handler exits 130, not 1.
+
+        Output cut short by a closed pipe (``persona-clone inspect ... | head``)
+        ends quietly with status 0, as other Unix tools do, not with click's 1.
+        """
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader gone before the last line shows here, not at exit
         except KeyboardInterrupt:
             click.echo("\ninterrupted", err=True)
             raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            _discard_stdout()
+            raise click.exceptions.Exit(0) from None
+        return result
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands with their summaries, importing none of them."""
@@ -85,6 +97,24 @@ class _LazyGroup(click.Group):
         ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _discard_stdout() -> None:
+    """
+    Send what is left of standard output to the null device.
+
+    The reader of the pipe is gone; without this, Python flushes the rest at
+    exit, fails again and prints "Exception ignored ... BrokenPipeError".
+    """
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test runner's)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)
 
 
 @click.group(

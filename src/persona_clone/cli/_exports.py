@@ -66,7 +66,7 @@ def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
         except PersonaCloneError as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise click.ClickException(first) from error
-        except BrokenPipeError:  # the reader went away (| head): click ends quietly
+        except BrokenPipeError:  # the reader went away (| head): the group ends quietly, 0
             raise
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
