@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         Clock,
         SystemClock,
     )
-    from .conversation.merger import Merger
+    from .conversation.merger import MergedSession, Merger
     from .conversation.sessionizer import Sessionizer
     from .conversation.streams import (
         MessageStep,
@@ -201,6 +201,7 @@ __all__ = [
     "LoopPolicy",
     "LoraFineTuner",
     "LoraSettings",
+    "MergedSession",
     "Merger",
     "Message",
     "MessageKind",
@@ -298,6 +299,7 @@ _NAMES: Final = {
     "LoopPolicy": ".serving.loop_guard",
     "LoraFineTuner": ".finetune.lora",
     "LoraSettings": ".finetune.lora_settings",
+    "MergedSession": ".conversation.merger",
     "Merger": ".conversation.merger",
     "Message": ".message",
     "MessageKind": ".message",

@@ -9,9 +9,21 @@ from pathlib import Path
 
 import pytest
 from attrs import evolve
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataset_support import START, NoAliases, PlainNames, chat, conversation, sessions_of
-from persona_clone import AliasMap, Consent, Identity, Participant
+from persona_clone import (
+    AliasMap,
+    Consent,
+    Identity,
+    Merger,
+    Message,
+    MessageKind,
+    Participant,
+    Redact,
+    Sessionizer,
+)
 from persona_clone.dataset import (
     BuildStats,
     ChatDatasetBuilder,
@@ -27,6 +39,7 @@ from persona_clone.dataset.pipeline import _Reservoir
 from persona_clone.dataset.rendering import ChatRenderer
 from persona_clone.dataset.tokens import EstimatingCounter
 from persona_clone.errors import ConfigError
+from persona_clone.testing.strategies import chats
 
 
 DENIZ = Participant.from_name("Deniz")
@@ -311,3 +324,30 @@ class TestPhraseSample:
 
         expected = 300 * 20 / 10  # 600 per tenth
         assert all(abs(count - expected) < 0.15 * expected for count in tenths), tenths
+
+
+class TestLazySessions:
+    @settings(max_examples=60)
+    @given(
+        chats(
+            authors=st.sampled_from([DENIZ, Participant.from_name("Ayşe")]),
+            texts=st.sampled_from(["selam", "+90 532 123 45 67", "ada@example.com", "lol", ""]),
+            kinds=st.sampled_from(list(MessageKind)),
+            max_size=30,
+        )
+    )
+    def test_lazy_sessions_give_the_same_examples(self, messages: list[Message]) -> None:
+        """Sessions merged when read (Merger.lazy) give the examples merged ones give."""
+        eager, lazy = pipeline(message_steps=[Redact()]), pipeline(message_steps=[Redact()])
+
+        expected = [
+            (tuple(turn.text for turn in example.turns), example.trained)
+            for example in eager.examples(Merger()(Sessionizer()(messages)))
+        ]
+        found = [
+            (tuple(turn.text for turn in example.turns), example.trained)
+            for example in lazy.examples(Merger().lazy(Sessionizer()(messages)))
+        ]
+
+        assert expected == found
+        assert eager.stats == lazy.stats

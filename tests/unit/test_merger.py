@@ -5,7 +5,7 @@ from __future__ import annotations
 import pendulum
 from hypothesis import given
 
-from persona_clone import Merger, Message, MessageKind, Participant, Session, Turn
+from persona_clone import MergedSession, Merger, Message, MessageKind, Participant, Session, Turn
 from persona_clone.testing import make_message, make_participant
 from persona_clone.testing.strategies import sessions
 
@@ -128,3 +128,41 @@ class TestFastTurns:
             [hash(t) for t in actual],
             [repr(t) for t in actual],
         )
+
+
+class TestMergedSession:
+    @given(sessions())
+    def test_reads_as_the_turns_the_merger_makes(self, chat: Session) -> None:
+        """A lazily merged session equals, indexes, slices and hashes as Merger's tuple."""
+        merger = Merger()
+        expected = merger.turns(chat)
+
+        (merged,) = merger.lazy([chat])
+
+        assert expected == merged
+        assert merged == MergedSession(chat.messages, merger)
+        assert (list(expected), expected[-1], expected[:2]) == (
+            list(merged),
+            merged[-1],
+            merged[:2],
+        )
+        assert (len(expected), hash(expected)) == (len(merged), hash(merged))
+
+    def test_messages_are_read_without_merging(self) -> None:
+        """Its messages are there before any turn is made; turns are made once."""
+        chat = session((ADA, "selam", 0), (ADA, "naber", 5), (BOB, "iyi", 9))
+
+        (merged,) = Merger().lazy([chat])
+
+        assert chat.messages == merged.messages
+        assert merged._turns is None
+        assert merged.turns is merged.turns
+        assert ["selam\nnaber", "iyi"] == [turn.text for turn in merged]
+        assert "MergedSession(3 messages)" == repr(merged)
+
+    def test_is_not_equal_to_other_things(self) -> None:
+        """Only turns compare equal to it."""
+        (merged,) = Merger().lazy([session((ADA, "selam", 0))])
+
+        assert merged != [merged[0]]
+        assert merged != "selam"

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from dataset_support import chat, sessions_of
-from persona_clone import Consent, OptOut, OptOutPolicy, PrivacyReport, Redact, RedactionKind
+from persona_clone import (
+    Consent,
+    MergedSession,
+    Merger,
+    OptOut,
+    OptOutPolicy,
+    PrivacyReport,
+    Redact,
+    RedactionKind,
+    Sessionizer,
+)
 from persona_clone.privacy.consent import OPTED_OUT
 
 
@@ -37,6 +47,17 @@ class TestOptOut:
         (turns,) = OptOut(consent=Consent(excluded=frozenset({"Mert"})))(sessions)
 
         assert sessions[0] is turns
+
+    def test_lazily_merged_sessions_stay_lazy(self) -> None:
+        """Sessions from Merger.lazy come out as MergedSession, with the same turns."""
+        messages = chat(("Ayşe", "a"), ("Mert", "b"), ("Can", "c"), ("Deniz", "d"))
+        step = OptOut(consent=Consent(excluded=frozenset({"Mert", "Can"})))
+
+        (eager,) = step(sessions_of(messages))
+        (lazy,) = step(Merger().lazy(Sessionizer()(messages)))
+
+        assert isinstance(lazy, MergedSession)
+        assert eager == lazy
 
 
 class TestRedact:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -20,6 +21,7 @@ from persona_clone import (
     redact_messages,
 )
 from persona_clone.privacy.redaction import _GATES
+from persona_clone.privacy.secrets import _prefix_tree, may_hold_secret, secret_spans
 from persona_clone.testing import make_message
 from persona_clone.testing.strategies import message_texts
 
@@ -450,3 +452,20 @@ class TestQuickPass:
 
         expected, counts = redactor.redact(text)
         assert (expected, counts) == (out.text, report.redactions)
+
+
+class TestSecretTrigger:
+    @given(
+        st.lists(st.text(alphabet="abş_-", min_size=1, max_size=4), min_size=1, max_size=6),
+        st.text(alphabet="abş_- ", max_size=20),
+    )
+    def test_prefix_tree_finds_what_the_words_find(self, words: list[str], text: str) -> None:
+        """The prefix-tree regex matches a text exactly when one of its words is in it."""
+        pattern = re.compile(_prefix_tree(words))
+
+        assert (pattern.search(text) is not None) == any(word in text for word in words)
+
+    @given(message_texts())
+    def test_may_hold_secret_never_misses_a_secret(self, text: str) -> None:
+        """A text may_hold_secret passes over holds no secret the detectors find."""
+        assert may_hold_secret(text) or not list(secret_spans(text))

@@ -2,7 +2,8 @@
 Conversations: a chronological message stream cut into sessions of turns.
 
 - `Sessionizer` (``conversation.sessionizer``): a new session where the chat pauses.
-- `Merger` (``conversation.merger``): a person's consecutive messages become one turn.
+- `Merger` (``conversation.merger``): a person's consecutive messages become one turn;
+  `MergedSession` is a session whose turns are merged when first read.
 - ``conversation.streams``: steps over message streams, and merging several
   chronological streams into one.
 """
@@ -15,7 +16,7 @@ from .._lazy import LazyNames
 
 
 if TYPE_CHECKING:
-    from .merger import Merger
+    from .merger import MergedSession, Merger
     from .sessionizer import (
         DEFAULT_GAP,
         Sessionizer,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_GAP",
+    "MergedSession",
     "Merger",
     "MessageStep",
     "Sessionizer",
@@ -38,6 +40,7 @@ __all__ = [
 
 _NAMES: Final = {
     "DEFAULT_GAP": ".sessionizer",
+    "MergedSession": ".merger",
     "Merger": ".merger",
     "MessageStep": ".streams",
     "Sessionizer": ".sessionizer",

@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
-from typing import Final
+from typing import Final, overload
 
 import pendulum
 from attrs import evolve, field, frozen
@@ -18,7 +18,7 @@ from ..message import Message
 from ..session import Session, Turn
 
 
-__all__ = ["Merger"]
+__all__ = ["MergedSession", "Merger"]
 
 
 _AUTHOR: Final = operator.attrgetter("author")
@@ -115,6 +115,18 @@ class Merger:
         if run:
             yield make(run, joiner)
 
+    def lazy(self, sessions: Iterable[Session]) -> Iterator[MergedSession]:
+        """
+        Yield each of *sessions* as a `MergedSession`, merged only when read.
+
+        What `__call__` yields, for a consumer that skips some sessions
+        unread (a dataset build skips those the persona is silent in) or
+        merges them again after changing messages: it reads the
+        `MergedSession.messages` and asks this merger for the turns itself.
+        """
+        for session in sessions:
+            yield MergedSession(session.messages, self)
+
     def turns(self, session: Session) -> tuple[Turn, ...]:
         """Return the turns of one *session*, in order."""
         return tuple(self.merge(session.messages))
@@ -131,3 +143,69 @@ class Merger:
             only = run[0]
             return fast_turn(only.author, only.text, (only,))
         return fast_turn(run[0].author, joiner.join([m.text for m in run]), tuple(run))
+
+
+class MergedSession(Sequence[Turn]):
+    r"""
+    The turns of one session, merged by *merger* when first read.
+
+    A read-only sequence of `Turn` like the tuples `Merger.__call__` yields
+    (and equal to them), that also keeps the session's *messages*: who needs
+    the messages reads them without merging, and who needs the turns of
+    changed messages can merge those instead (`Merger.lazy`).
+
+    Example:
+        >>> from persona_clone import Merger, Session
+        >>> from persona_clone.testing import make_message, make_participant
+        >>> ada = make_participant("Ada")
+        >>> session = Session(messages=[make_message(author=ada, text="hi"),
+        ...                             make_message(author=ada, text="there")])
+        >>> merged = next(Merger().lazy([session]))
+        >>> len(merged.messages), [t.text for t in merged]
+        (2, ['hi\nthere'])
+
+    """
+
+    __slots__ = ("_turns", "merger", "messages")
+
+    def __init__(self, messages: Sequence[Message], merger: Merger) -> None:
+        self.messages: tuple[Message, ...] = tuple(messages)
+        """The session's messages, in order."""
+        self.merger = merger
+        """The merger that makes the turns."""
+        self._turns: tuple[Turn, ...] | None = None
+
+    @property
+    def turns(self) -> tuple[Turn, ...]:
+        """The turns, merged on first use."""
+        if self._turns is None:
+            self._turns = tuple(self.merger.merge(self.messages))
+        return self._turns
+
+    @overload
+    def __getitem__(self, index: int) -> Turn: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Turn, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Turn | tuple[Turn, ...]:
+        return self.turns[index]
+
+    def __len__(self) -> int:
+        return len(self.turns)
+
+    def __iter__(self) -> Iterator[Turn]:
+        return iter(self.turns)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MergedSession):
+            return self.turns == other.turns
+        if isinstance(other, tuple):
+            return self.turns == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.turns)
+
+    def __repr__(self) -> str:
+        return f"MergedSession({len(self.messages)} messages)"

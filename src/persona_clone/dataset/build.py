@@ -424,7 +424,7 @@ def build_dataset(
     privacy = PrivacyReport()
     opt_out = OptOut(consent=consent, aliases=alias_map, report=privacy)
     sessions = Exports(
-        streams=[opt_out(Merger()(Sessionizer(gap=gap)(messages))) for messages in exports]
+        streams=[opt_out(Merger().lazy(Sessionizer(gap=gap)(messages))) for messages in exports]
     )
     redaction = Redact.for_consent(consent, aliases=alias_map, keep=no_redact, report=privacy)
     steps: list[ExampleStep] = [*example_steps]

@@ -28,7 +28,7 @@ from typing import IO, Any, Final
 from attrs import define, field
 
 from persona_clone._jsonl import dumps_line
-from persona_clone.conversation.merger import Merger
+from persona_clone.conversation.merger import MergedSession, Merger
 from persona_clone.conversation.streams import MessageStep, apply
 from persona_clone.dataset.rendering import MEDIA_PLACEHOLDER, renderable
 from persona_clone.dataset.tokens import UNKNOWN_MODEL_LIMIT, EstimatingCounter, TokenCounter
@@ -239,6 +239,8 @@ class _Prepared:
 
 def _flatten(turns: Sequence[Turn]) -> list[Message]:
     """The messages of a session of turns, in order."""
+    if type(turns) is MergedSession:  # read without merging
+        return list(turns.messages)
     if len(turns) == 1:
         return list(turns[0].messages)
     return list(chain.from_iterable(map(_MESSAGES, turns)))
@@ -250,11 +252,14 @@ def _merged_again(
     """
     The turns of *visible*, the session's *messages* after rendering and the message steps.
 
-    *turns* are those of *messages*. When no message was left out and every
-    author is the same, the turns keep their bounds: only a turn whose messages
-    changed is merged again (media placeholders, redactions). Otherwise the
-    whole session is.
+    *turns* are those of *messages*. A `MergedSession` of this merger is
+    merged once, from *visible*. Otherwise, when no message was left out and
+    every author is the same, the turns keep their bounds: only a turn whose
+    messages changed is merged again (media placeholders, redactions); else
+    the whole session is.
     """
+    if type(turns) is MergedSession and turns.merger == merger:
+        return list(merger.merge(visible))
     if len(visible) != len(messages):
         return list(merger.merge(visible))
     same = list(map(operator.is_, visible, messages))

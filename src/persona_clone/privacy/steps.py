@@ -22,7 +22,7 @@ from typing import Final
 
 from attrs import field, frozen
 
-from ..conversation.merger import Merger
+from ..conversation.merger import MergedSession, Merger
 from ..message import Message
 from ..session import Session, Turn
 from .consent import Consent
@@ -81,7 +81,12 @@ class OptOut:
 
         def plain() -> Iterator[Session]:
             for turns in sessions:
-                session = Session(messages=tuple(chain.from_iterable(map(_MESSAGES, turns))))
+                messages = (
+                    turns.messages
+                    if type(turns) is MergedSession
+                    else tuple(chain.from_iterable(map(_MESSAGES, turns)))
+                )
+                session = Session(messages=messages)
                 read[:] = [(session, turns)]
                 yield session
 
@@ -89,6 +94,8 @@ class OptOut:
             session, turns = read[0]
             if kept is session:
                 yield turns
+            elif type(turns) is MergedSession:  # still merged only when read
+                yield MergedSession(kept.messages, self.merger)
             else:
                 yield tuple(self.merger.merge(list(kept.messages)))
 
