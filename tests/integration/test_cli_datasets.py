@@ -362,6 +362,37 @@ class TestInspect:
         assert {"Deniz": 40, "Ayşe": 20, "Mert": 20} == summary["participants"]
 
 
+class TestInputFormat:
+    @pytest.mark.parametrize("command", [["inspect"], ["build", "--persona", "Deniz", "-o", "out"]])
+    def test_unknown_name_lists_the_registered_formats(
+        self, export: Path, command: list[str]
+    ) -> None:
+        """--input-format nosuch names the option, every registered format and the bad value."""
+        result = invoke(*command, str(export), "--input-format", "nosuch")
+
+        assert 2 == result.exit_code
+        assert (
+            "Error: Invalid value for '--input-format': "
+            "expected one of interchange-test, found 'nosuch'"
+        ) in result.output
+        assert "scores" not in result.output
+
+    def test_unknown_name_with_the_default_registry(self) -> None:
+        """Without an injected registry the choices are the built-in format names."""
+        result = invoke("inspect", "--sample", "--input-format", "nosuch", registry=None)
+
+        names = ", ".join(ParserRegistry.default().names)
+        assert 2 == result.exit_code
+        assert f"expected one of {names}, found 'nosuch'" in result.output
+
+    def test_a_registered_name_is_used(self, export: Path) -> None:
+        """A registered name reads the export as that format."""
+        result = invoke("inspect", str(export), "--input-format", "interchange-test")
+
+        assert 0 == result.exit_code, result.output
+        assert "40  Deniz" in result.output
+
+
 def _telegram_message(chat_id: int, number: int, day: int, minute: int, who: str) -> dict[str, Any]:
     stamp = pendulum.DateTime(2024, 3, day, 10, minute, tzinfo=pendulum.UTC)
     return {

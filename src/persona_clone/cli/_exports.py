@@ -35,6 +35,7 @@ __all__ = [
     "OpenExports",
     "Progress",
     "exports_option_help",
+    "input_format_option",
     "one_line_errors",
     "open_exports",
     "registry_of",
@@ -54,6 +55,26 @@ exports_option_help: Final = (
     "JSON file, a Slack export folder, or persona_clone's own JSONL; its format is "
     "detected unless --input-format is given."
 )
+
+
+def _known_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a format name no parser has, naming the option, the choices and the value."""
+    if value is None:
+        return None
+    registry = registry_of(ctx) or ParserRegistry.default()
+    if value not in registry.names:
+        choices = ", ".join(registry.names)
+        raise click.BadParameter(f"expected one of {choices}, found {value!r}", ctx, param)
+    return value
+
+
+input_format_option: Final = click.option(
+    "--input-format",
+    metavar="NAME",
+    callback=_known_format,
+    help="Read EXPORT as this format instead of detecting it.",
+)
+"""The ``--input-format`` option of the commands that read exports: a registered format name."""
 
 
 def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:

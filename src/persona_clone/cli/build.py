@@ -31,6 +31,7 @@ from ._curation import carry_reviews, curation_options, curation_steps
 from ._exports import (
     OpenExports,
     batch_collection,
+    input_format_option,
     one_line_errors,
     open_exports,
     registry_of,
@@ -194,11 +195,7 @@ _MAX_ISSUES_SHOWN = 3
     default="\n###\n",
     help="Legacy format: what ends every completion.  [default: '\\n###\\n']",
 )
-@click.option(
-    "--input-format",
-    metavar="NAME",
-    help="Read EXPORT as this format instead of detecting it.",
-)
+@input_format_option
 @curation_options
 @click.pass_context
 @one_line_errors

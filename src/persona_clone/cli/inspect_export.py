@@ -16,7 +16,7 @@ from persona_clone.message import Message
 from persona_clone.parsers import ParserRegistry, Source
 from persona_clone.samples import SAMPLE_TZ, sample_path
 
-from ._exports import one_line_errors, open_exports, registry_of
+from ._exports import input_format_option, one_line_errors, open_exports, registry_of
 from ._output import display_redaction
 
 
@@ -93,11 +93,7 @@ def _format_name(path: Path, given: str | None, registry: ParserRegistry | None)
     metavar="SECONDS",
     help="A pause this long ends a session.",
 )
-@click.option(
-    "--input-format",
-    metavar="NAME",
-    help="Read EXPORT as this format instead of detecting it.",
-)
+@input_format_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 @one_line_errors
