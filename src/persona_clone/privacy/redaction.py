@@ -629,7 +629,9 @@ class PrivacyReport:
 
     Args:
         redactions: Number of spans replaced, per kind.
-        messages_redacted: Messages whose text (or attachment names) changed.
+        messages_redacted: Messages whose text (or attachment names or URLs)
+            changed, each counted once however many steps changed it (see
+            `count_redacted`).
         messages_replaced: Messages of opted-out people replaced by the placeholder.
         sessions_dropped: Sessions left out because an opted-out person wrote in them.
         messages_dropped: Messages in those sessions.
@@ -640,6 +642,32 @@ class PrivacyReport:
     messages_replaced: int = 0
     sessions_dropped: int = 0
     messages_dropped: int = 0
+    _redacted: set[tuple[object, ...]] = field(factory=set, init=False, repr=False, eq=False)
+
+    def count_redacted(self, message: Message) -> None:
+        """
+        Count *message* as redacted, unless a step counted it before.
+
+        A message is known by its chat, id, time and author, which redaction
+        does not change: when the names in it are redacted by one step and a
+        phone number by the next, or its text and an attachment both change,
+        it is one message redacted.
+
+        Example:
+            >>> from persona_clone.testing import make_message
+            >>> report, message = PrivacyReport(), make_message(text="Bob: +90 532 123 45 67")
+            >>> report.count_redacted(message)
+            >>> report.count_redacted(message)
+            >>> report.messages_redacted
+            1
+
+        """
+        author = message.author
+        key = (message.chat, message.id, message.sent_at, author.id if author else None)
+        seen = self._redacted
+        if key not in seen:
+            seen.add(key)
+            self.messages_redacted += 1
 
     def add(self, counts: Counter[RedactionKind]) -> None:
         """Add one text's redaction *counts*."""
@@ -701,7 +729,7 @@ def redact_messages(
             attachments = tuple(changed)
         if counts:
             report.add(counts)
-            report.messages_redacted += 1
+            report.count_redacted(message)
             yield with_text(message, text, attachments)
         else:
             yield message
