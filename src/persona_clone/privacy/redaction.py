@@ -27,7 +27,7 @@ from attrs import define, evolve, field, frozen
 from .._fast import with_text
 from ..errors import ConfigError, excerpt
 from ..message import Message
-from .secrets import may_hold_secret, secret_spans
+from .secrets import names_secret_keyword, secret_spans
 
 
 __all__ = [
@@ -579,7 +579,8 @@ class BuiltinRedactor:
 
     def _redact_gated(self, text: str, counts: Counter[RedactionKind]) -> str:
         """Redact every kind but names in a text that holds one of `_GATES`."""
-        if self._secret and may_hold_secret(text):
+        # _GATES holds every character a secret may need (see secrets.SECRET_CHARS)
+        if self._secret and names_secret_keyword(text):
             text = _replace(text, secret_spans(text), RedactionKind.SECRET, counts)
         if self._email and "@" in text:
             text = _replace(text, _email_spans(text), RedactionKind.EMAIL, counts)
@@ -704,12 +705,20 @@ def redact_messages(
     becomes ``<URL>`` when URLs are redacted.
     Messages without anything to redact are passed on as the same object.
     """
-    gates = redactor._clean if isinstance(redactor, BuiltinRedactor) else None  # noqa: SLF001
+    gates: Callable[[str], object] | None = None
+    gated: Callable[[str, Counter[RedactionKind]], str] | None = None
+    if isinstance(redactor, BuiltinRedactor) and redactor._clean is not None:  # noqa: SLF001
+        # Without names, redact() is its gated part: ask the gate once.
+        gates, gated = redactor._clean, redactor._redact_gated  # noqa: SLF001
     for message in messages:
-        if gates is not None and not message.attachments and gates(message.text) is None:
-            yield message  # nothing to redact, known without building counts
-            continue
-        text, counts = redactor.redact(message.text)
+        if gated is not None and gates is not None and not message.attachments:
+            if gates(message.text) is None:
+                yield message  # nothing to redact, known without building counts
+                continue
+            counts = _new_counter(Counter)
+            text = gated(message.text, counts)
+        else:
+            text, counts = redactor.redact(message.text)
         attachments = message.attachments
         if attachments:
             changed = []
