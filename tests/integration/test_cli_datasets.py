@@ -8,6 +8,7 @@ from typing import Any
 
 import pendulum
 import pytest
+from attrs import evolve
 from click.testing import CliRunner, Result
 
 from dataset_support import (
@@ -128,6 +129,38 @@ class TestBuild:
 
         assert 2 == result.exit_code
         assert "give EXPORT paths or --sample" in result.output
+
+    def test_a_message_redacted_by_two_steps_counts_once(self, tmp_path: Path) -> None:
+        """A message with an opted-out name and a phone number is one message redacted."""
+        lines = [
+            line
+            if line.text != "ben de geliyorum"
+            else evolve(line, text="Mert'in numarası +90 532 123 45 67")
+            for line in conversation(12, others=("Mert", "Ayşe"))
+        ]
+        export = write_export(tmp_path / "chat.jsonl", lines)
+        out = tmp_path / "out"
+
+        result = invoke(
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--attest-consent",
+            "--exclude",
+            "Mert",
+            "-o",
+            str(out),
+        )
+
+        assert 0 == result.exit_code, result.output
+        privacy = json.loads((out / "report.json").read_text(encoding="utf-8"))["privacy"]
+        assert (12, 12, 12, 12) == (
+            privacy["messages_redacted"],
+            privacy["messages_replaced"],
+            privacy["redactions"]["name"],
+            privacy["redactions"]["phone"],
+        )
 
     def test_help_teaches(self) -> None:
         """The help names the main options and shows examples."""

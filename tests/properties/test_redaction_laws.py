@@ -125,6 +125,40 @@ def test_text_outside_the_spans_is_kept(
     assert expected == REDACTOR.redact(text)[0]
 
 
+_INTERNATIONAL_PHONES = st.one_of(
+    _digits(9).map(lambda d: f"+90 5{d[:2]} {d[2:5]} {d[5:7]} {d[7:]}"),
+    _digits(9).map(lambda d: f"+905{d}"),
+    _digits(9).map(lambda d: f"(+90) 5{d[:2]} {d[2:5]} {d[5:7]} {d[7:]}"),
+    _digits(10).map(lambda d: f"+44 7{d[:3]} {d[3:9]}"),
+)
+_NATIONAL_PHONES = st.one_of(
+    _digits(9).map(lambda d: f"05{d}"),
+    _digits(9).map(lambda d: f"05{d[:2]} {d[2:5]} {d[5:7]} {d[7:]}"),
+)
+_GLUED_MARKS = st.sampled_from(["/", ",", "-"])
+_SPACED_MARKS = st.sampled_from([" / ", " /", ", ", " , ", " or ", " veya ", " ve ", "; ", " - "])
+
+
+@given(
+    st.lists(_INTERNATIONAL_PHONES, min_size=2, max_size=4),
+    st.one_of(_GLUED_MARKS, _SPACED_MARKS),
+)
+def test_listed_international_numbers_are_each_redacted_whole(
+    numbers: list[str], mark: str
+) -> None:
+    """Numbers starting with "+" joined by "/", "," or a word become one placeholder each."""
+    assert mark.join(["<PHONE>"] * len(numbers)) == REDACTOR.redact(mark.join(numbers))[0]
+
+
+@given(
+    st.lists(st.one_of(_INTERNATIONAL_PHONES, _NATIONAL_PHONES), min_size=2, max_size=4),
+    _SPACED_MARKS,
+)
+def test_listed_numbers_are_each_redacted_whole(numbers: list[str], mark: str) -> None:
+    """Any numbers joined by a spaced list mark or word become one placeholder each."""
+    assert mark.join(["<PHONE>"] * len(numbers)) == REDACTOR.redact(mark.join(numbers))[0]
+
+
 @given(st.one_of(message_texts(), clean_texts()), st.lists(_PII, max_size=3))
 def test_redaction_is_idempotent(text: str, pii: list[tuple[str, str]]) -> None:
     """Redacting a redacted text changes nothing and counts nothing."""

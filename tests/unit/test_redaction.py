@@ -10,19 +10,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_clone import (
+    AliasMap,
     Attachment,
     BuiltinRedactor,
     ConfigError,
+    Consent,
     Message,
     MessageKind,
     PrivacyReport,
+    Redact,
     RedactionKind,
     Redactor,
     redact_messages,
 )
 from persona_clone.privacy.redaction import _GATES
 from persona_clone.privacy.secrets import _prefix_tree, may_hold_secret, secret_spans
-from persona_clone.testing import make_message
+from persona_clone.testing import make_message, make_participant
 from persona_clone.testing.strategies import message_texts
 
 
@@ -130,6 +133,27 @@ class TestPhones:
     def test_two_numbers_in_a_row(self, redactor: BuiltinRedactor) -> None:
         """Two numbers written one after the other are both redacted."""
         assert "<PHONE> <PHONE>" == redacted(redactor, "0532 123 45 67 0533 765 43 21")
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("+90 532 111 22 33 / +90 533 444 55 66", "<PHONE> / <PHONE>"),
+            ("+90 532 111 22 33/+90 533 444 55 66", "<PHONE>/<PHONE>"),
+            ("+90 532 111 22 33 /+90 533 444 55 66", "<PHONE> /<PHONE>"),
+            ("+905321112233/+905334445566", "<PHONE>/<PHONE>"),
+            ("+90 532 111 22 33, +90 533 444 55 66", "<PHONE>, <PHONE>"),
+            ("+90 532 111 22 33,+90 533 444 55 66", "<PHONE>,<PHONE>"),
+            ("+90 532 111 22 33 or +90 533 444 55 66", "<PHONE> or <PHONE>"),
+            ("+90 532 111 22 33 veya +90 533 444 55 66", "<PHONE> veya <PHONE>"),
+            ("+90 532 111 22 33-+90 533 444 55 66", "<PHONE>-<PHONE>"),
+            ("tel: 0532 111 22 33/(+90) 533 444 55 66", "tel: <PHONE>/<PHONE>"),
+            ("0532 111 22 33 / 0533 444 55 66", "<PHONE> / <PHONE>"),
+            ("0532 111 22 33, 0533 444 55 66", "<PHONE>, <PHONE>"),
+        ],
+    )
+    def test_lists_of_numbers(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
+        """Numbers listed with "/", "," or a word between them are each redacted whole."""
+        assert expected == redacted(redactor, text)
 
 
 class TestOtherKinds:
@@ -406,6 +430,39 @@ class TestRedactMessages:
 
         assert (Attachment(name="<PHONE>.vcf", url="<URL>"),) == out.attachments
         assert Counter({PHONE: 1, RedactionKind.URL: 1}) == report.redactions
+
+    def test_text_and_attachment_changed_count_one_message(self) -> None:
+        """A message whose text and attachment are both redacted is one message redacted."""
+        message = make_message(
+            kind=MessageKind.MEDIA,
+            text="kartvizit: ada@example.com",
+            attachments=(Attachment(name="+90 532 123 45 67.vcf"),),
+        )
+        report = PrivacyReport()
+
+        list(redact_messages([message], BuiltinRedactor(), report))
+
+        assert (1, 2) == (report.messages_redacted, report.redactions.total())
+
+    def test_a_message_redacted_by_two_steps_counts_once(self) -> None:
+        """Names redacted by the opt-out step and a phone by the next: one message."""
+        ada, cem = make_participant("Ada"), make_participant("Cem")
+        messages = [
+            make_message(id="1", author=cem, text="Bob'un numarası +90 532 123 45 67"),
+            make_message(id="2", author=ada, text="Bob nerede?"),
+            make_message(id="3", author=cem, text="ada@example.com"),
+            make_message(id="4", author=ada, text="tamam"),
+        ]
+        consent = Consent(excluded=frozenset({"Bob"}))
+        report = PrivacyReport()
+
+        opted_out = consent.apply_to_messages(messages, AliasMap(), report)
+        out = list(Redact.for_consent(consent, report=report)(opted_out))
+
+        assert ["<NAME>'un numarası <PHONE>", "<NAME> nerede?", "<EMAIL>", "tamam"] == [
+            message.text for message in out
+        ]
+        assert (3, 4) == (report.messages_redacted, report.redactions.total())
 
     def test_is_lazy(self) -> None:
         """Nothing is read before the first message is asked for."""

@@ -367,5 +367,5 @@ class Consent:
         if not counts:
             return message
         report.add(counts)
-        report.messages_redacted += 1
+        report.count_redacted(message)
         return evolve(message, text=text)

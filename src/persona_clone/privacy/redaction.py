@@ -27,7 +27,7 @@ from attrs import define, evolve, field, frozen
 from .._fast import with_text
 from ..errors import ConfigError, excerpt
 from ..message import Message
-from .secrets import may_hold_secret, secret_spans
+from .secrets import names_secret_keyword, secret_spans
 
 
 __all__ = [
@@ -98,7 +98,9 @@ _new_counter = Counter.__new__
 _SEP = "[ \u00a0\u202f\u3000]"
 _PLUS = "[+\uff0b]"
 _PHONE = re.compile(
-    rf"(?:(?<=[tT][eE][lL]:)|(?<![\w+\uff0b./,:-]))"  # not glued to a word, a number, a time
+    rf"(?:(?<=[tT][eE][lL]:)|(?<![\w+\uff0b./,:-])"  # not glued to a word, a number, a time
+    rf"|(?<=[/,:-])(?=\(?{_PLUS})"  # "+90 ... /+90 ...": a "+" starts a number after a list mark
+    r"|(?<=\s[/,]))"  # "0532 ... /0533 ...": so does a space and a list mark
     rf"(?:\({_PLUS}\d{{1,4}}\){_SEP}?|{_PLUS}{_SEP}?)?"  # "+90 ", "(+44) "
     rf"(?:\(\d{{1,5}}\){_SEP}?)?"
     rf"\d(?:\d|[ \u00a0\u202f\u3000./-](?=[\d(])|{_SEP}?\(\d{{1,5}}\){_SEP}?(?=\d))*\d"
@@ -577,7 +579,8 @@ class BuiltinRedactor:
 
     def _redact_gated(self, text: str, counts: Counter[RedactionKind]) -> str:
         """Redact every kind but names in a text that holds one of `_GATES`."""
-        if self._secret and may_hold_secret(text):
+        # _GATES holds every character a secret may need (see secrets.SECRET_CHARS)
+        if self._secret and names_secret_keyword(text):
             text = _replace(text, secret_spans(text), RedactionKind.SECRET, counts)
         if self._email and "@" in text:
             text = _replace(text, _email_spans(text), RedactionKind.EMAIL, counts)
@@ -627,7 +630,9 @@ class PrivacyReport:
 
     Args:
         redactions: Number of spans replaced, per kind.
-        messages_redacted: Messages whose text (or attachment names) changed.
+        messages_redacted: Messages whose text (or attachment names or URLs)
+            changed, each counted once however many steps changed it (see
+            `count_redacted`).
         messages_replaced: Messages of opted-out people replaced by the placeholder.
         sessions_dropped: Sessions left out because an opted-out person wrote in them.
         messages_dropped: Messages in those sessions.
@@ -638,6 +643,32 @@ class PrivacyReport:
     messages_replaced: int = 0
     sessions_dropped: int = 0
     messages_dropped: int = 0
+    _redacted: set[tuple[object, ...]] = field(factory=set, init=False, repr=False, eq=False)
+
+    def count_redacted(self, message: Message) -> None:
+        """
+        Count *message* as redacted, unless a step counted it before.
+
+        A message is known by its chat, id, time and author, which redaction
+        does not change: when the names in it are redacted by one step and a
+        phone number by the next, or its text and an attachment both change,
+        it is one message redacted.
+
+        Example:
+            >>> from persona_clone.testing import make_message
+            >>> report, message = PrivacyReport(), make_message(text="Bob: +90 532 123 45 67")
+            >>> report.count_redacted(message)
+            >>> report.count_redacted(message)
+            >>> report.messages_redacted
+            1
+
+        """
+        author = message.author
+        key = (message.chat, message.id, message.sent_at, author.id if author else None)
+        seen = self._redacted
+        if key not in seen:
+            seen.add(key)
+            self.messages_redacted += 1
 
     def add(self, counts: Counter[RedactionKind]) -> None:
         """Add one text's redaction *counts*."""
@@ -674,12 +705,20 @@ def redact_messages(
     becomes ``<URL>`` when URLs are redacted.
     Messages without anything to redact are passed on as the same object.
     """
-    gates = redactor._clean if isinstance(redactor, BuiltinRedactor) else None  # noqa: SLF001
+    gates: Callable[[str], object] | None = None
+    gated: Callable[[str, Counter[RedactionKind]], str] | None = None
+    if isinstance(redactor, BuiltinRedactor) and redactor._clean is not None:  # noqa: SLF001
+        # Without names, redact() is its gated part: ask the gate once.
+        gates, gated = redactor._clean, redactor._redact_gated  # noqa: SLF001
     for message in messages:
-        if gates is not None and not message.attachments and gates(message.text) is None:
-            yield message  # nothing to redact, known without building counts
-            continue
-        text, counts = redactor.redact(message.text)
+        if gated is not None and gates is not None and not message.attachments:
+            if gates(message.text) is None:
+                yield message  # nothing to redact, known without building counts
+                continue
+            counts = _new_counter(Counter)
+            text = gated(message.text, counts)
+        else:
+            text, counts = redactor.redact(message.text)
         attachments = message.attachments
         if attachments:
             changed = []
@@ -699,7 +738,7 @@ def redact_messages(
             attachments = tuple(changed)
         if counts:
             report.add(counts)
-            report.messages_redacted += 1
+            report.count_redacted(message)
             yield with_text(message, text, attachments)
         else:
             yield message

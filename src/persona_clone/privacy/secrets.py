@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 
-__all__ = ["SECRET_CHARS", "may_hold_secret", "secret_spans"]
+__all__ = ["SECRET_CHARS", "may_hold_secret", "names_secret_keyword", "secret_spans"]
 
 _I = "[iİıI]"
 
@@ -95,7 +95,22 @@ def may_hold_secret(text: str) -> bool:
         (True, False)
 
     """
-    return SECRET_CHARS.search(text) is not None and _TRIGGER.search(text.casefold()) is not None
+    return SECRET_CHARS.search(text) is not None and names_secret_keyword(text)
+
+
+def names_secret_keyword(text: str) -> bool:
+    """
+    Whether *text* holds one of the detectors' starts, in any letter case.
+
+    `may_hold_secret` without its character test, for a caller that has
+    made it already.
+
+    Example:
+        >>> names_secret_keyword("Şifre yok"), names_secret_keyword("sifirla")
+        (True, False)
+
+    """
+    return _TRIGGER.search(text.casefold()) is not None
 
 
 _KEY = re.compile(
