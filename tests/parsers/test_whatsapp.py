@@ -408,6 +408,7 @@ class TestDateOrder:
         assert wall(2024, 3, 2, 10) == stamp(messages[0])
         assert 1 == len(sink.warnings)
         assert "date_order=" in sink.warnings[0].expected
+        assert "--date-order" in sink.warnings[0].expected
 
     def test_forced_order(self, tmp_path: Path) -> None:
         """date_order= overrides what the file suggests; impossible dates are reported."""
@@ -430,7 +431,9 @@ class TestDateOrder:
         messages, sink = read(tmp_path, text)
 
         assert [wall(2024, 1, 13, 10), wall(2024, 1, 14, 10)] == [stamp(m) for m in messages]
-        assert any("mix" in w.expected for w in sink.warnings)
+        mixed = [w.expected for w in sink.warnings if "mix" in w.expected]
+        assert 1 == len(mixed)
+        assert "pass date_order= (--date-order on the command line) to choose" in mixed[0]
         assert 3 == accounted(messages, sink)
 
 

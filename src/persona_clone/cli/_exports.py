@@ -24,21 +24,25 @@ from persona_clone.errors import PersonaCloneError
 from persona_clone.message import Message
 from persona_clone.parsers import (
     CollectingIssueSink,
+    Parser,
     ParserRegistry,
     carries_replies,
     parse,
     resolve_parser,
 )
+from persona_clone.parsers.whatsapp.grammar import DateOrder
 
 
 __all__ = [
     "OpenExports",
     "Progress",
+    "date_order_option",
     "exports_option_help",
     "input_format_option",
     "one_line_errors",
     "open_exports",
     "registry_of",
+    "with_date_order",
 ]
 
 _UPDATE_EVERY: Final = 2_000
@@ -75,6 +79,50 @@ input_format_option: Final = click.option(
     help="Read EXPORT as this format instead of detecting it.",
 )
 """The ``--input-format`` option of the commands that read exports: a registered format name."""
+
+
+def _date_order(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> DateOrder | None:
+    return None if value is None else DateOrder[value.upper()]
+
+
+date_order_option: Final = click.option(
+    "--date-order",
+    type=click.Choice([order.name for order in DateOrder], case_sensitive=False),
+    callback=_date_order,
+    help=(
+        "Order of day, month and year in exports whose dates do not say it (WhatsApp), "
+        "instead of inferring it from the dates."
+    ),
+)
+"""The ``--date-order`` option of the commands that read exports, given to the parsers taking it."""
+
+
+def _ordered(parser: Parser, order: DateOrder) -> Parser | None:
+    """*parser* reading dates in *order*, or None when its format has no date order to choose."""
+    kind = type(parser)
+    if attrs.has(kind) and "date_order" in attrs.fields_dict(kind):
+        chosen: Parser = attrs.evolve(parser, date_order=order)  # type: ignore[misc]
+        return chosen
+    return None
+
+
+def with_date_order(parsers: Sequence[Parser], order: DateOrder | None) -> list[Parser]:
+    """
+    Return *parsers*, those that take a date order (WhatsApp) reading dates in *order*.
+
+    Raises:
+        click.UsageError: *order* is given and no parser takes one.
+    """
+    if order is None:
+        return list(parsers)
+    ordered = [_ordered(parser, order) for parser in parsers]
+    if all(parser is None for parser in ordered):
+        formats = ", ".join(sorted({parser.name for parser in parsers}))
+        msg = f"--date-order: expected an export whose dates need it (WhatsApp), found {formats}"
+        raise click.UsageError(msg)
+    return [o if o is not None else p for o, p in zip(ordered, parsers, strict=True)]
 
 
 def one_line_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -179,20 +227,25 @@ class OpenExports:
 def open_exports(
     paths: Sequence[Path],
     *,
-    input_format: str | None,
+    input_format: str | Parser | None,
     tz: str,
     registry: ParserRegistry | None,
     label: str,
+    date_order: DateOrder | None = None,
 ) -> Iterator[OpenExports]:
     """
     Open every export for reading, with one issue sink and one progress bar.
 
-    Formats are detected (or *input_format* used) here, so an unknown file
-    fails before any work.
+    Formats are detected (or *input_format*, a name or a parser, used) here, so
+    an unknown file fails before any work. *date_order* goes to the parsers
+    that take one (WhatsApp); given when none does, it is a usage error.
     """
     sink = CollectingIssueSink()
     progress = Progress(sum(_size(p) for p in paths), label)
-    parsers = [resolve_parser(path, format=input_format, registry=registry) for path in paths]
+    parsers = with_date_order(
+        [resolve_parser(path, format=input_format, registry=registry) for path in paths],
+        date_order,
+    )
     streams = [
         progress.count(parse(path, format=parser, tz=tz, issues=sink))
         for path, parser in zip(paths, parsers, strict=True)

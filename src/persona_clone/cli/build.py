@@ -31,6 +31,7 @@ from ._curation import carry_reviews, curation_options, curation_steps
 from ._exports import (
     OpenExports,
     batch_collection,
+    date_order_option,
     input_format_option,
     one_line_errors,
     open_exports,
@@ -40,6 +41,7 @@ from ._output import display_redaction, exit_on_signals, redacted_errors
 
 
 if TYPE_CHECKING:
+    from persona_clone.parsers.whatsapp.grammar import DateOrder
     from persona_clone.privacy.consent import Consent
     from persona_clone.privacy.identity import AliasMap
 
@@ -196,6 +198,7 @@ _MAX_ISSUES_SHOWN = 3
     help="Legacy format: what ends every completion.  [default: '\\n###\\n']",
 )
 @input_format_option
+@date_order_option
 @curation_options
 @click.pass_context
 @one_line_errors
@@ -225,6 +228,7 @@ def build(
     named: bool,
     end_marker: str,
     input_format: str | None,
+    date_order: DateOrder | None,
     min_words: int | None,
     drop_laughter: bool,
     cap_phrase: dict[str, int],
@@ -275,7 +279,15 @@ def build(
         staging = stack.enter_context(folder)
         carry_reviews(output, staging)
         stack.enter_context(batch_collection())
-        opened = _open(stack, ctx, exports, sample=sample, input_format=input_format, tz=tz)
+        opened = _open(
+            stack,
+            ctx,
+            exports,
+            sample=sample,
+            input_format=input_format,
+            tz=tz,
+            date_order=date_order,
+        )
         if sample:
             people |= _sample_people(exclude, consent, aliases_map)
         report = build_dataset(
@@ -315,6 +327,7 @@ def _open(
     sample: bool,
     input_format: str | None,
     tz: str,
+    date_order: DateOrder | None,
 ) -> OpenExports:
     """Open *exports*, or the bundled sample (a WhatsApp chat in its own zone), for the build."""
     if sample:
@@ -328,6 +341,7 @@ def _open(
             tz=tz,
             registry=registry_of(ctx),
             label="Building",
+            date_order=date_order,
         )
     )
 

@@ -13,10 +13,18 @@ import click
 
 from persona_clone.conversation.sessionizer import Sessionizer
 from persona_clone.message import Message
-from persona_clone.parsers import ParserRegistry, Source
+from persona_clone.parsers import resolve_parser
+from persona_clone.parsers.whatsapp.grammar import DateOrder
 from persona_clone.samples import SAMPLE_TZ, sample_path
 
-from ._exports import input_format_option, one_line_errors, open_exports, registry_of
+from ._exports import (
+    date_order_option,
+    input_format_option,
+    one_line_errors,
+    open_exports,
+    registry_of,
+    with_date_order,
+)
 from ._output import display_redaction
 
 
@@ -62,13 +70,6 @@ def _summary(messages: list[Message] | Any, gap: dt.timedelta) -> dict[str, Any]
     }
 
 
-def _format_name(path: Path, given: str | None, registry: ParserRegistry | None) -> str:
-    if given:
-        return given
-    chosen = registry if registry is not None else ParserRegistry.default()
-    return chosen.detect(Source(path=path)).name
-
-
 @click.command(
     "inspect",
     epilog=(
@@ -94,6 +95,7 @@ def _format_name(path: Path, given: str | None, registry: ParserRegistry | None)
     help="A pause this long ends a session.",
 )
 @input_format_option
+@date_order_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 @one_line_errors
@@ -105,6 +107,7 @@ def inspect_export(
     tz: str,
     gap: float,
     input_format: str | None,
+    date_order: DateOrder | None,
     as_json: bool,
 ) -> None:
     """
@@ -131,11 +134,16 @@ def inspect_export(
             exports = (stack.enter_context(sample_path()),)
             input_format = input_format or "whatsapp"
             tz = SAMPLE_TZ if tz == "UTC" else tz
-        for path in exports:
-            name = _format_name(path, input_format, registry)
+        # every format is known (and --date-order checked) before any export is read
+        parsers = with_date_order(
+            [resolve_parser(path, format=input_format, registry=registry) for path in exports],
+            date_order,
+        )
+        for path, parser in zip(exports, parsers, strict=True):
+            name = parser.name
             with open_exports(
                 [path],
-                input_format=name,
+                input_format=parser,
                 tz=tz,
                 registry=registry,
                 label=f"Reading {path.name}",

@@ -377,6 +377,10 @@ def _date_style(parts: re.Match[str]) -> tuple[bool, str, bool, bool]:
     return (bool(parts["bracket"]), parts["sep"], bool(parts["sp"]), bool(parts["dot"]))
 
 
+_CHOOSE_ORDER: Final = "pass date_order= (--date-order on the command line) to choose"
+"""How a reader whose file's date order was guessed chooses it, in Python or in the CLI."""
+
+
 def _infer_order(  # noqa: PLR0911 - one return per rule of the reference
     dates: list[tuple[int, int, int, int]], default: DateOrder
 ) -> tuple[DateOrder, str]:
@@ -396,7 +400,7 @@ def _infer_order(  # noqa: PLR0911 - one return per rule of the reference
         chosen = DateOrder.DMY if day_first >= month_first else DateOrder.MDY
         return chosen, (
             f"the dates mix day-first ({day_first}) and month-first ({month_first}) "
-            f"writing (two exports joined?); read as {chosen.value}"
+            f"writing (two exports joined?); read as {chosen.value}: {_CHOOSE_ORDER}"
         )
     dmy = _descents([(c, b, a) for a, b, c, _ in dates])
     mdy = _descents([(c, a, b) for a, b, c, _ in dates])
@@ -406,7 +410,7 @@ def _infer_order(  # noqa: PLR0911 - one return per rule of the reference
         return DateOrder.MDY, ""
     return default, (
         f"no date proves the day/month order (every day is 12 or less); read as "
-        f"{default.value}: pass date_order= to choose"
+        f"{default.value}: {_CHOOSE_ORDER}"
     )
 
 
