@@ -162,6 +162,31 @@ class TestBuild:
             privacy["redactions"]["phone"],
         )
 
+    @pytest.mark.parametrize("space", [" ", "\u00a0"])
+    def test_errors_quote_no_number_in_direction_marks(
+        self, export: Path, tmp_path: Path, space: str
+    ) -> None:
+        """An error quoting a number in WhatsApp's direction marks shows none of its digits."""
+        number = "\u202a" + space.join(["+90", "532", "555", "01", "47"]) + "\u202c"
+
+        result = invoke(
+            "build",
+            str(export),
+            "--persona",
+            "Deniz",
+            "--consenting",
+            number,
+            "--exclude",
+            number,
+            "-o",
+            str(tmp_path / "out"),
+        )
+
+        assert 1 == result.exit_code
+        assert "found both for '\\u202a<PHONE>\\u202c'" in result.output
+        for piece in ("+90", "532", "555", "47"):
+            assert piece not in result.output
+
     def test_help_teaches(self) -> None:
         """The help names the main options and shows examples."""
         result = invoke("build", "--help")

@@ -159,6 +159,24 @@ def test_listed_numbers_are_each_redacted_whole(numbers: list[str], mark: str) -
     assert mark.join(["<PHONE>"] * len(numbers)) == REDACTOR.redact(mark.join(numbers))[0]
 
 
+_INVISIBLE = st.sampled_from(["", "\u202a", "\u200e", "\u2068", "\u00a0"])
+_SPACES = st.sampled_from([" ", "\u00a0", "\u202f"])
+
+
+@given(st.lists(st.tuples(_WORDS, _PII, _INVISIBLE, _SPACES), min_size=1, max_size=4), _WORDS)
+def test_a_repr_quote_is_redacted_as_the_text_it_shows(
+    pieces: list[tuple[str, tuple[str, str], str, str]], end: str
+) -> None:
+    """Redacting repr(text) gives repr of the redacted text: escapes hide nothing."""
+    text = "".join(
+        f"{word} {mark}{pii.replace(' ', space)}{mark} " for word, (pii, _), mark, space in pieces
+    )
+    text += end
+    redacted, counts = REDACTOR.redact(text)
+
+    assert (repr(redacted), counts) == REDACTOR.redact(repr(text))
+
+
 @given(st.one_of(message_texts(), clean_texts()), st.lists(_PII, max_size=3))
 def test_redaction_is_idempotent(text: str, pii: list[tuple[str, str]]) -> None:
     """Redacting a redacted text changes nothing and counts nothing."""

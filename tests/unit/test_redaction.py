@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -23,6 +25,7 @@ from persona_clone import (
     Redactor,
     redact_messages,
 )
+from persona_clone.errors import excerpt
 from persona_clone.privacy.redaction import _GATES
 from persona_clone.privacy.secrets import _prefix_tree, may_hold_secret, secret_spans
 from persona_clone.testing import make_message, make_participant
@@ -129,6 +132,35 @@ class TestPhones:
     def test_whatsapp_mentions(self, redactor: BuiltinRedactor, text: str, expected: str) -> None:
         """WhatsApp's @-mention of an unsaved contact is their number: <PHONE>."""
         assert expected == redacted(redactor, text)
+
+    @pytest.mark.parametrize(
+        "number",
+        [
+            "\u202a+90 532 111 22 33\u202c",
+            "+90\u00a0532\u00a0111\u00a022\u00a033",
+            "\u202a0532\u202f111\u202f22\u202f33\u202c",
+            "\u202a+90 532 111 22 33\u202c / \u202a+90 533 444 55 66\u202c",
+        ],
+    )
+    @pytest.mark.parametrize(
+        "quote",
+        [excerpt, lambda text: json.dumps({"name": text}), lambda text: excerpt(json.dumps(text))],
+    )
+    def test_numbers_in_quoted_text(
+        self, redactor: BuiltinRedactor, number: str, quote: Callable[[str], str]
+    ) -> None:
+        """A number quoted by repr or JSON (direction marks, spaces escaped) is hidden whole."""
+        text = redacted(redactor, quote(f"ara {number}"))
+
+        assert "<PHONE>" in text
+        for piece in ("+90", "532", "533", "111", "22", "33"):
+            assert piece not in text
+
+    def test_quoted_text_keeps_its_escapes(self, redactor: BuiltinRedactor) -> None:
+        """Outside the numbers, escapes and backslashes stay as written."""
+        text = r"'\u202a+90 532 111 22 33\u202c \\u202a \x41 \xa0 C:\\dir'"
+
+        assert r"'\u202a<PHONE>\u202c \\u202a \x41 \xa0 C:\\dir'" == redacted(redactor, text)
 
     def test_two_numbers_in_a_row(self, redactor: BuiltinRedactor) -> None:
         """Two numbers written one after the other are both redacted."""

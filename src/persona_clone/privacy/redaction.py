@@ -100,6 +100,7 @@ _PLUS = "[+\uff0b]"
 _PHONE = re.compile(
     rf"(?:(?<=[tT][eE][lL]:)|(?<![\w+\uff0b./,:-])"  # not glued to a word, a number, a time
     rf"|(?<=[/,:-])(?=\(?{_PLUS})"  # "+90 ... /+90 ...": a "+" starts a number after a list mark
+    r"|(?<=\\u[0-9a-fA-F]{4})"  # after an escape in JSON text: "\u202a+90 ..."
     r"|(?<=\s[/,]))"  # "0532 ... /0533 ...": so does a space and a list mark
     rf"(?:\({_PLUS}\d{{1,4}}\){_SEP}?|{_PLUS}{_SEP}?)?"  # "+90 ", "(+44) "
     rf"(?:\(\d{{1,5}}\){_SEP}?)?"
@@ -431,6 +432,59 @@ def _name_spans(
     yield from spans
 
 
+_ESCAPE = re.compile(r"\\{1,2}(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))|\\\\")
+"""The escapes ``repr`` and JSON write for characters (escaped again where ``repr``
+quotes JSON text), and an escaped backslash."""
+_MAX_CODE_POINT = 0x10FFFF
+
+
+def _invisible(match: re.Match[str]) -> str | None:
+    """The invisible character an escape stands for, if it stands for one."""
+    if match.lastindex is None:
+        return None  # an escaped backslash: what follows it is text
+    code = int(match[match.lastindex], 16)
+    if code > _MAX_CODE_POINT or chr(code).isprintable():
+        return None
+    return chr(code)
+
+
+def _unescaped(text: str) -> tuple[str, dict[str, str]] | None:
+    r"""
+    *text* with escapes of invisible characters decoded, and each one's spelling.
+
+    Error messages quote their input with `persona_clone.errors.excerpt`, a
+    ``repr``, and JSON text escapes what it cannot show: WhatsApp's direction
+    marks and no-break spaces around and inside a number become ``\u202a``,
+    ``\xa0`` or ``\u00a0`` (``\\u00a0`` in a ``repr`` of JSON text), which glue
+    the number to a word. Only printable text
+    is decoded (as ``repr`` and JSON write it), and only characters written one
+    way throughout, so every invisible character of the decoded text came from
+    an escape with one spelling, and `_escaped` restores the text outside the
+    replaced spans exactly. Returns None when there is nothing to decode.
+    """
+    if not text.isprintable():
+        return None
+    spellings: dict[str, set[str]] = {}
+    for match in _ESCAPE.finditer(text):
+        char = _invisible(match)
+        if char is not None:
+            spellings.setdefault(char, set()).add(match.group())
+    single = {char: found.pop() for char, found in spellings.items() if len(found) == 1}
+    if not single:
+        return None
+
+    def decode(match: re.Match[str]) -> str:
+        char = _invisible(match)
+        return char if char in single else match.group()
+
+    return _ESCAPE.sub(decode, text), single
+
+
+def _escaped(text: str, spellings: dict[str, str]) -> str:
+    """*text* with its invisible characters written as *spellings* says."""
+    return "".join(spellings.get(char, char) for char in text)
+
+
 _IBAN_START = re.compile(r"[A-Za-z]{2}[ \u00a0]?\d{2}")
 """What every IBAN starts with: a country code and two check digits."""
 _PHONE_DIGITS = 8
@@ -563,6 +617,10 @@ class BuiltinRedactor:
         counts: Counter[RedactionKind] = _new_counter(Counter)
         if not text:
             return text, counts
+        if "\\" in text and (decoded := _unescaped(text)) is not None:
+            # a quote made by repr, or JSON text: redact what it shows, escape it again
+            redacted, counts = self.redact(decoded[0])
+            return _escaped(redacted, decoded[1]), counts
         # E-mails before URLs ("ada@site.com" is one address), URLs before numbers
         # (digits inside links), names last; each sees the placeholders before it.
         # Each kind is gated by a test in C that its regexes cannot match without
@@ -711,7 +769,13 @@ def redact_messages(
         # Without names, redact() is its gated part: ask the gate once.
         gates, gated = redactor._clean, redactor._redact_gated  # noqa: SLF001
     for message in messages:
-        if gated is not None and gates is not None and not message.attachments:
+        # a backslash may start an escape, which only redact() decodes
+        if (
+            gated is not None
+            and gates is not None
+            and not message.attachments
+            and "\\" not in message.text
+        ):
             if gates(message.text) is None:
                 yield message  # nothing to redact, known without building counts
                 continue
