@@ -612,7 +612,8 @@ class TestValidate:
         assert 1 == result.exit_code
         assert f"{path}:1: missing_messages_list" in result.output
         assert f"{path}:2: expected one JSON object per line" in result.output
-        assert f"{path}: expected at least 10 examples, found 2" in result.output
+        assert f"{path}: expected at least 10 examples, found 1" in result.output
+        assert "0 valid example(s) of 1" in result.output
 
 
 @pytest.mark.skipif(not _has_whatsapp(), reason="no 'whatsapp' parser is registered on this branch")

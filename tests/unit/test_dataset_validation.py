@@ -132,6 +132,56 @@ class TestChatValidation:
         assert found[0].startswith(":11: expected one JSON object per line")
         assert ":12: expected a JSON object, found a blank line" == found[1]
 
+    def test_a_line_that_is_not_json_is_no_example(self, tmp_path: Path) -> None:
+        """A broken line is named with the parser's whole message, not quoted, not counted."""
+        path = tmp_path / "d.jsonl"
+        path.write_text('{"content": "x" "+90 532 111 22 33"}\n', encoding="utf-8")
+
+        result = validate_file(path, counter=COUNTER, min_examples=1)
+
+        assert (0, 0) == (result.examples, result.valid_examples)
+        assert [
+            (
+                f"{path}:1: expected one JSON object per line: "
+                "Expecting ',' delimiter: line 1 column 17 (char 16)"
+            ),
+            f"{path}: expected at least 1 examples, found 0",
+        ] == list(result.problems)
+
+    def test_valid_examples_are_counted(self, tmp_path: Path) -> None:
+        """Examples with a problem of their own are examples, but not valid ones."""
+        path = write(tmp_path / "d.jsonl", [GOOD] * 10 + [{"messages": []}])
+
+        result = validate_file(path, counter=COUNTER)
+
+        assert (11, 10) == (result.examples, result.valid_examples)
+
+    @pytest.mark.parametrize(
+        "number",
+        [
+            "\u202a+90 532 111 22 33\u202c",
+            "+90\u00a0532\u00a0111\u00a022\u00a033",
+            "\u202a+90 532 111 22 33\u202c / \u202a+90 533 444 55 66\u202c and more text after",
+        ],
+    )
+    def test_quoted_values_are_redacted_whole(self, tmp_path: Path, number: str) -> None:
+        """A number in direction marks or no-break spaces is redacted in every quote."""
+        bad = {
+            number: 1,
+            "messages": [
+                {"role": "user", "name": number, "content": "x"},
+                {"role": number, "content": "y"},
+                {"role": "assistant", "content": [number]},
+            ],
+        }
+
+        problems = local(tmp_path / "data.jsonl", tuple(problems_of(tmp_path, bad)))
+
+        assert 4 == len(problems), problems
+        assert all("<PHONE>" in problem for problem in problems), problems
+        for piece in ("+90", "532", "533", "22 33", "\\xa0"):
+            assert not any(piece in problem for problem in problems), problems
+
     def test_too_few_examples_and_wrong_suffix(self, tmp_path: Path) -> None:
         """Fewer than ten examples and a non-.jsonl name are file-level problems."""
         path = write(tmp_path / "d.json", [GOOD] * 3)

@@ -50,7 +50,8 @@ def validate(file: Path, format_: str | None, model: str | None, min_examples: i
 
     Works on any JSONL file, whoever wrote it. Prints a summary and exits 0
     when the file would be accepted; otherwise prints every problem as
-    FILE:LINE: problem and exits 1.
+    FILE:LINE: problem (personal data in what it quotes redacted, a line that
+    is not JSON not quoted at all), how many examples are valid, and exits 1.
     """
     result = validate_file(
         file,
@@ -62,7 +63,9 @@ def validate(file: Path, format_: str | None, model: str | None, min_examples: i
         for problem in redacted_problems(result.problems, [file]):
             click.echo(problem)
         raise click.ClickException(
-            f"{file}: {len(result.problems)} problem(s); the service would reject it"
+            f"{file}: {len(result.problems):,} problem(s), "
+            f"{result.valid_examples:,} valid example(s) of {result.examples:,}; "
+            "the service would reject it"
         )
     stats = TokenStats.of(result.tokens_per_example)
     kind = "exact" if result.exact_tokens else "estimated"

@@ -3,15 +3,18 @@ Check a dataset file the way the fine-tuning service would, before uploading it.
 
 `validate_file` reads any JSONL file (written by persona_clone or not), line by
 line, and returns every problem as ``FILE:LINE: problem`` together with the
-token figures the service bills.
+token figures the service bills. A problem never quotes personal data: what it
+quotes of the file is redacted first (`persona_clone.BuiltinRedactor`), and a
+line that is not JSON is not quoted at all.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -110,7 +113,9 @@ class ValidationResult:
     What `validate_file` found.
 
     Args:
-        examples: Lines read as examples (valid or not).
+        examples: Lines that hold a JSON value, the examples (valid or not);
+            a blank line, or one that is not UTF-8 or not JSON, is a problem
+            but not an example.
         problems: Every problem, as ``FILE:LINE: problem`` (``FILE: problem``
             for the file as a whole).
         billed_tokens: Tokens of one epoch as the service bills them: each
@@ -128,6 +133,8 @@ class ValidationResult:
     exact_tokens: bool
     format: DatasetFormat | None = None
     model: str = DEFAULT_MODEL
+    valid_examples: int = 0
+    """Examples without any problem of their own."""
 
     @property
     def ok(self) -> bool:
@@ -135,9 +142,30 @@ class ValidationResult:
         return not self.problems
 
 
+@functools.cache
+def _redact() -> Callable[[str], str]:
+    """The redaction of quoted values: every kind the built-in redactor knows."""
+    # the privacy modules load only when there is something to quote
+    from persona_clone.privacy.redaction import BuiltinRedactor  # noqa: PLC0415
+
+    redactor = BuiltinRedactor()
+    return lambda text: redactor.redact(text)[0]
+
+
+def _quoted(text: str) -> str:
+    """
+    *text* quoted in a problem message: redacted, then cut short and escaped.
+
+    Redacted before `excerpt` escapes invisible characters and cuts the text, so
+    a phone number in WhatsApp's direction marks (``"\u202a+90 532 ...\u202c"``)
+    or cut at the end is still found whole.
+    """
+    return excerpt(_redact()(text))
+
+
 def _shown(value: Any) -> str:
-    """A short excerpt of a JSON value for a problem message."""
-    return excerpt(json.dumps(value, ensure_ascii=False))
+    """A short, redacted excerpt of a JSON value for a problem message."""
+    return _quoted(json.dumps(value, ensure_ascii=False))
 
 
 def _detect(value: Any) -> DatasetFormat | None:
@@ -238,6 +266,7 @@ def validate_file(
         exact_tokens=bool(checker and checker.counter.exact),
         format=read.format,
         model=checker.model if checker else (model or DEFAULT_MODEL),
+        valid_examples=read.valid,
     )
 
 
@@ -259,6 +288,7 @@ class _Read:
     """What reading a file's lines found."""
 
     examples: int = 0
+    valid: int = 0
     tokens: list[int] = field(factory=list)
     format: DatasetFormat | None = None
     checker: LineChecker | None = None
@@ -275,7 +305,6 @@ def _read(
     """Check every line of *file*; the format is detected from the first one if not given."""
     read = _Read(format=format)
     for number, text, unreadable in _lines(file):
-        read.examples += 1
         if text is None:
             problems.add(number, unreadable)
             continue
@@ -285,12 +314,10 @@ def _read(
         try:
             value = json.loads(text)
         except json.JSONDecodeError as decode_error:
-            problems.add(
-                number,
-                f"expected one JSON object per line ({decode_error.msg}), "
-                f"found {excerpt(text.strip())}",
-            )
+            # the parser's whole message says where; the line itself is not quoted
+            problems.add(number, f"expected one JSON object per line: {decode_error}")
             continue
+        read.examples += 1
         if read.checker is None:
             read.format = read.format or _detect(value) or DatasetFormat.CHAT
             used_model = model or (
@@ -304,6 +331,7 @@ def _read(
         found, count = read.checker.check(value)
         for text_problem in found:
             problems.add(number, text_problem)
+        read.valid += not found
         read.tokens.append(count)
     return read
 
@@ -388,7 +416,7 @@ class LineChecker:
         self, value: Mapping[str, Any], found: list[str], *, count: bool = True
     ) -> int:
         found.extend(
-            f"unrecognized key {key!r} on the example (allowed: messages)"
+            f"unrecognized key {_quoted(str(key))} on the example (allowed: messages)"
             for key in value
             if key not in _CHAT_TOP_KEYS
         )
@@ -408,14 +436,14 @@ class LineChecker:
                 continue
             role = message.get("role")
             found.extend(
-                f"{where}: message_unrecognized_key {key!r}"
+                f"{where}: message_unrecognized_key {_quoted(str(key))}"
                 for key in message
                 if key not in CHAT_MESSAGE_KEYS
             )
             if "role" not in message:
                 found.append(f"{where}: message_missing_key 'role'")
             elif role not in CHAT_ROLES:
-                found.append(f"{where}: unrecognized_role {excerpt(str(role))}")
+                found.append(f"{where}: unrecognized_role {_quoted(str(role))}")
             calls = "tool_calls" in message or "function_call" in message
             if "content" not in message:
                 if not (role == "assistant" and calls):
@@ -427,7 +455,7 @@ class LineChecker:
                 if not isinstance(name, str) or not _NAME.fullmatch(name):
                     found.append(
                         f"{where}: expected 'name' matching [A-Za-z0-9_-]{{1,64}}, "
-                        f"found {excerpt(str(name))}"
+                        f"found {_quoted(str(name))}"
                     )
             if "weight" in message:
                 weight = message["weight"]
@@ -462,7 +490,7 @@ class LineChecker:
 
     def _legacy(self, value: Mapping[str, Any], found: list[str]) -> int:
         found.extend(
-            f"unrecognized key {key!r} (allowed: prompt, completion)"
+            f"unrecognized key {_quoted(str(key))} (allowed: prompt, completion)"
             for key in value
             if key not in ("prompt", "completion")
         )
@@ -481,7 +509,7 @@ class LineChecker:
 
     def _sharegpt(self, value: Mapping[str, Any], found: list[str]) -> int:
         found.extend(
-            f"unrecognized key {key!r} (allowed: conversations, system, tools)"
+            f"unrecognized key {_quoted(str(key))} (allowed: conversations, system, tools)"
             for key in value
             if key not in ("conversations", "system", "tools")
         )

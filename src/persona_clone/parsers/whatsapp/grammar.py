@@ -53,7 +53,11 @@ class DateOrder(enum.Enum):
 _B: Final = f"[{BIDI_MARKS}]*"
 _GAP: Final = "[ \u00a0\u202f]"
 _DATE: Final = rf"\d{{1,4}}{_B}[./-]{_B} ?\d{{1,2}}{_B}[./-]{_B} ?\d{{1,4}}\.?"
-_DTS: Final = rf"(?:[,\u060c][ \u00a0]?|{_GAP}à{_GAP}|{_GAP}klo{_GAP}|{_GAP})"
+_WORD: Final = rf"[^\W\d_]{{1,6}}\.?(?:{_GAP}[^\W\d_]{{1,6}}\.?)?"
+"""One or two words between date and time (``à``, ``klo``, ``kl.``, ``um``, ``o godz.``)."""
+_DTS: Final = (
+    rf"(?:[,\u060c][ \u00a0]?|{_GAP}à{_GAP}|{_GAP}klo{_GAP}|{_GAP}|[,\u060c]?{_GAP}{_WORD}{_GAP})"
+)
 _MARK_BEFORE: Final = r"[^\d\s\[\]\-:.,]{1,4}"
 _MARK_AFTER: Final = r"[^\d\s\[\]\-\u2013:][^\[\]\-\u2013\n\d:]{0,8}?"
 _TAIL: Final = (
@@ -70,7 +74,8 @@ _DATE_PARTS: Final = re.compile(
 )
 _TAIL_PARTS: Final = re.compile(
     rf"^(?P<dts>{_DTS}){_B}"
-    rf"(?:(?P<pre>{_MARK_BEFORE}){_GAP}?)?\d{{1,2}}(?P<ts>[:.])\d\d(?P<sec>(?P=ts)\d\d)?"
+    rf"(?:(?P<pre>{_MARK_BEFORE})(?P<gap>{_GAP}?))?"
+    rf"(?P<hour>\d{{1,2}})(?P<ts>[:.])\d\d(?P<sec>(?P=ts)\d\d)?"
     rf"(?:{_GAP}?(?P<post>{_MARK_AFTER}))?{_B}(?P<end>\]|{_GAP}[-\u2013]|:){_GAP}$"
 )
 
@@ -188,21 +193,6 @@ def _closing(end: str) -> str:
     return end if end in ("]", ":") else "-"
 
 
-def _shape_of(date: re.Match[str], tail: re.Match[str]) -> HeaderShape:
-    pre, post = tail["pre"], tail["post"]
-    return HeaderShape(
-        ios=tail["end"] in ("]", ":"),
-        closing=_closing(tail["end"]),
-        date_separator=date["sep"],
-        spaced_date=bool(date["sp"]),
-        final_dot=bool(date["dot"]),
-        date_time_separator=tail["dts"],
-        time_separator=tail["ts"],
-        seconds=tail["sec"] is not None,
-        marker="before" if pre else "after" if post else None,
-    )
-
-
 @define(kw_only=True)
 class HeaderSurvey:
     """
@@ -270,19 +260,20 @@ class HeaderSurvey:
                 date_styles[_date_style(parts)] += count
         tail_shapes: Counter[tuple[str, str, bool, str | None, str]] = Counter()
         spellings: Counter[str] = Counter()
-        for tail, count in self._tails.items():
-            parts = _TAIL_PARTS.match(tail)
-            if parts is not None:
-                spellings[parts["pre"] or parts["post"] or ""] += count
-                mark = "before" if parts["pre"] else "after" if parts["post"] else None
-                key = (
-                    parts["dts"],
-                    parts["ts"],
-                    parts["sec"] is not None,
-                    mark,
-                    _closing(parts["end"]),
-                )
-                tail_shapes[key] += count
+        tails = [
+            (parts, count)
+            for tail, count in self._tails.items()
+            if (parts := _TAIL_PARTS.match(tail)) is not None
+        ]
+        word = _separator_word([parts for parts, _ in tails])
+        for parts, count in tails:
+            dts, pre = parts["dts"], parts["pre"]
+            if pre is not None and pre == word:
+                dts, pre = dts + pre + parts["gap"], None  # "um": a word, not AM/PM
+            spellings[pre or parts["post"] or ""] += count
+            mark = "before" if pre else "after" if parts["post"] else None
+            key = (dts, parts["ts"], parts["sec"] is not None, mark, _closing(parts["end"]))
+            tail_shapes[key] += count
         if not date_styles or not tail_shapes:
             raise NoHeaderError("no line looks like a WhatsApp message header")
         style, _ = date_styles.most_common(1)[0]
@@ -371,6 +362,25 @@ class HeaderSurvey:
             meaning=meaning,
             warnings=tuple(warnings),
         )
+
+
+def _separator_word(tails: Collection[re.Match[str]]) -> str | None:
+    """
+    The word written before every time, if it separates date and time.
+
+    A word before the time is a day-period marker (``오후 3:45``) unless it is
+    always the same word, no language writes it for AM or PM, and an hour
+    after 12 follows it (``15.01.24 um 21:05``): then it is a separator.
+    """
+    before = {parts["pre"] for parts in tails if parts["pre"]}
+    if len(before) != 1:
+        return None
+    (word,) = before
+    key = marker_key(word)
+    if key in AM_MARKERS or key in PM_MARKERS:
+        return None
+    hours = (int(parts["hour"]) for parts in tails if parts["pre"] == word)
+    return word if max(hours) > 12 else None  # noqa: PLR2004 - a 24-hour clock
 
 
 def _date_style(parts: re.Match[str]) -> tuple[bool, str, bool, bool]:
