@@ -402,6 +402,116 @@ class TestBundledSampleWithRealParser:
         assert validation != other[1]
 
 
+def _group_chat(path: Path, authors: tuple[str, ...], *, days: int = 12) -> Path:
+    """Write a WhatsApp export of *days* conversations (day first), each author writing twice."""
+    lines = [
+        f"{day:02d}/03/2024, 10:{minute:02d} - {author}: message {minute} of day {day}"
+        for day in range(13, 13 + days)
+        for minute, author in enumerate(authors * 2)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not _has_whatsapp(), reason="no 'whatsapp' parser is registered on this branch")
+class TestPersonaName:
+    def test_letter_case_aside_the_persona_is_the_participant(self, tmp_path: Path) -> None:
+        """--persona deniz clones the sample's Deniz: said on stderr, the same dataset as Deniz."""
+        build = ["build", "--sample", "--persona"]
+
+        typed = invoke(*build, "deniz", "-o", str(tmp_path / "typed"), registry=None)
+        exact = invoke(*build, "Deniz", "-o", str(tmp_path / "exact"), registry=None)
+
+        assert 0 == typed.exit_code, typed.output
+        assert "--persona 'deniz' is 'Deniz' in the exports" in typed.stderr
+        assert "Validation: accepted" in typed.stdout
+        assert "is 'Deniz'" not in exact.stderr
+        assert (tmp_path / "exact" / "train.jsonl").read_bytes() == (
+            tmp_path / "typed" / "train.jsonl"
+        ).read_bytes()
+
+    def test_consenting_in_another_case_with_an_export(self, tmp_path: Path) -> None:
+        """--persona ada --consenting ADA on an export of Ada's builds Ada's dataset."""
+        export = _group_chat(tmp_path / "chat.txt", ("Ada", "Bob"))
+
+        result = invoke(
+            "build", str(export), "--persona", "ada", "--consenting", "ADA",
+            "-o", str(tmp_path / "out"), registry=None,
+        )  # fmt: skip
+
+        assert 0 == result.exit_code, result.output
+        assert "--persona 'ada' is 'Ada' in the exports" in result.stderr
+        assert "Validation: accepted" in result.stdout
+
+    def test_unknown_name_is_refused_up_front_with_the_closest(self, tmp_path: Path) -> None:
+        """A name nobody has fails before building, with the closest names and inspect's counts."""
+        out = tmp_path / "out"
+
+        result = invoke("build", "--sample", "--persona", "Denis", "-o", str(out), registry=None)
+        shown = invoke("inspect", "--sample", registry=None)
+
+        errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+        assert 1 == result.exit_code
+        assert [
+            (
+                "Error: expected the persona 'Denis' to speak in the input, found no message "
+                "by them; closest: Deniz; speakers: Deniz (161), Ayşe Kaya (46), Mert (41), "
+                "Çağrı Öztürk (33), +90 5** *** ** 47 (14)"
+            )
+        ] == errors
+        assert "46  Ayşe Kaya" in shown.stdout
+        assert "Examples:" not in result.output  # refused before any dataset was made
+        assert not out.exists()
+
+    def test_names_differing_only_in_case_are_ambiguous(self, tmp_path: Path) -> None:
+        """Two participants 'Ada' and 'ADA' and --persona ada: refused, both named."""
+        export = _group_chat(tmp_path / "chat.txt", ("Ada", "ADA", "Bob"))
+
+        result = invoke(
+            "build", str(export), "--persona", "ada", "--attest-consent",
+            "-o", str(tmp_path / "out"), registry=None,
+        )  # fmt: skip
+
+        assert 1 == result.exit_code
+        assert (
+            "Error: --persona 'ada': expected one participant by that name, found several "
+            "differing only in letter case: 'ADA', 'Ada'; give the one to clone exactly"
+        ) in result.output
+
+    def test_the_exact_name_wins_over_other_cases(self, tmp_path: Path) -> None:
+        """With 'Ada' and 'ADA' in the chat, --persona ADA clones ADA without a word."""
+        export = _group_chat(tmp_path / "chat.txt", ("Ada", "ADA", "Bob"))
+
+        result = invoke(
+            "build", str(export), "--persona", "ADA", "--attest-consent",
+            "-o", str(tmp_path / "out"), registry=None,
+        )  # fmt: skip
+
+        assert 0 == result.exit_code, result.output
+        assert "--persona" not in result.stderr
+        assert "Messages: 72 read, 24 by the persona" in result.stdout
+
+    def test_a_persona_on_dates_a_quick_look_misreads_is_found(self, tmp_path: Path) -> None:
+        """A month-first export whose persona writes only on a day over 12 is still found."""
+        export = tmp_path / "chat.txt"
+        export.write_text(
+            "".join(
+                f"03/{day:02d}/2024, 10:00 - Ada: hi {day}\n03/{day:02d}/2024, 10:01 - Bob: yo\n"
+                for day in range(1, 13)
+            )
+            + "03/25/2024, 10:00 - Zed: only once\n",
+            encoding="utf-8",
+        )
+
+        result = invoke(
+            "build", str(export), "--persona", "Zed", "--attest-consent",
+            "-o", str(tmp_path / "out"), registry=None,
+        )  # fmt: skip
+
+        assert "found no message by them" not in result.output
+        assert "Messages: 25 read, 1 by the persona" in result.output
+
+
 class TestInspect:
     def test_lists_participants_and_sessions(self, export: Path) -> None:
         """Inspect shows the format, participants with counts and sessions."""

@@ -108,6 +108,13 @@ def _ordered(parser: Parser, order: DateOrder) -> Parser | None:
     return None
 
 
+def _assumed_order(parser: Parser) -> Parser:
+    """*parser*, reading day first if its format takes a date order and none was given."""
+    if getattr(parser, "date_order", True) is None:
+        return _ordered(parser, DateOrder.DMY) or parser
+    return parser
+
+
 def with_date_order(parsers: Sequence[Parser], order: DateOrder | None) -> list[Parser]:
     """
     Return *parsers*, those that take a date order (WhatsApp) reading dates in *order*.
@@ -215,12 +222,19 @@ class OpenExports:
         issues: Where every stream reports its problems.
         progress: The progress bar the streams advance.
         replies: Whether some export's format can carry reply links.
+        reopen: New streams over the same exports, read in the same formats,
+            their problems left out (the streams report them): for a look
+            ahead. ``reopen(True)`` reads quickly for finding who writes, not
+            when: a date order not given is assumed (day first) rather than
+            inferred from the whole file, and lines it makes impossible are
+            left out.
     """
 
     streams: list[Iterator[Message]]
     issues: CollectingIssueSink
     progress: Progress
     replies: bool
+    reopen: Callable[[bool], list[Iterator[Message]]]
 
 
 @contextlib.contextmanager
@@ -250,12 +264,21 @@ def open_exports(
         progress.count(parse(path, format=parser, tz=tz, issues=sink))
         for path, parser in zip(paths, parsers, strict=True)
     ]
+
+    def reopen(quick: bool) -> list[Iterator[Message]]:  # noqa: FBT001 - documented above
+        chosen = [_assumed_order(p) for p in parsers] if quick else parsers
+        return [
+            parse(path, format=parser, tz=tz, issues=CollectingIssueSink())
+            for path, parser in zip(paths, chosen, strict=True)
+        ]
+
     with progress:
         yield OpenExports(
             streams=streams,
             issues=sink,
             progress=progress,
             replies=any(carries_replies(parser) for parser in parsers),
+            reopen=reopen,
         )
 
 

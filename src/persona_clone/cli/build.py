@@ -38,6 +38,7 @@ from ._exports import (
     registry_of,
 )
 from ._output import display_redaction, exit_on_signals, redacted_errors
+from ._persona import resolve_persona
 
 
 if TYPE_CHECKING:
@@ -261,7 +262,6 @@ def build(
     if sample == bool(exports):
         raise click.UsageError("give EXPORT paths or --sample (not both)")
     aliases_map, consent = _people_file(aliases, opt_out)
-    people = set(consenting) | ({persona} if attest_consent else set())
     redact = _redactor(aliases_map, consent, exclude, no_redact)
     curation = curation_steps(
         min_words=min_words, drop_laughter=drop_laughter, cap_phrase=cap_phrase, review=review
@@ -288,6 +288,8 @@ def build(
             tz=tz,
             date_order=date_order,
         )
+        persona = _persona(opened, persona, aliases_map, consent, exclude)
+        people = set(consenting) | ({persona} if attest_consent else set())
         if sample:
             people |= _sample_people(exclude, consent, aliases_map)
         report = build_dataset(
@@ -344,6 +346,29 @@ def _open(
             date_order=date_order,
         )
     )
+
+
+def _persona(
+    opened: OpenExports,
+    persona: str,
+    aliases: AliasMap | None,
+    consent: Consent | None,
+    exclude: tuple[str, ...],
+) -> str:
+    """The participant --persona names (letter case aside, when unambiguous), said if it differs."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+    from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
+    from persona_clone.privacy.speakers import mask_phone  # noqa: PLC0415
+
+    given = consent or Consent()
+    everyone = attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
+    found = resolve_persona(opened.reopen, persona, aliases=aliases or AliasMap(), consent=everyone)
+    if found != persona:
+        click.echo(
+            f"--persona {mask_phone(persona)!r} is {mask_phone(found)!r} in the exports",
+            err=True,
+        )
+    return found
 
 
 def _sample_people(
