@@ -26,7 +26,7 @@ from persona_clone import (
     redact_messages,
 )
 from persona_clone.errors import excerpt
-from persona_clone.privacy.redaction import _GATES
+from persona_clone.privacy.redaction import _GATES, _IBAN_START
 from persona_clone.privacy.secrets import _prefix_tree, may_hold_secret, secret_spans
 from persona_clone.testing import make_message, make_participant
 from persona_clone.testing.strategies import message_texts
@@ -558,3 +558,12 @@ class TestSecretTrigger:
     def test_may_hold_secret_never_misses_a_secret(self, text: str) -> None:
         """A text may_hold_secret passes over holds no secret the detectors find."""
         assert may_hold_secret(text) or not list(secret_spans(text))
+
+
+class TestIbanGate:
+    @given(st.text(alphabet=st.sampled_from("aZ9 \u00a0-.ş1"), max_size=30))
+    def test_finds_what_a_country_code_and_check_digits_find(self, text: str) -> None:
+        """The gate matches exactly where two ASCII letters, maybe a space, two digits are."""
+        plain = re.compile(r"[A-Za-z]{2}[ \u00a0]?\d{2}")
+
+        assert (_IBAN_START.search(text) is None) == (plain.search(text) is None)

@@ -456,11 +456,11 @@ def _unescaped(text: str) -> tuple[str, dict[str, str]] | None:
     ``repr``, and JSON text escapes what it cannot show: WhatsApp's direction
     marks and no-break spaces around and inside a number become ``\u202a``,
     ``\xa0`` or ``\u00a0`` (``\\u00a0`` in a ``repr`` of JSON text), which glue
-    the number to a word. Only printable text
-    is decoded (as ``repr`` and JSON write it), and only characters written one
-    way throughout, so every invisible character of the decoded text came from
-    an escape with one spelling, and `_escaped` restores the text outside the
-    replaced spans exactly. Returns None when there is nothing to decode.
+    the number to a word. Only printable text is decoded (as ``repr`` and JSON
+    write it), and only characters written one way throughout, so every
+    invisible character of the decoded text came from an escape with one
+    spelling, and `_escaped` restores the text outside the replaced spans
+    exactly. Returns None when there is nothing to decode.
     """
     if not text.isprintable():
         return None
@@ -485,8 +485,12 @@ def _escaped(text: str, spellings: dict[str, str]) -> str:
     return "".join(spellings.get(char, char) for char in text)
 
 
-_IBAN_START = re.compile(r"[A-Za-z]{2}[ \u00a0]?\d{2}")
-"""What every IBAN starts with: a country code and two check digits."""
+_IBAN_START = re.compile(r"\d\d(?:(?<=[A-Za-z]{2}\d\d)|(?<=[A-Za-z]{2}[ \u00a0]\d\d))")
+"""What every IBAN starts with: a country code and two check digits.
+
+Written from the digits back (a lookbehind for the letters): the regex engine
+skips to the next digit in C, where a pattern that starts with letters is
+tried at almost every position of a chat line."""
 _PHONE_DIGITS = 8
 
 
