@@ -246,6 +246,13 @@ class TestAliasMapLoad:
         with pytest.raises(ConfigError, match=r"nope\.toml: cannot read"):
             AliasMap.load(tmp_path / "nope.toml")
 
+    def test_a_name_book_is_pointed_to_names(self, tmp_path: Path) -> None:
+        """A build's names.json given as the people file says to pass it with --names."""
+        book = NameBook().to_json()
+
+        with pytest.raises(ConfigError, match=r"names\.json: .*found a name book.*--names"):
+            AliasMap.load(write(tmp_path, "names.json", book))
+
     def test_unknown_suffix(self, tmp_path: Path) -> None:
         """Only .toml and .json files are read."""
         with pytest.raises(ConfigError, match=r"expected a \.toml or \.json"):
@@ -380,4 +387,29 @@ class TestNameBook:
         text = json.dumps({"names": [entry, {**entry, "key": "b"}]})
 
         with pytest.raises(ConfigError, match="unique valid name"):
+            NameBook.from_json(text)
+
+
+class TestSavedBookErrors:
+    def test_a_build_report_is_named_by_its_keys(self) -> None:
+        """A report.json given as the name book says what it holds instead."""
+        with pytest.raises(ConfigError, match=r"found an object with the keys 'format', 'persona'"):
+            NameBook.from_json('{"format": "chat", "persona": "Deniz"}')
+
+    def test_a_people_file_is_pointed_to_aliases(self) -> None:
+        """A people file given as the name book says to pass it with --aliases."""
+        with pytest.raises(ConfigError, match="a people file: pass it with --aliases"):
+            NameBook.from_json('{"person": [{"name": "Ada"}]}')
+
+    def test_text_that_is_not_json_says_where(self) -> None:
+        """Broken JSON names the line and column."""
+        with pytest.raises(ConfigError, match=r"not JSON .* at line 1 column 2"):
+            NameBook.from_json("{oops")
+
+    def test_an_entry_without_its_fields_is_named(self) -> None:
+        """An entry missing fields is named by its index, with the fields it lacks."""
+        entry = {"key": "a", "original": "A", "openai_name": "A", "display_name": "A"}
+        text = json.dumps({"names": [entry, {"key": "b"}]})
+
+        with pytest.raises(ConfigError, match=r"names\[1\]: .* missing original, openai_name"):
             NameBook.from_json(text)

@@ -477,18 +477,8 @@ class NameBook:
             ConfigError: *text* is not a saved name book.
         """
         book = cls(aliases=aliases if aliases is not None else AliasMap())
-        try:
-            data: Any = json.loads(text)
-            entries = data["names"]
-            for entry in entries:
-                book._restore(
-                    str(entry["key"]),
-                    str(entry["original"]),
-                    str(entry["openai_name"]),
-                    str(entry["display_name"]),
-                )
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ConfigError(f"expected a saved name book, found {error!s}") from error
+        for entry in _saved_entries(text):
+            book._restore(*(str(entry[field_]) for field_ in _SAVED_FIELDS))
         return book
 
     def _restore(self, key: str, original: str, openai: str, display: str) -> None:
@@ -572,3 +562,46 @@ class NameBook:
                 self._taken.add(candidate.lower())
                 return candidate
             number += 2 if number == 0 else 1
+
+
+_SAVED_FIELDS: Final = ("key", "original", "openai_name", "display_name")
+_BOOK_SHAPE: Final = 'the names.json a build writes: {"version": 1, "names": [...]}'
+
+
+def _saved_entries(text: str) -> list[dict[str, Any]]:
+    """
+    The entries of a name book saved with `NameBook.to_json`.
+
+    Raises:
+        ConfigError: *text* is not one, saying what it found instead (a
+            build's report.json, a people file, JSON that does not parse).
+    """
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(
+            f"expected a saved name book ({_BOOK_SHAPE}), found text that is not JSON "
+            f"({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("names"), list):
+        if isinstance(data, dict):
+            keys = ", ".join(repr(key) for key in list(data)[:8]) or "none"
+            found = f"an object with the keys {keys}"
+            if "person" in data or "consent" in data:
+                found += " (a people file: pass it with --aliases)"
+        else:
+            found = f"a JSON {type(data).__name__}"
+        raise ConfigError(f"expected a saved name book ({_BOOK_SHAPE}), found {found}")
+    entries: list[Any] = data["names"]
+    for index, entry in enumerate(entries):
+        missing = (
+            [name for name in _SAVED_FIELDS if name not in entry]
+            if isinstance(entry, dict)
+            else list(_SAVED_FIELDS)
+        )
+        if missing:
+            raise ConfigError(
+                f"saved name book: names[{index}]: expected an object with "
+                f"{', '.join(_SAVED_FIELDS)}, missing {', '.join(missing)}"
+            )
+    return entries

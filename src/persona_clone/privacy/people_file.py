@@ -147,6 +147,11 @@ def read_people_file(path: str | os.PathLike[str]) -> PeopleFile:
         raise ConfigError(f"{file}: expected valid {suffix[1:].upper()}, {error}") from error
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: expected a table of people, found {type(data).__name__}")
+    if "names" in data and "person" not in data:
+        raise ConfigError(
+            f"{file}: expected a people file ([[person]] tables and a [consent] table), "
+            "found a name book (the names.json a build writes): pass it with --names"
+        )
     try:
         return _strict.structure(data, PeopleFile)
     except (cattrs.ClassValidationError, cattrs.IterableValidationError) as error:
