@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shlex
-import shutil
-import subprocess
 import sys
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import persona_clone
 from persona_clone.cli import main
 from persona_clone.curation import Decision, ReviewState, example_key, review_path
+from terminal_support import Terminal, require_tmux
 
 
 EXAMPLES = [
@@ -39,55 +33,9 @@ def _dataset(tmp_path: Path) -> Path:
     return path
 
 
-class Terminal:
-    """A program running in a detached tmux session: type keys, read the screen."""
-
-    def __init__(self, command: list[str], *, cwd: Path) -> None:
-        self.name = f"pc-review-{uuid.uuid4().hex[:8]}"
-        source = Path(persona_clone.__file__).resolve().parents[1]
-        env = f"PYTHONPATH={shlex.quote(str(source))}"
-        shell = f"{env} {shlex.join(command)}; echo EXIT=$?; sleep 60"
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "30", "-c", str(cwd),
-             shell],
-            check=True,
-        )  # fmt: skip
-
-    def screen(self) -> str:
-        """The visible text of the terminal."""
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        """Wait until *text* is on the screen; return the screen."""
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                pytest.fail(f"{text!r} never appeared; the screen was:\n{screen}")
-            threading.Event().wait(0.1)
-
-    def press(self, key: str) -> None:
-        """Type *key*."""
-        subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
-
-    def close(self) -> None:
-        """End the tmux session."""
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
-
-
 @pytest.fixture(name="terminal")
 def _terminal(dataset: Path) -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.skip(
-            "tmux is not installed (apt-get install tmux): the review screen needs a terminal"
-        )
+    require_tmux("the review screen")
     if importlib.util.find_spec("prompt_toolkit") is None:
         pytest.skip("prompt_toolkit is not installed (the 'review' extra)")
     terminal = Terminal(
@@ -104,16 +52,16 @@ class TestReviewScreen:
         assert "> persona: lol" in first
         assert "laughter-only" in first
 
-        terminal.press("k")
+        terminal.type("k")
         terminal.wait_for("example 2/3")
-        terminal.press("d")
+        terminal.type("d")
         terminal.wait_for("example 3/3")
-        terminal.press("u")
+        terminal.type("u")
         second = terminal.wait_for("example 2/3")
         assert "kept 1  dropped 0  left 2" in second
-        terminal.press("d")
+        terminal.type("d")
         terminal.wait_for("example 3/3")
-        terminal.press("q")
+        terminal.type("q")
         terminal.wait_for("EXIT=0")
 
         state = ReviewState.load(review_path(dataset))
@@ -126,7 +74,7 @@ class TestReviewScreen:
         try:
             screen = resumed.wait_for("example 3/3")
             assert "haha olur" in screen
-            resumed.press("q")
+            resumed.type("q")
             resumed.wait_for("EXIT=0")
         finally:
             resumed.close()
