@@ -75,3 +75,20 @@ class LazyNames:
     def dir(self, namespace: dict[str, Any]) -> list[str]:
         """Return the names of the package, loaded or not (deprecated ones excluded)."""
         return sorted({*namespace, *self.names, *self.submodules})
+
+    def install(self, namespace: dict[str, Any]) -> None:
+        """
+        Give the package whose globals are *namespace* its ``__getattr__`` and ``__dir__``.
+
+        Call it under ``if not TYPE_CHECKING:``, so type checkers still report
+        unknown names.
+        """
+
+        def __getattr__(name: str) -> Any:  # noqa: N807 (the module hook's name)
+            return self.getattr(name, namespace)
+
+        def __dir__() -> list[str]:  # noqa: N807
+            return self.dir(namespace)
+
+        namespace["__getattr__"] = __getattr__
+        namespace["__dir__"] = __dir__

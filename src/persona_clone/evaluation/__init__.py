@@ -13,7 +13,7 @@ Evaluation: does the clone text like the person, and does it keep making sense?
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from .._lazy import LazyNames
 
@@ -119,14 +119,5 @@ _NAMES: Final = {
 }
 """Each public name -> the module that defines it (imported on first use)."""
 
-_LAZY: Final = LazyNames(__name__, _NAMES)
-
-
 if not TYPE_CHECKING:  # type checkers see the imports above; unknown names stay errors
-
-    def __getattr__(name: str) -> Any:
-        return _LAZY.getattr(name, globals())
-
-
-def __dir__() -> list[str]:
-    return _LAZY.dir(globals())
+    LazyNames(__name__, _NAMES).install(globals())

@@ -11,7 +11,7 @@ Serving: the clone in a live chat.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from .._lazy import LazyNames
 
@@ -63,14 +63,5 @@ _NAMES: Final = {
 }
 """Each public name -> the module that defines it (imported on first use)."""
 
-_LAZY: Final = LazyNames(__name__, _NAMES)
-
-
 if not TYPE_CHECKING:  # type checkers see the imports above; unknown names stay errors
-
-    def __getattr__(name: str) -> Any:
-        return _LAZY.getattr(name, globals())
-
-
-def __dir__() -> list[str]:
-    return _LAZY.dir(globals())
+    LazyNames(__name__, _NAMES).install(globals())
