@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from attrs import evolve
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -567,3 +568,18 @@ class TestIbanGate:
         plain = re.compile(r"[A-Za-z]{2}[ \u00a0]?\d{2}")
 
         assert (_IBAN_START.search(text) is None) == (plain.search(text) is None)
+
+
+class TestRedactedCount:
+    def test_memory_is_bounded_and_recent_messages_count_once(self) -> None:
+        """The report forgets old counted messages, never a recent one."""
+        report = PrivacyReport()
+        first = make_message(text="+90 532 123 45 67")
+        messages = [evolve(first, id=str(number)) for number in range(70_000)]
+
+        for message in messages:
+            report.count_redacted(message)
+        report.count_redacted(messages[-1])
+
+        assert 70_000 == report.messages_redacted
+        assert 65_536 == len(report._redacted) == len(report._redacted_order)

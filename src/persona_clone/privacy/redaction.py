@@ -18,9 +18,9 @@ import enum
 import functools
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from attrs import define, evolve, field, frozen
 
@@ -95,6 +95,8 @@ digit (secrets need a digit, ".", ":" or "="; "://" holds a ":"): one character
 class, which is searched much faster than an alternation."""
 _new_counter = Counter.__new__
 """Makes an empty `Counter` without running its ``__init__`` (a Python function)."""
+_REMEMBERED_REDACTIONS: Final = 65_536
+"""How many counted messages a `PrivacyReport` remembers (see `count_redacted`)."""
 _SEP = "[ \u00a0\u202f\u3000]"
 _PLUS = "[+\uff0b]"
 _PHONE = re.compile(
@@ -706,6 +708,9 @@ class PrivacyReport:
     sessions_dropped: int = 0
     messages_dropped: int = 0
     _redacted: set[tuple[object, ...]] = field(factory=set, init=False, repr=False, eq=False)
+    _redacted_order: deque[tuple[object, ...]] = field(
+        factory=deque, init=False, repr=False, eq=False
+    )
 
     def count_redacted(self, message: Message) -> None:
         """
@@ -714,7 +719,9 @@ class PrivacyReport:
         A message is known by its chat, id, time and author, which redaction
         does not change: when the names in it are redacted by one step and a
         phone number by the next, or its text and an attachment both change,
-        it is one message redacted.
+        it is one message redacted. The steps of a build see a message within
+        a session of each other, so the report remembers only the last
+        65,536 messages it counted: memory stays bounded on any export.
 
         Example:
             >>> from persona_clone.testing import make_message
@@ -729,7 +736,11 @@ class PrivacyReport:
         key = (message.chat, message.id, message.sent_at, author.id if author else None)
         seen = self._redacted
         if key not in seen:
+            order = self._redacted_order
+            if len(order) >= _REMEMBERED_REDACTIONS:
+                seen.discard(order.popleft())
             seen.add(key)
+            order.append(key)
             self.messages_redacted += 1
 
     def add(self, counts: Counter[RedactionKind]) -> None:
