@@ -95,7 +95,7 @@ digit (secrets need a digit, ".", ":" or "="; "://" holds a ":"): one character
 class, which is searched much faster than an alternation."""
 _new_counter = Counter.__new__
 """Makes an empty `Counter` without running its ``__init__`` (a Python function)."""
-_REMEMBERED_REDACTIONS: Final = 65_536
+_REMEMBERED_REDACTIONS: Final = 8_192
 """How many counted messages a `PrivacyReport` remembers (see `count_redacted`)."""
 _SEP = "[ \u00a0\u202f\u3000]"
 _PLUS = "[+\uff0b]"
@@ -721,7 +721,7 @@ class PrivacyReport:
         phone number by the next, or its text and an attachment both change,
         it is one message redacted. The steps of a build see a message within
         a session of each other, so the report remembers only the last
-        65,536 messages it counted: memory stays bounded on any export.
+        8,192 messages it counted: memory stays bounded on any export.
 
         Example:
             >>> from persona_clone.testing import make_message
