@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from persona_clone.cli import main
+from persona_clone.cli._exports import DATE_ORDERS
 from persona_clone.parsers import CollectingIssueSink, parse, write_jsonl
+from persona_clone.parsers.whatsapp.grammar import DateOrder
 
 
 _JOINED_LATER = """\
@@ -50,6 +52,10 @@ def _undecided(path: Path) -> Path:
 
 
 class TestDateOrder:
+    def test_the_choices_are_the_date_orders(self) -> None:
+        """--date-order offers exactly DateOrder's names (spelled out to keep --help light)."""
+        assert tuple(order.name for order in DateOrder) == DATE_ORDERS
+
     def test_undecided_order_warns_naming_the_option(self, tmp_path: Path) -> None:
         """Without --date-order the guess is reported, and the advice names the option."""
         export = _undecided(tmp_path / "chat.txt")

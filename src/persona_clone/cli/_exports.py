@@ -15,7 +15,7 @@ import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 import attrs
 import click
@@ -30,7 +30,10 @@ from persona_clone.parsers import (
     parse,
     resolve_parser,
 )
-from persona_clone.parsers.whatsapp.grammar import DateOrder
+
+
+if TYPE_CHECKING:
+    from persona_clone.parsers.whatsapp.grammar import DateOrder
 
 
 __all__ = [
@@ -81,15 +84,21 @@ input_format_option: Final = click.option(
 """The ``--input-format`` option of the commands that read exports: a registered format name."""
 
 
+DATE_ORDERS: Final = ("DMY", "MDY", "YMD")
+"""The names of `DateOrder`, spelled out so that ``--help`` does not load the WhatsApp grammar."""
+
+
 def _date_order(
     _ctx: click.Context, _param: click.Parameter, value: str | None
 ) -> DateOrder | None:
+    from persona_clone.parsers.whatsapp.grammar import DateOrder  # noqa: PLC0415 (see DATE_ORDERS)
+
     return None if value is None else DateOrder[value.upper()]
 
 
 date_order_option: Final = click.option(
     "--date-order",
-    type=click.Choice([order.name for order in DateOrder], case_sensitive=False),
+    type=click.Choice(DATE_ORDERS, case_sensitive=False),
     callback=_date_order,
     help=(
         "Order of day, month and year in exports whose dates do not say it (WhatsApp), "
@@ -111,6 +120,8 @@ def _ordered(parser: Parser, order: DateOrder) -> Parser | None:
 def _assumed_order(parser: Parser) -> Parser:
     """*parser*, reading day first if its format takes a date order and none was given."""
     if getattr(parser, "date_order", True) is None:
+        from persona_clone.parsers.whatsapp.grammar import DateOrder  # noqa: PLC0415
+
         return _ordered(parser, DateOrder.DMY) or parser
     return parser
 

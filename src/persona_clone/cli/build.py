@@ -38,7 +38,6 @@ from ._exports import (
     registry_of,
 )
 from ._output import display_redaction, exit_on_signals, redacted_errors
-from ._persona import resolve_persona
 
 
 if TYPE_CHECKING:
@@ -359,6 +358,8 @@ def _persona(
     from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
     from persona_clone.privacy.speakers import mask_phone  # noqa: PLC0415
+
+    from ._persona import resolve_persona  # noqa: PLC0415 (after --help: it loads difflib)
 
     given = consent or Consent()
     everyone = attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
