@@ -15,6 +15,7 @@ import attrs
 import click
 import pendulum
 
+from persona_clone.cli._common import endpoint_options
 from persona_clone.dataset.rendering import ChatRenderer, LegacyRenderer
 from persona_clone.errors import ConfigError, PersonaCloneError
 from persona_clone.message import Participant
@@ -66,26 +67,7 @@ def model_options(command: F) -> F:
     options = [
         click.option("--model", required=True, help="Model name, e.g. ft:gpt-4.1-mini:...:ada."),
         click.option("--persona", required=True, help="Who the clone is (display name)."),
-        click.option(
-            "--backend",
-            type=click.Choice(["api", "local"]),
-            default="api",
-            show_default=True,
-            help="api: an OpenAI-compatible endpoint; local: generate on this machine "
-            "with transformers (--model is an adapter or merged model folder; lora extra).",
-        ),
-        click.option(
-            "--device",
-            default="auto",
-            show_default=True,
-            help="--backend local: auto, cpu, cuda or mps.",
-        ),
-        click.option(
-            "--base-url",
-            default=None,
-            help="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp); "
-            "default: OPENAI_BASE_URL, else OpenAI.",
-        ),
+        endpoint_options(folders="--model is an adapter or merged model folder"),
         click.option(
             "--quiet",
             type=click.FloatRange(min=0),

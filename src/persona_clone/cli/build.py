@@ -261,7 +261,8 @@ def build(
     if sample == bool(exports):
         raise click.UsageError("give EXPORT paths or --sample (not both)")
     aliases_map, consent = _people_file(aliases, opt_out)
-    redact = _redactor(aliases_map, consent, exclude, no_redact)
+    opted_out = _opted_out(consent, exclude)
+    redact = _redactor(aliases_map, opted_out, no_redact)
     curation = curation_steps(
         min_words=min_words, drop_laughter=drop_laughter, cap_phrase=cap_phrase, review=review
     )
@@ -287,10 +288,10 @@ def build(
             tz=tz,
             date_order=date_order,
         )
-        persona = _persona(opened, persona, aliases_map, consent, exclude)
+        persona = _persona(opened, persona, aliases_map, opted_out)
         people = set(consenting) | ({persona} if attest_consent else set())
         if sample:
-            people |= _sample_people(exclude, consent, aliases_map)
+            people |= _sample_people(opted_out, aliases_map)
         report = build_dataset(
             opened.streams,
             staging,
@@ -347,23 +348,26 @@ def _open(
     )
 
 
+def _opted_out(consent: Consent | None, exclude: tuple[str, ...]) -> Consent:
+    """*consent* (from the people file) with the people of --exclude opted out too."""
+    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
+
+    given = consent or Consent()
+    return attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
+
+
 def _persona(
-    opened: OpenExports,
-    persona: str,
-    aliases: AliasMap | None,
-    consent: Consent | None,
-    exclude: tuple[str, ...],
+    opened: OpenExports, persona: str, aliases: AliasMap | None, opted_out: Consent
 ) -> str:
     """The participant --persona names (letter case aside, when unambiguous), said if it differs."""
-    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
     from persona_clone.privacy.speakers import mask_phone  # noqa: PLC0415
 
     from ._persona import resolve_persona  # noqa: PLC0415 (after --help: it loads difflib)
 
-    given = consent or Consent()
-    everyone = attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
-    found = resolve_persona(opened.reopen, persona, aliases=aliases or AliasMap(), consent=everyone)
+    found = resolve_persona(
+        opened.reopen, persona, aliases=aliases or AliasMap(), consent=opted_out
+    )
     if found != persona:
         click.echo(
             f"--persona {mask_phone(persona)!r} is {mask_phone(found)!r} in the exports",
@@ -372,9 +376,7 @@ def _persona(
     return found
 
 
-def _sample_people(
-    exclude: tuple[str, ...], consent: Consent | None, aliases: AliasMap | None
-) -> set[str]:
+def _sample_people(opted_out: Consent, aliases: AliasMap | None) -> set[str]:
     """
     The sample's people are fictional: all agreed, except those who opted out.
 
@@ -382,16 +384,13 @@ def _sample_people(
     "+" and direction marks aside).
     """
     from persona_clone.message import Participant  # noqa: PLC0415
-    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
 
-    given = consent or Consent()
-    everyone = attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
     known = aliases or AliasMap()
     return {
         name
         for name in SAMPLE_PARTICIPANTS
-        if not everyone.is_excluded(Participant.from_name(name), known)
+        if not opted_out.is_excluded(Participant.from_name(name), known)
     }
 
 
@@ -428,20 +427,14 @@ def _moved(staging: Path, output: Path) -> Callable[[str], str]:
 
 
 def _redactor(
-    aliases: AliasMap | None,
-    consent: Consent | None,
-    exclude: tuple[str, ...],
-    no_redact: tuple[str, ...],
+    aliases: AliasMap | None, opted_out: Consent, no_redact: tuple[str, ...]
 ) -> Callable[[str], str]:
     """What the build's redaction does to a text, for its report and its errors."""
-    from persona_clone.privacy.consent import Consent  # noqa: PLC0415
     from persona_clone.privacy.identity import AliasMap  # noqa: PLC0415
     from persona_clone.privacy.redaction import RedactionKind  # noqa: PLC0415
 
-    given = consent or Consent()
-    everyone = attrs.evolve(given, excluded=given.excluded | frozenset(exclude))
     kinds = set(RedactionKind) - {RedactionKind(kind) for kind in no_redact}
-    redactor = everyone.redactor(aliases or AliasMap(), kinds=kinds)
+    redactor = opted_out.redactor(aliases or AliasMap(), kinds=kinds)
     return display_redaction(lambda text: redactor.redact(text)[0])
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from persona_clone.cli._common import DATASET_FILE, click_errors
+from persona_clone.cli._common import DATASET_FILE, click_errors, endpoint_options
 from persona_clone.dataset.tokens import counter_for
 from persona_clone.errors import ConfigError, ParseError
 from persona_clone.evaluation.conversations import read_conversations
@@ -28,26 +28,7 @@ __all__ = ["evaluate"]
 @click.command("evaluate")
 @click.argument("dataset", type=DATASET_FILE)
 @click.option("--model", required=True, help="The model to evaluate, e.g. ft:gpt-4.1-mini:...:ada.")
-@click.option(
-    "--backend",
-    type=click.Choice(["api", "local"]),
-    default="api",
-    show_default=True,
-    help="api: an OpenAI-compatible endpoint; local: generate on this machine with "
-    "transformers (--model and --against are adapter or merged model folders; lora extra).",
-)
-@click.option(
-    "--device",
-    default="auto",
-    show_default=True,
-    help="--backend local: auto, cpu, cuda or mps.",
-)
-@click.option(
-    "--base-url",
-    default=None,
-    help="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp); "
-    "default: OPENAI_BASE_URL, else OpenAI.",
-)
+@endpoint_options(folders="--model and --against are adapter or merged model folders")
 @click.option("--against", "against", default=None, help="A second model, shown in a third column.")
 @click.option(
     "--conversations",
